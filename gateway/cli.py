@@ -1,0 +1,66 @@
+"""The `gateway` command: Flask's CLI bound to create_app, plus set-up commands."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from gateway import PROJECT_ROOT
+from gateway import config as config_module
+
+
+def _create_app() -> Flask:
+    from gateway import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """HotTelecom privacy gateway."""
+
+
+def _settings_only() -> Flask:
+    """An app with configuration loaded and nothing bound (works before `init`)."""
+    probe = Flask(
+        "gateway", instance_relative_config=True, instance_path=str(PROJECT_ROOT / "instance")
+    )
+    config_module.load(probe, require_secret=False)
+    return probe
+
+
+@main.command("config")
+def config_command() -> None:
+    """Print every setting with its current value (secrets masked) and help."""
+    for setting, shown in config_module.describe(_settings_only().config):
+        click.echo(f"{setting.env_name}={shown}")
+        click.echo(f"    {setting.help}")
+
+
+@main.command("init")
+@click.option("--demo/--no-demo", default=True, help="Write the demo sites file if none exists.")
+def init_command(demo: bool) -> None:
+    """Prepare instance/: a secret key if none is configured, and the demo sites file."""
+    from gateway import create_app
+    from gateway.sites import DEMO_SITES_TOML
+
+    probe = _settings_only()
+    instance = Path(probe.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not probe.config["SECRET_KEYS"]:
+        toml = instance / "gateway.toml"
+        existing = toml.read_text(encoding="utf-8") if toml.exists() else ""
+        key = secrets.token_urlsafe(48)
+        toml.write_text(existing + f'secret_keys = ["{key}"]\n', encoding="utf-8")
+        toml.chmod(0o600)
+        click.echo(f"wrote a new secret key to {toml}")
+    sites_file = Path(probe.config["SITES_FILE"])
+    if demo and not sites_file.exists():
+        sites_file.parent.mkdir(parents=True, exist_ok=True)
+        sites_file.write_text(DEMO_SITES_TOML, encoding="utf-8")
+        click.echo(f"wrote the demo sites file {sites_file}")
+    create_app()  # fails loudly now, not under gunicorn, if anything is wrong

@@ -1,0 +1,55 @@
+"""The one place that reads the client's address and User-Agent.
+
+Both are turned into coarse facts right here and dropped: nothing else in the
+gateway touches ``request.remote_addr`` or the ``User-Agent`` header, so
+neither can reach the database, a log line or Google.  Which address is the
+client's is decided by ProxyFix according to ``TRUSTED_PROXIES``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from gateway.useragent import DeviceFacts, describe
+
+
+def init_app(app: Flask) -> None:
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        # Exactly ``hops`` proxies are believed; anything a client puts in
+        # X-Forwarded-For beyond them is ignored.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0
+        )
+
+
+def client_ip() -> str:
+    """The client address, for reduction to coarse facts only (never stored)."""
+    return request.remote_addr or ""
+
+
+def device_facts() -> DeviceFacts:
+    """Browser family, OS family, device category and bot verdict of this request."""
+    return describe(request.headers.get("User-Agent", "")[:1024])
+
+
+def gpc_enabled() -> bool:
+    """Global Privacy Control: ``Sec-GPC: 1`` means analytics is refused."""
+    return request.headers.get("Sec-GPC", "").strip() == "1"
+
+
+def client_address_for_limits() -> str:
+    """Rate-limit key: a keyed hash of the address that changes every day.
+
+    Limits need to tell clients apart for a few minutes; they do not need the
+    address itself, so storage (memory or Redis) never holds it.
+    """
+    day = str(int(time.time() // 86400)).encode()
+    key = (current_app.config.get("SECRET_KEY") or "gateway").encode()
+    digest = hmac.new(key, day + b"|" + client_ip().encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

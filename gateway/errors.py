@@ -1,0 +1,89 @@
+"""Error responses: JSON under /api/ and /g/, friendly pages elsewhere, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+_JSON_PREFIXES = ("/api/", "/g/")
+
+# Machine-readable codes for the statuses clients see.
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class APIError(Exception):
+    """Raised by views to answer with a JSON error of a given status."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or _CODES.get(status, "error")
+        self.headers = headers or {}
+
+
+def json_error(
+    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    response = jsonify({"error": {"code": code or _CODES.get(status, "error"), "message": message}})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith(_JSON_PREFIXES)
+
+
+def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
+    status = exc.code or 500
+    headers = dict(exc.get_headers()) if status in (405, 429) else {}
+    headers.pop("Content-Type", None)
+    description = exc.description or exc.name
+    if status == 429:
+        description = "Too many requests; try again later."
+    if wants_json():
+        return json_error(status, description, headers=headers)
+    body = render_template("errors/error.html", status=status, title=exc.name, message=description)
+    response = Response(body, status=status, headers=headers)
+    return response
+
+
+def _api_error(exc: APIError) -> Response:
+    return json_error(exc.status, exc.message, exc.code, exc.headers)
+
+
+def _unexpected(exc: Exception) -> Response | tuple[str, int]:
+    # The message says nothing of the request: no body, no client address.
+    log.exception("unhandled error on %s %s", request.method, request.url_rule or "(no route)")
+    return _http_error(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(APIError, _api_error)
+    app.register_error_handler(Exception, _unexpected)

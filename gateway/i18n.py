@@ -1,0 +1,35 @@
+"""Language choice shared by every face: ``?lang=`` first, then Accept-Language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from flask import request
+
+FALLBACK = "en"
+LANGUAGES = ("ru", "en")
+
+
+def pick_language(
+    requested: str | None,
+    accepted: Iterable[tuple[str, float]],
+    available: Sequence[str],
+    fallback: str = FALLBACK,
+) -> str:
+    """The best of ``available`` for a visitor; ``fallback`` when nothing matches."""
+    if requested:
+        code = requested.strip().lower()[:2]
+        if code in available:
+            return code
+    for value, _quality in accepted:
+        code = value.strip().lower()[:2]
+        if code in available:
+            return code
+    if fallback in available or not available:
+        return fallback
+    return available[0]
+
+
+def request_language(available: Sequence[str] = LANGUAGES) -> str:
+    """The language for this request's page (views only)."""
+    return pick_language(request.args.get("lang"), request.accept_languages, available)

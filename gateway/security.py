@@ -1,0 +1,60 @@
+"""Security headers for every response, in one place, driven by configuration."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, Response, g, request
+
+# Paths whose responses are embedded in other sites (the banner script and the
+# cross-origin API): they get no page-level CSP, which would be meaningless there.
+_EMBEDDED_PREFIXES = ("/c/", "/api/", "/g/")
+
+
+def csp_nonce() -> str:
+    """The nonce for this request's inline <script>/<style> tags."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return str(nonce)
+
+
+def content_security_policy(nonce: str) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        ]
+    )
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
+    if not request.path.startswith(_EMBEDDED_PREFIXES):
+        headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
+        headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        from flask import current_app
+
+        max_age = current_app.config["HSTS_MAX_AGE"]
+        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    if app.config.get("PUBLIC_URL", "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True

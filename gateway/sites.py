@@ -1,0 +1,201 @@
+"""The sites file: which HotTelecom sites use the gateway, with their origins and GA ids.
+
+Sites are read from TOML at start-up (and again on SIGHUP); they are not stored in
+the database.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+
+SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
+SUPPORTED_LANGUAGES = ("ru", "en")
+BUILTIN_CATEGORIES = ("necessary", "analytics")
+
+
+class SitesError(ValueError):
+    """The sites file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    # Per language: {"ru": {"title": …, "description": …}, "en": {…}}
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    origins: tuple[str, ...]
+    languages: tuple[str, ...]
+    ga_measurement_id: str = ""
+    ga_api_secret: str = ""
+    query_allowlist: tuple[str, ...] = ()
+    extra_categories: tuple[Category, ...] = ()
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        return BUILTIN_CATEGORIES + tuple(c.id for c in self.extra_categories)
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return bool(origin) and origin in self.origins
+
+
+def _origin(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise SitesError(f"{where}: origin must be a string")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise SitesError(f"{where}: {value!r} is not an origin like https://example.com")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _string_list(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SitesError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def _category(cid: str, raw: Any, where: str) -> Category:
+    if not CATEGORY_ID.match(cid) or cid in BUILTIN_CATEGORIES:
+        raise SitesError(f"{where}: invalid or reserved category name {cid!r}")
+    if not isinstance(raw, dict):
+        raise SitesError(f"{where}: expected a table")
+    texts: dict[str, dict[str, str]] = {}
+    for lang, text in raw.items():
+        if lang not in SUPPORTED_LANGUAGES or not isinstance(text, dict):
+            raise SitesError(f"{where}.{lang}: expected a table per language (ru, en)")
+        title, description = text.get("title"), text.get("description")
+        if not isinstance(title, str) or not isinstance(description, str):
+            raise SitesError(f"{where}.{lang}: title and description are required strings")
+        texts[lang] = {"title": title, "description": description}
+    return Category(cid, texts)
+
+
+def parse_site(site_id: str, raw: Any) -> Site:
+    where = f"sites.{site_id}"
+    if not SITE_ID.match(site_id):
+        raise SitesError(f"{where}: site ids are lowercase letters, digits, - and _")
+    if not isinstance(raw, dict):
+        raise SitesError(f"{where}: expected a table")
+    known = {
+        "name",
+        "origins",
+        "languages",
+        "ga_measurement_id",
+        "ga_api_secret",
+        "query_allowlist",
+        "categories",
+    }
+    unknown = set(raw) - known
+    if unknown:
+        raise SitesError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    name = raw.get("name", site_id)
+    if not isinstance(name, str) or not name.strip():
+        raise SitesError(f"{where}.name: expected a non-empty string")
+    origins = tuple(
+        _origin(o, f"{where}.origins")
+        for o in _string_list(raw.get("origins", []), f"{where}.origins")
+    )
+    languages = _string_list(raw.get("languages", ["ru", "en"]), f"{where}.languages")
+    if not languages or any(lang not in SUPPORTED_LANGUAGES for lang in languages):
+        raise SitesError(f"{where}.languages: choose from {', '.join(SUPPORTED_LANGUAGES)}")
+    mid = raw.get("ga_measurement_id", "")
+    if not isinstance(mid, str) or (mid and not MEASUREMENT_ID.match(mid)):
+        raise SitesError(f"{where}.ga_measurement_id: expected G-XXXXXXXXXX")
+    secret = raw.get("ga_api_secret", "")
+    if not isinstance(secret, str):
+        raise SitesError(f"{where}.ga_api_secret: expected a string")
+    allow = _string_list(raw.get("query_allowlist", []), f"{where}.query_allowlist")
+    cats_raw = raw.get("categories", {})
+    if not isinstance(cats_raw, dict):
+        raise SitesError(f"{where}.categories: expected a table")
+    categories = tuple(
+        _category(cid, c, f"{where}.categories.{cid}") for cid, c in cats_raw.items()
+    )
+    return Site(
+        id=site_id,
+        name=name.strip(),
+        origins=origins,
+        languages=languages,
+        ga_measurement_id=mid,
+        ga_api_secret=secret,
+        query_allowlist=allow,
+        extra_categories=categories,
+    )
+
+
+def parse_sites(text: str, source: str = "sites file") -> dict[str, Site]:
+    """Parse and validate a sites file; raises SitesError naming the offending key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SitesError(f"{source}: {exc}") from exc
+    sites_raw = data.get("sites", {})
+    if not isinstance(sites_raw, dict):
+        raise SitesError(f"{source}: [sites] must be a table")
+    return {sid: parse_site(sid, raw) for sid, raw in sites_raw.items()}
+
+
+def load_sites(path: str) -> dict[str, Site]:
+    file = Path(path)
+    if not file.exists():
+        return {}
+    return parse_sites(file.read_text(encoding="utf-8"), str(file))
+
+
+def all_sites() -> dict[str, Site]:
+    return current_app.extensions["gateway.sites"]  # type: ignore[no-any-return]
+
+
+def get_site(site_id: str) -> Site | None:
+    return all_sites().get(site_id)
+
+
+def site_by_measurement_id(measurement_id: str) -> Site | None:
+    for site in all_sites().values():
+        if site.ga_measurement_id and site.ga_measurement_id == measurement_id:
+            return site
+    return None
+
+
+DEMO_SITES_TOML = """\
+# Sites served by this gateway. Each site embeds
+#   <script src="http://127.0.0.1:8000/c/hottelecom.js" async></script>
+[sites.hottelecom]
+name = "HotTelecom"
+origins = ["http://127.0.0.1:8000", "http://localhost:8000", "https://hottelecom.example"]
+languages = ["ru", "en"]
+ga_measurement_id = "G-HOTDEMO001"
+ga_api_secret = "demo-secret-not-a-real-one"
+query_allowlist = ["utm_source", "utm_medium", "utm_campaign"]
+
+[sites.hottelecom.categories.marketing.ru]
+title = "Маркетинг"
+description = "Позволяет показывать вам рекламу услуг HotTelecom на других сайтах."
+
+[sites.hottelecom.categories.marketing.en]
+title = "Marketing"
+description = "Lets us show you HotTelecom offers on other websites."
+"""
+
+
+def init_app(app: Flask) -> None:
+    # Under gunicorn, SIGHUP to the master restarts the workers, which read the
+    # file again: that is how an operator reloads sites without downtime.
+    app.extensions["gateway.sites"] = load_sites(app.config["SITES_FILE"])

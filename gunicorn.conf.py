@@ -1,0 +1,16 @@
+"""gunicorn settings for the gateway (override any of them on the command line).
+
+The access log carries no client address (%(h)s), no User-Agent (%(a)s), no
+referrer (%(f)s) and no query string (%(r)s and %(q)s would include it): only
+the time, method, path, status, size and duration.
+"""
+
+bind = "127.0.0.1:8000"
+workers = 2
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+proc_name = "hottelecom-gateway"
