@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -20,8 +21,17 @@ def _create_app() -> Flask:
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main() -> None:
+def cli() -> None:
     """HotTelecom privacy gateway."""
+
+
+def main() -> None:
+    """Console entry point: configuration problems are one clear line, not a traceback."""
+    try:
+        cli(prog_name="gateway")
+    except config_module.ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
 
 
 def _settings_only() -> Flask:
@@ -33,7 +43,7 @@ def _settings_only() -> Flask:
     return probe
 
 
-@main.command("config")
+@cli.command("config", with_appcontext=False)
 def config_command() -> None:
     """Print every setting with its current value (secrets masked) and help."""
     for setting, shown in config_module.describe(_settings_only().config):
@@ -41,7 +51,7 @@ def config_command() -> None:
         click.echo(f"    {setting.help}")
 
 
-@main.command("init")
+@cli.command("init", with_appcontext=False)
 @click.option("--demo/--no-demo", default=True, help="Write the demo sites file if none exists.")
 def init_command(demo: bool) -> None:
     """Prepare instance/: a secret key if none is configured, and the demo sites file."""

@@ -95,7 +95,7 @@ def test_config_command_masks_secrets(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("GATEWAY_SECRET_KEYS", "super-secret-value,older-secret")
     monkeypatch.setenv("GATEWAY_SMTP_URL", "smtp://mailer:hunter2@mail.example:587")
     monkeypatch.setenv("GATEWAY_AGGREGATE_MIN_COUNT", "9")
-    result = CliRunner().invoke(cli.main, ["config"])
+    result = CliRunner().invoke(cli.cli, ["config"])
     assert result.exit_code == 0, result.output
     assert "super-secret-value" not in result.output
     assert "hunter2" not in result.output
