@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ops,
         policy,
         ratelimits,
+        retention,
         security,
         sites,
         templating,
@@ -50,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     sites.init_app(app)
+    retention.init_app(app)
     templating.init_app(app)
     for face in (ops, policy, consent, analytics, contact, admin):
         face.init_app(app)
