@@ -14,3 +14,13 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 proc_name = "hottelecom-gateway"
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Keep /metrics right after a worker dies (prometheus-client multiprocess mode)."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

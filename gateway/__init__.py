@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         contact,
         errors,
         logs,
+        metrics,
         ops,
         policy,
         ratelimits,
@@ -49,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ratelimits.init_app(app)
     clientinfo.init_app(app)
     security.init_app(app)
+    metrics.init_app(app)
     errors.init_app(app)
     sites.init_app(app)
     retention.init_app(app)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+import hmac
+
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from gateway.errors import json_error
+from gateway.metrics import metrics_response
 from gateway.ops import readiness
 from gateway.sites import all_sites
 
@@ -28,3 +32,16 @@ def demo() -> ResponseReturnValue:
     sites = all_sites()
     site_id = "hottelecom" if "hottelecom" in sites else next(iter(sites), None)
     return render_template("ops/demo.html", site_id=site_id)
+
+
+@bp.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    """Prometheus exposition; behind a bearer token when METRICS_TOKEN is set."""
+    token = current_app.config["METRICS_TOKEN"]
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return json_error(
+                401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+            )
+    return metrics_response(current_app._get_current_object())  # type: ignore[attr-defined]
