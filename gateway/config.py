@@ -271,12 +271,17 @@ def load(
     if keys:
         app.config["SECRET_KEY"] = keys[0]
         app.config["SECRET_KEY_FALLBACKS"] = keys[1:]
+        # itsdangerous verifies with every key of a list and signs with the last
+        # one: CSRF tokens made before a rotation stay valid, new ones use the new key.
+        app.config["WTF_CSRF_SECRET_KEY"] = list(reversed(keys))
     elif require_secret:
         raise ConfigError(
             "no secret key: set GATEWAY_SECRET_KEYS, or run `gateway init` to generate one "
             "into instance/gateway.toml"
         )
     app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    # A visitor may take a long time to write a request; the token still dies with the session.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 

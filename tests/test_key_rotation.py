@@ -1,0 +1,92 @@
+"""GATEWAY_SECRET_KEYS=new,old: what was signed with the old key keeps working."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask, render_template_string, session
+
+from gateway.consent.tokens import ConsentClaims, TokenInvalid, issue_token, read_token
+from tests.conftest import AppFactory
+
+OLD, NEW = "old-key-" + "o" * 32, "new-key-" + "n" * 32
+
+FORM = '<form method="post"><input name="csrf_token" value="{{ csrf_token() }}"></form>'
+
+
+def _add_routes(app: Flask) -> None:
+    @app.get("/t/form")
+    def form() -> str:
+        session["who"] = "visitor"
+        return render_template_string(FORM)
+
+    @app.post("/t/form")
+    def submit() -> str:
+        return f"ok {session.get('who')}"
+
+
+@pytest.fixture
+def old_and_rotated(app_factory: AppFactory) -> tuple[Flask, Flask]:
+    old = app_factory(SECRET_KEYS=[OLD])
+    rotated = app_factory(SECRET_KEYS=[NEW, OLD])
+    _add_routes(old)
+    _add_routes(rotated)
+    return old, rotated
+
+
+def test_session_and_open_form_survive_rotation(old_and_rotated: tuple[Flask, Flask]) -> None:
+    old, rotated = old_and_rotated
+    browser = old.test_client()
+    page = browser.get("/t/form").get_data(as_text=True)
+    token = re.search(r'value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+
+    after = rotated.test_client()
+    after.set_cookie("session", cookie.value)
+    response = after.post("/t/form", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok visitor"
+
+
+def test_new_csrf_tokens_use_the_new_key(old_and_rotated: tuple[Flask, Flask]) -> None:
+    old, rotated = old_and_rotated
+    browser = rotated.test_client()
+    page = browser.get("/t/form").get_data(as_text=True)
+    token = re.search(r'value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    # A node still on the old key alone cannot verify what the new key signed.
+    before = old.test_client()
+    before.set_cookie("session", cookie.value)
+    assert before.post("/t/form", data={"csrf_token": token}).status_code == 400
+
+
+def test_forged_csrf_token_is_refused(old_and_rotated: tuple[Flask, Flask]) -> None:
+    _, rotated = old_and_rotated
+    browser = rotated.test_client()
+    browser.get("/t/form")
+    assert browser.post("/t/form", data={"csrf_token": "forged.token.value"}).status_code == 400
+
+
+def test_consent_token_survives_rotation(old_and_rotated: tuple[Flask, Flask]) -> None:
+    old, rotated = old_and_rotated
+    claims = ConsentClaims("c-1", "hottelecom", {"analytics": True}, 1)
+    with old.app_context():
+        old_token = issue_token(claims)
+    with rotated.app_context():
+        assert read_token(old_token) == claims
+        new_token = issue_token(claims)
+    with old.app_context(), pytest.raises(TokenInvalid):
+        read_token(new_token)
+
+
+def test_dropped_key_no_longer_verifies(app_factory: AppFactory) -> None:
+    old = app_factory(SECRET_KEYS=[OLD])
+    retired = app_factory(SECRET_KEYS=[NEW])
+    claims = ConsentClaims("c-2", "hottelecom", {"analytics": False}, 1)
+    with old.app_context():
+        token = issue_token(claims)
+    with retired.app_context(), pytest.raises(TokenInvalid):
+        read_token(token)
