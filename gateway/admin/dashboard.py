@@ -1,0 +1,86 @@
+"""The dashboard's building blocks: a date range, and panels each face contributes.
+
+A panel source is a plain function ``(session, DateRange, site or None) -> Panel``
+registered by its face; the dashboard view and ``gateway stats`` show them all,
+the first as SVG charts with tables, the second as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+PANELS_KEY = "gateway.dashboard_panels"
+DEFAULT_DAYS = 14
+MAX_DAYS = 366
+
+
+class RangeError(ValueError):
+    """A date range a person typed that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD``; missing parts default to the last 14 days."""
+    try:
+        end_day = date.fromisoformat(end) if end else today
+        start_day = date.fromisoformat(start) if start else end_day - timedelta(DEFAULT_DAYS - 1)
+    except ValueError as exc:
+        raise RangeError("dates are written YYYY-MM-DD") from exc
+    if start_day > end_day:
+        raise RangeError("the range starts after it ends")
+    if (end_day - start_day).days + 1 > MAX_DAYS:
+        raise RangeError(f"a range covers at most {MAX_DAYS} days")
+    return DateRange(start_day, end_day)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    tone: str = ""  # "", "bad" or "ok": how the number should catch the eye
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str
+    title: str
+    figures: Sequence[Figure] = ()
+    charts: Sequence[str] = ()  # SVG markup made by gateway.admin.charts
+    headers: Sequence[str] = ()
+    rows: Sequence[Sequence[str]] = field(default_factory=tuple)
+    note: str = ""
+
+
+PanelBuilder = Callable[[Session, DateRange, "str | None"], Panel]
+
+
+@dataclass(frozen=True)
+class PanelSource:
+    order: int
+    build: PanelBuilder
+
+
+def register_panel(app: Flask, order: int, build: PanelBuilder) -> None:
+    app.extensions.setdefault(PANELS_KEY, []).append(PanelSource(order, build))
+
+
+def panel_sources(app: Flask) -> list[PanelSource]:
+    return sorted(app.extensions.get(PANELS_KEY, []), key=lambda source: source.order)
+
+
+def percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"

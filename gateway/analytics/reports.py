@@ -1,0 +1,114 @@
+"""Dashboard panels for analytics: what arrived, what was dropped and why, what left."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gateway.admin.charts import Series, stacked_bars
+from gateway.admin.dashboard import DateRange, Figure, Panel
+from gateway.analytics.models import (
+    OUTBOX_DEAD,
+    OUTBOX_DRY_RUN,
+    OUTBOX_PENDING,
+    OUTBOX_SENT,
+    CollectStat,
+    OutboxEvent,
+)
+
+RESULTS = (
+    Series("event", "Event mode (consented)"),
+    Series("aggregate", "Aggregated"),
+    Series("dropped", "Dropped"),
+)
+
+
+def _bounds(period: DateRange) -> tuple[datetime, datetime]:
+    return datetime.combine(period.start, time.min), datetime.combine(
+        period.end + timedelta(days=1), time.min
+    )
+
+
+def intake_panel(session: Session, period: DateRange, site: str | None) -> Panel:
+    query = sa.select(
+        CollectStat.day, CollectStat.result, CollectStat.reason, sa.func.sum(CollectStat.count)
+    ).where(CollectStat.day >= period.start, CollectStat.day <= period.end)
+    if site:
+        query = query.where(CollectStat.site == site)
+    query = query.group_by(CollectStat.day, CollectStat.result, CollectStat.reason)
+    per_day: dict[str, dict[str, float]] = {d.isoformat(): {} for d in period.days}
+    reasons: dict[str, int] = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
+    for day, result, reason, count in session.execute(query):
+        bucket = per_day.setdefault(day.isoformat(), {})
+        bucket[result] = bucket.get(result, 0) + int(count)
+        totals[result] += int(count)
+        if result == "dropped":
+            reasons[reason or "unspecified"] += int(count)
+    received = sum(totals.values())
+    rows = sorted(per_day.items())
+    return Panel(
+        id="analytics-intake",
+        title="Analytics events received",
+        figures=(
+            Figure("received", str(received)),
+            Figure("event mode", str(totals["event"])),
+            Figure("aggregated", str(totals["aggregate"])),
+            Figure("dropped", str(totals["dropped"]), "bad" if totals["dropped"] else ""),
+        ),
+        charts=(stacked_bars("Analytics events per day", rows, RESULTS),),
+        headers=("drop reason", "events"),
+        rows=tuple((reason, str(n)) for reason, n in sorted(reasons.items(), key=lambda i: -i[1])),
+        note="Dropped events never reach the database beyond this count.",
+    )
+
+
+def forwarding_panel(session: Session, period: DateRange, site: str | None) -> Panel:
+    start, end = _bounds(period)
+    scope = [OutboxEvent.site == site] if site else []
+    forwarded = session.execute(
+        sa.select(sa.func.date(OutboxEvent.sent_at), OutboxEvent.status, sa.func.count())
+        .where(
+            OutboxEvent.sent_at >= start,
+            OutboxEvent.sent_at < end,
+            OutboxEvent.status.in_((OUTBOX_SENT, OUTBOX_DRY_RUN)),
+            *scope,
+        )
+        .group_by(sa.func.date(OutboxEvent.sent_at), OutboxEvent.status)
+    ).all()
+    per_day: dict[str, dict[str, float]] = {d.isoformat(): {} for d in period.days}
+    for day, status, count in forwarded:
+        key = str(day)[:10]
+        per_day.setdefault(key, {})[status] = int(count)
+    state = dict(
+        session.execute(
+            sa.select(OutboxEvent.status, sa.func.count())
+            .where(*scope)
+            .group_by(OutboxEvent.status)
+        ).all()
+    )
+    retrying = session.scalar(
+        sa.select(sa.func.count()).where(
+            OutboxEvent.status == OUTBOX_PENDING, OutboxEvent.attempts > 0, *scope
+        )
+    )
+    dead = int(state.get(OUTBOX_DEAD, 0))
+    return Panel(
+        id="analytics-forwarding",
+        title="Forwarded to Google Analytics",
+        figures=(
+            Figure("outbox depth", str(int(state.get(OUTBOX_PENDING, 0)))),
+            Figure("waiting to retry", str(int(retrying or 0))),
+            Figure("dead letters", str(dead), "bad" if dead else "ok"),
+        ),
+        charts=(
+            stacked_bars(
+                "Events forwarded per day",
+                sorted(per_day.items()),
+                (Series(OUTBOX_SENT, "Sent to GA"), Series(OUTBOX_DRY_RUN, "Kept (dry-run)")),
+            ),
+        ),
+    )
