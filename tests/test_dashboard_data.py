@@ -94,3 +94,20 @@ def test_forwarding_panel_depth_retries_and_dead_letters(app: Flask) -> None:
         assert figures == {"outbox depth": "2", "waiting to retry": "1", "dead letters": "1"}
         assert "Sent to GA: 2" in panel.charts[0]
         assert "Kept (dry-run): 1" in panel.charts[0]
+
+
+def test_stats_command_prints_the_panels(app: Flask) -> None:
+    with app.app_context():
+        session = db.session()
+        session.add(_stat(TODAY, "hottelecom", "dropped", 7, "crawler_pattern"))
+        session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["stats", "--from", "2026-11-20", "--to", "2026-11-25"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-11-20 .. 2026-11-25, all sites" in result.output
+    assert "Analytics events received" in result.output
+    assert "crawler_pattern  7" in result.output
+    bad = app.test_cli_runner().invoke(args=["stats", "--from", "yesterday"])
+    assert bad.exit_code != 0
+    assert "YYYY-MM-DD" in bad.output

@@ -1,4 +1,4 @@
-"""Admin face."""
+"""Admin face: staff dashboard and operations commands."""
 
 from __future__ import annotations
 
@@ -6,4 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Registered by create_app; the face's blueprint and commands are bound here."""
+    from gateway.admin import panels, stats
+
+    panels.register_all(app)
+    app.cli.add_command(stats.stats_command)

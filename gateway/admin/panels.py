@@ -1,0 +1,13 @@
+"""Which panels the dashboard shows, in order."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gateway.admin.dashboard import register_panel
+from gateway.analytics import reports as analytics_reports
+
+
+def register_all(app: Flask) -> None:
+    register_panel(app, 30, analytics_reports.intake_panel)
+    register_panel(app, 40, analytics_reports.forwarding_panel)
