@@ -14,6 +14,8 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 proc_name = "hottelecom-gateway"
+# One node per host may run several gunicorns (web, benchmarks); none needs gunicornc.
+control_socket_disable = True
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
