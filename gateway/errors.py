@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
 _JSON_PREFIXES = ("/api/", "/g/")
+RETRY_AFTER_SECONDS = 5
 
 # Machine-readable codes for the statuses clients see.
 _CODES = {
@@ -77,6 +80,23 @@ def _api_error(exc: APIError) -> Response:
     return json_error(exc.status, exc.message, exc.code, exc.headers)
 
 
+def _database_unavailable(exc: Exception) -> Response | tuple[str, int]:
+    """Database down, locked or out of connections: a retryable 503, never a 500.
+
+    The transaction is rolled back, so nothing is half-written.
+    """
+    from gateway.extensions import db
+
+    db.session.rollback()
+    log.warning("database unavailable on %s: %s", request.url_rule, type(exc).__name__)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = "The service is briefly unavailable; please retry."
+    if wants_json():
+        return json_error(503, message, headers=headers)
+    body = render_template("errors/error.html", status=503, title="Unavailable", message=message)
+    return Response(body, status=503, headers=headers)
+
+
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:
     # The message says nothing of the request: no body, no client address.
     log.exception("unhandled error on %s %s", request.method, request.url_rule or "(no route)")
@@ -86,4 +106,6 @@ def _unexpected(exc: Exception) -> Response | tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(APIError, _api_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)

@@ -128,3 +128,30 @@ def test_gunicorn_access_log_has_no_client_details() -> None:
     assert fmt
     for forbidden in ("%(h)s", "%(a)s", "%(r)s", "%(q)s", "%(f)s", "%({x-forwarded-for}i)s"):
         assert forbidden not in fmt.group(1)
+
+
+def test_database_down_is_a_retryable_503(app_factory: AppFactory) -> None:
+    import sqlalchemy as sa
+
+    from gateway.extensions import db
+
+    app = app_factory(DATABASE_URL="postgresql+psycopg://nobody:x@127.0.0.1:9/none")
+
+    @app.get("/api/v1/needs-db")
+    def needs_db() -> str:
+        db.session.execute(sa.text("SELECT 1"))
+        return "unreachable"
+
+    @app.get("/needs-db")
+    def page_needs_db() -> str:
+        db.session.execute(sa.text("SELECT 1"))
+        return "unreachable"
+
+    client = app.test_client()
+    api = client.get("/api/v1/needs-db")
+    assert api.status_code == 503
+    assert api.headers["Retry-After"] == "5"
+    assert api.get_json()["error"]["code"] == "unavailable"
+    page = client.get("/needs-db")
+    assert page.status_code == 503
+    assert "retry" in page.get_data(as_text=True)
