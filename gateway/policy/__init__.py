@@ -9,9 +9,18 @@ from gateway.dbcli import register_after_upgrade
 
 def load_initial_policy() -> None:
     """policy version 1 (when no policy exists yet)"""
+    import sqlalchemy as sa
+
     from gateway.extensions import db
     from gateway.policy.store import load_initial_version
 
+    try:
+        migrated = sa.inspect(db.engine).has_table("policy_versions")
+    except sa.exc.DBAPIError:
+        # Unreachable database: the migration before this hook has said so already.
+        return
+    if not migrated:
+        return
     with db.transaction() as session:
         load_initial_version(session)
 

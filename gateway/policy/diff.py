@@ -22,6 +22,8 @@ Status = Literal["unchanged", "changed", "added", "removed"]
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 _BLOCK_TAGS = {"p", "li", "h3", "h4", "pre", "blockquote", "dt", "dd", "tr"}
 _INTRO = ""
+# Share of words two paragraphs must have in common to be shown as one edited paragraph.
+SIMILAR = 0.5
 _NUMBERED = re.compile(r"^\s*(\d+(?:\.\d+)*)[.)]?\s")
 
 
@@ -202,19 +204,41 @@ def _whole(kind: ChunkKind, text: str) -> tuple[Chunk, ...]:
     return (Chunk(kind, text),) if text else ()
 
 
+def _similarity(old: str, new: str) -> float:
+    words_old = [t for t in tokens(old) if not t.isspace()]
+    words_new = [t for t in tokens(new) if not t.isspace()]
+    return SequenceMatcher(None, words_old, words_new, autojunk=False).ratio()
+
+
+def _pair_blocks(olds: list[str], news: list[str]) -> list[BlockDiff]:
+    """Edited paragraphs are paired with their most similar predecessor, in order;
+    a rewritten paragraph reads better as removed + added than as a word soup."""
+    result: list[BlockDiff] = []
+    start = 0
+    for new in news:
+        best, best_ratio = None, SIMILAR
+        for index in range(start, len(olds)):
+            ratio = _similarity(olds[index], new)
+            if ratio > best_ratio:
+                best, best_ratio = index, ratio
+        if best is None:
+            result.append(BlockDiff("added", _whole("insert", new)))
+            continue
+        result.extend(BlockDiff("removed", _whole("delete", t)) for t in olds[start:best])
+        result.append(BlockDiff("changed", word_diff(olds[best], new)))
+        start = best + 1
+    result.extend(BlockDiff("removed", _whole("delete", t)) for t in olds[start:])
+    return result
+
+
 def diff_blocks(old: list[str], new: list[str]) -> tuple[BlockDiff, ...]:
     matcher = SequenceMatcher(None, old, new, autojunk=False)
     result: list[BlockDiff] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             result.extend(BlockDiff("unchanged", _whole("equal", t)) for t in old[i1:i2])
-            continue
-        olds, news = old[i1:i2], new[j1:j2]
-        paired = min(len(olds), len(news))
-        for k in range(paired):
-            result.append(BlockDiff("changed", word_diff(olds[k], news[k])))
-        result.extend(BlockDiff("removed", _whole("delete", t)) for t in olds[paired:])
-        result.extend(BlockDiff("added", _whole("insert", t)) for t in news[paired:])
+        else:
+            result.extend(_pair_blocks(old[i1:i2], new[j1:j2]))
     return tuple(result)
 
 

@@ -56,15 +56,16 @@ def _link(parent: ET.Element, href: str, rel: str, type_: str | None = None) -> 
 
 
 def build_feed(feed: Feed) -> bytes:
-    """Newest entry first; the feed's updated time is the newest entry's."""
+    """Entries in the order given (newest version first); the feed's updated time is the
+    latest entry's."""
     ET.register_namespace("", ATOM_NS)
     root = ET.Element(f"{{{ATOM_NS}}}feed", {"xml:lang": feed.lang})
     _text(root, "id", feed.id)
     _text(root, "title", feed.title)
     _text(root, "subtitle", feed.subtitle)
-    entries = sorted(feed.entries, key=lambda e: e.published, reverse=True)
-    newest = entries[0].published if entries else datetime(1970, 1, 1)
-    _text(root, "updated", rfc3339(newest))
+    entries = list(feed.entries)
+    latest = max((e.published for e in entries), default=datetime(1970, 1, 1))
+    _text(root, "updated", rfc3339(latest))
     _link(root, feed.self_url, "self", "application/atom+xml")
     _link(root, feed.page_url, "alternate", "text/html")
     author = ET.SubElement(root, f"{{{ATOM_NS}}}author")

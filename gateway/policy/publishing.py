@@ -56,16 +56,16 @@ def check_summary(summary: str, *, required: bool) -> str:
 
 def check_new_version(versions: Sequence[VersionInfo], effective: date, today: date) -> None:
     """Versions take effect in the order they are published, never retroactively."""
-    if effective < today:
-        raise PublishError(
-            f"effective date {effective.isoformat()} is in the past (today is "
-            f"{today.isoformat()}); a policy change cannot take effect retroactively"
-        )
     live = current(versions, today)
     if live is not None and effective < live.effective_date:
         raise PublishError(
             f"effective date {effective.isoformat()} is earlier than that of the current "
             f"version {live.number} ({live.effective_date.isoformat()})"
+        )
+    if effective < today:
+        raise PublishError(
+            f"effective date {effective.isoformat()} is in the past (today is "
+            f"{today.isoformat()}); a policy change cannot take effect retroactively"
         )
     latest = max(versions, key=lambda v: v.number, default=None)
     if latest is not None and effective < latest.effective_date:

@@ -119,9 +119,7 @@ def changes_since(
                 PolicyText.summary != "",
                 PolicyVersion.number.in_([i.number for i in infos]),
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         VersionInfo(i.number, i.effective_date, i.material, localized.get(i.number) or i.summary)

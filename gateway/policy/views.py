@@ -55,6 +55,7 @@ def _previous(records: list[VersionRecord], number: int) -> int | None:
 
 def _page(records: list[VersionRecord], record: VersionRecord, today: date) -> Response:
     lang = request_language(record.languages)
+    wanted = request_language()
     text = record.texts[lang]
     words = texts.ui(lang)
     infos = _infos(records)
@@ -79,7 +80,12 @@ def _page(records: list[VersionRecord], record: VersionRecord, today: date) -> R
         else None,
         current_number=_shown_number(records, today),
         previous=_previous(records, record.number),
-        wanted_lang=request_language(),
+        wanted_lang=wanted,
+        fallback_notice=(
+            texts.ui(wanted)["no_text_in_lang"].format(lang=words[f"language_name_{lang}"])
+            if wanted != lang
+            else ""
+        ),
     )
     return _localised(Response(body), lang)
 
@@ -165,7 +171,7 @@ def feed() -> ResponseReturnValue:
     lang = request_language()
     words = texts.ui(lang)
     entries = []
-    for record in records:
+    for record in reversed(records):
         text_lang = lang if lang in record.texts else request_language(record.languages)
         previous = _previous(records, record.number)
         summary = record.summary_in(text_lang)
