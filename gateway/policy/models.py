@@ -36,4 +36,6 @@ class PolicyText(Base):
     lang: Mapped[str] = mapped_column(sa.String(8))
     title: Mapped[str] = mapped_column(sa.String(200))
     markdown: Mapped[str] = mapped_column(sa.Text)
+    # The version's summary in this text's language (the banner's "what changed").
+    summary: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     version: Mapped[PolicyVersion] = relationship(back_populates="texts")

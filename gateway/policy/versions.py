@@ -53,3 +53,27 @@ def state(versions: Sequence[VersionInfo], today: date) -> PolicyState:
     return PolicyState(
         current(versions, today), consent_version(versions, today), upcoming(versions, today)
     )
+
+
+def status_of(versions: Sequence[VersionInfo], number: int, today: date) -> str:
+    """``current``, ``upcoming`` or ``superseded`` (older than the current version)."""
+    now = current(versions, today)
+    if now is not None and now.number == number:
+        return "current"
+    if any(v.number == number for v in upcoming(versions, today)):
+        return "upcoming"
+    return "superseded"
+
+
+def newer_than(
+    versions: Sequence[VersionInfo], after: int, today: date, *, include_upcoming: bool = False
+) -> list[VersionInfo]:
+    """Versions after ``after`` in order (effective ones only unless asked): "what changed"."""
+    return sorted(
+        (
+            v
+            for v in versions
+            if v.number > after and (include_upcoming or v.effective_date <= today)
+        ),
+        key=lambda v: v.number,
+    )
