@@ -15,6 +15,7 @@ import time
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from gateway.analytics.geo import Location, locate
 from gateway.useragent import DeviceFacts, describe
 
 
@@ -36,6 +37,11 @@ def client_ip() -> str:
 def device_facts() -> DeviceFacts:
     """Browser family, OS family, device category and bot verdict of this request."""
     return describe(request.headers.get("User-Agent", "")[:1024])
+
+
+def client_location() -> Location | None:
+    """Country and ISO 3166-2 region of the client (GEOIP_DB), or None."""
+    return locate(current_app.config["GEOIP_DB"], client_ip())
 
 
 def gpc_enabled() -> bool:

@@ -1,0 +1,489 @@
+"""The anonymizer: small pure functions, one rule each.
+
+Every value a page sends passes through here before anything is stored.
+Each function takes plain data and returns plain data; none reads a request,
+the clock or the configuration, so each rule is tested on its own with data
+that would leak without it.
+
+Rules (SPEC "Analytics"):
+
+- ``anonymize_url``: no fragment, no userinfo, only allowlisted query
+  parameters, sensitive path segments replaced with ``:redacted``.
+- ``anonymize_referrer``: origin only; ``None`` when internal.
+- ``scrub_text``: e-mails, phone numbers, card numbers, IPs, UUIDs and tokens
+  in free text (titles, parameter values) replaced with a typed marker.
+- ``is_identity_param``: parameter names that suggest identity are dropped.
+- ``clean_event_name`` / ``clean_param_name``: GA's name syntax, and no
+  identifier hidden in a name.
+- ``clean_params``: the above applied to a whole ``params`` mapping.
+- ``client_id_from`` / ``session_id_from``: keyed hashes, never the id itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+REDACTED_SEGMENT = ":redacted"
+MAX_URL_LENGTH = 1000
+MAX_REFERRER_LENGTH = 420
+MAX_TITLE_LENGTH = 300
+MAX_VALUE_LENGTH = 100
+MAX_PARAMS = 25
+# Digit runs this long are never counts or prices worth keeping: they are
+# phone numbers, card numbers, order or customer numbers.
+MIN_IDENTIFYING_DIGITS = 7
+
+# Parameters the gateway sets itself from the page; a page cannot override them.
+RESERVED_PARAMS = frozenset(
+    {"page_location", "page_referrer", "page_title", "session_id", "engagement_time_msec"}
+)
+
+# --- free text --------------------------------------------------------------
+
+_EMAIL = r"[\w.+\-%]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+"
+_JWT = r"eyJ[\w\-]+\.[\w\-]+\.[\w\-]*"
+_UUID = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
+_IPV6 = (
+    r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:])"
+)
+_DIGITS = r"\+?\(?\d[\d\s().\-/]*\d"
+_OPAQUE = r"[A-Za-z0-9_\-+]{16,}=*"
+
+# Two passes: shaped identifiers first, then runs of digits in what is left,
+# so a number next to an address cannot swallow part of it.
+_SENSITIVE = re.compile(
+    f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P<ipv6>{_IPV6})|(?P<token>{_OPAQUE})"
+)
+_DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}")
+_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
+_DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
+_MIXED_PART = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
+# A cheap first look: text without a digit, '@' or '%' and no long word cannot
+# hold anything the full pattern looks for.
+_WORTH_A_LOOK = re.compile(r"[\d@%]|[A-Za-z0-9_\-+]{16,}")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _classify_digits(text: str) -> str | None:
+    """The marker for a run of digits and separators, or None to keep it."""
+    ipv4 = _IPV4.fullmatch(text)
+    if ipv4 and all(int(part) <= 255 for part in ipv4.groups()):
+        return "[ip]"
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) < MIN_IDENTIFYING_DIGITS:
+        return None
+    if _DATE.fullmatch(text):
+        return None
+    if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        return "[card]"
+    if text.startswith("+") or 10 <= len(digits) <= 12:
+        return "[phone]"
+    return "[number]"
+
+
+def _looks_like_token(text: str) -> bool:
+    core = text.rstrip("=")
+    has_upper = any(c.isupper() for c in core)
+    has_lower = any(c.islower() for c in core)
+    has_digit = any(c.isdigit() for c in core)
+    if len(core) >= 20 and has_upper and has_lower and has_digit:
+        return True
+    if _HEX_RUN.search(core) and has_digit:
+        return True
+    return bool(_MIXED_PART.search(core))
+
+
+def _replace(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    text = match.group()
+    if kind == "email":
+        return "[email]"
+    if kind == "jwt":
+        return "[token]"
+    if kind == "uuid":
+        return "[uuid]"
+    if kind == "ipv6":
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            return text
+        return "[ip]"
+    if kind == "token":
+        if text.isdigit():
+            return _replace_digits(match)
+        if _looks_like_token(text):
+            return "[token]"
+    return text
+
+
+_SENSITIVE_DIGITS = re.compile(_DIGITS)
+
+
+def _replace_digits(match: re.Match[str]) -> str:
+    text = match.group()
+    marker = _classify_digits(text)
+    if marker is None:
+        # A date with a time beside it, or a short number: keep it, but a long
+        # run inside (e.g. "12.1234567") still goes.
+        return _DIGIT_RUN.sub("[number]", text)
+    return marker
+
+
+def scrub_text(text: str) -> str:
+    """Free text with every identifier replaced by a typed marker."""
+    if not _WORTH_A_LOOK.search(text):
+        return text
+    return _SENSITIVE_DIGITS.sub(_replace_digits, _SENSITIVE.sub(_replace, text))
+
+
+def contains_identifier(text: str) -> bool:
+    return scrub_text(text) != text
+
+
+# --- URLs -------------------------------------------------------------------
+
+_HOST = re.compile(
+    r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*$"
+)
+_LONG_DIGITS_IN_SEGMENT = re.compile(r"\d{6,}")
+
+
+@dataclass(frozen=True)
+class CleanUrl:
+    url: str
+    origin: str
+    path: str
+
+
+def _clean_host(parts_hostname: str | None, port: int | None) -> str | None:
+    host = (parts_hostname or "").lower().rstrip(".")
+    if not host or not _HOST.match(host) or _IPV4.fullmatch(host):
+        return None
+    return f"{host}:{port}" if port else host
+
+
+def is_sensitive_segment(segment: str) -> bool:
+    """A path segment that could carry an identifier (checked after decoding)."""
+    if not segment:
+        return False
+    decoded = unquote(segment)
+    return bool(_LONG_DIGITS_IN_SEGMENT.search(decoded)) or contains_identifier(decoded)
+
+
+def anonymize_path(path: str) -> str:
+    """Each sensitive segment becomes ``:redacted``; the shape of the path stays."""
+    if not path:
+        return "/"
+    segments = path.split("/")
+    cleaned = [REDACTED_SEGMENT if is_sensitive_segment(s) else s for s in segments]
+    # Matrix parameters (";jsessionid=…") travel with a segment; drop them.
+    cleaned = [s.split(";", 1)[0] for s in cleaned]
+    result = "/".join(cleaned)
+    return result if result.startswith("/") else "/" + result
+
+
+def anonymize_query(query: str, allowlist: Iterable[str]) -> str:
+    """Only allowlisted parameters, their values scrubbed."""
+    allowed = set(allowlist)
+    if not query or not allowed:
+        return ""
+    kept = [
+        (name, scrub_text(value)[:MAX_VALUE_LENGTH])
+        for name, value in parse_qsl(query, keep_blank_values=False)
+        if name in allowed
+    ]
+    return urlencode(kept, quote_via=quote)
+
+
+def anonymize_url(url: str, allowlist: Iterable[str] = ()) -> CleanUrl | None:
+    """An http(s) URL without fragment, userinfo, unlisted query or identifying segments."""
+    if not isinstance(url, str) or len(url) > 8192:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    host = _clean_host(parts.hostname, port)
+    if host is None:
+        return None
+    origin = f"{parts.scheme.lower()}://{host}"
+    path = anonymize_path(parts.path)
+    query = anonymize_query(parts.query, allowlist)
+    full = origin + path + (f"?{query}" if query else "")
+    if len(full) > MAX_URL_LENGTH:
+        full = origin + path
+    if len(full) > MAX_URL_LENGTH:
+        full = full[:MAX_URL_LENGTH]
+    return CleanUrl(full, origin, path[:MAX_URL_LENGTH])
+
+
+def url_origin(url: str) -> str | None:
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    host = _clean_host(parts.hostname, port)
+    return f"{parts.scheme.lower()}://{host}" if host else None
+
+
+def anonymize_referrer(referrer: str | None, internal_origins: Iterable[str] = ()) -> str | None:
+    """The referring origin only; None when absent, unusable or internal."""
+    if not referrer or not isinstance(referrer, str):
+        return None
+    origin = url_origin(referrer)
+    if origin is None or origin in set(internal_origins):
+        return None
+    return origin[:MAX_REFERRER_LENGTH]
+
+
+def anonymize_title(title: str | None) -> str | None:
+    if not title or not isinstance(title, str):
+        return None
+    cleaned = " ".join(scrub_text(title).split())
+    return cleaned[:MAX_TITLE_LENGTH] or None
+
+
+# --- names ------------------------------------------------------------------
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+# Words that, anywhere in a parameter name, say the value is about a person.
+IDENTITY_WORDS = frozenset(
+    {
+        "email",
+        "mail",
+        "phone",
+        "tel",
+        "telephone",
+        "mobile",
+        "msisdn",
+        "fio",
+        "surname",
+        "firstname",
+        "lastname",
+        "fullname",
+        "username",
+        "nickname",
+        "login",
+        "address",
+        "street",
+        "ip",
+        "ipv4",
+        "ipv6",
+        "token",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "ssn",
+        "passport",
+        "inn",
+        "snils",
+        "iban",
+        "card",
+        "cc",
+        "cvv",
+        "pan",
+        "birthday",
+        "birthdate",
+        "dob",
+        "gclid",
+        "fbclid",
+        "yclid",
+        "uid",
+        "userid",
+        "cid",
+        "contract",
+        "account",
+        "auth",
+        "cookie",
+        "jwt",
+        "geo",
+        "latitude",
+        "longitude",
+        "lat",
+        "lon",
+        "lng",
+        "zip",
+        "zipcode",
+        "postcode",
+        "postal",
+    }
+)
+# "name" or "id" alone is fine for a product; beside these words it is a person.
+_PERSON_WORDS = frozenset(
+    {
+        "user",
+        "customer",
+        "client",
+        "member",
+        "visitor",
+        "person",
+        "contact",
+        "subscriber",
+        "account",
+        "device",
+        "first",
+        "last",
+        "full",
+        "middle",
+        "maiden",
+        "display",
+        "real",
+        "given",
+        "family",
+        "nick",
+        "transaction",
+        "order",
+        "session",
+        "ga",
+        "profile",
+        "owner",
+    }
+)
+
+
+def _name_words(name: str) -> list[str]:
+    words: list[str] = []
+    for chunk in name.split("_"):
+        words.extend(w.lower() for w in _NAME_WORDS.findall(chunk))
+    return words
+
+
+def is_identity_param(name: str) -> bool:
+    """True when a parameter's name suggests its value identifies a person."""
+    lowered = name.lower()
+    compact = lowered.replace("_", "")
+    if lowered == "name" or compact in IDENTITY_WORDS:
+        return True
+    words = _name_words(name)
+    if any(w in IDENTITY_WORDS for w in words):
+        return True
+    return ("name" in words or "id" in words) and any(w in _PERSON_WORDS for w in words)
+
+
+def clean_event_name(name: object) -> str | None:
+    """A GA-valid event name with no identifier hidden in it, or None."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        return None
+    if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
+        return None
+    return name
+
+
+def clean_param_name(name: object) -> str | None:
+    if not isinstance(name, str) or not _NAME.match(name):
+        return None
+    if name in RESERVED_PARAMS or is_identity_param(name):
+        return None
+    if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
+        return None
+    return name
+
+
+# --- values -----------------------------------------------------------------
+
+ParamValue = str | int | float
+
+
+def clean_number(value: int | float) -> int | float | None:
+    """Numbers pass unless they are long enough to be a phone or card number."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if abs(value) >= 10 ** (MIN_IDENTIFYING_DIGITS - 1):
+        return None
+    return value
+
+
+def clean_value(value: object) -> ParamValue | None:
+    """A scalar parameter value with identifiers removed, or None to drop it."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return clean_number(value)
+    if isinstance(value, str):
+        cleaned = scrub_text(value).strip()
+        return cleaned[:MAX_VALUE_LENGTH] if cleaned else None
+    return None
+
+
+@dataclass
+class CleanParams:
+    params: dict[str, ParamValue] = field(default_factory=dict)
+    dropped: int = 0
+
+
+def clean_params(raw: Mapping[str, object] | None) -> CleanParams:
+    """Identity-suggesting names dropped, values scrubbed, at most 25 kept."""
+    result = CleanParams()
+    if not raw:
+        return result
+    for name, value in raw.items():
+        clean_name = clean_param_name(name)
+        clean = clean_value(value) if clean_name else None
+        if clean_name is None or clean is None or len(result.params) >= MAX_PARAMS:
+            result.dropped += 1
+            continue
+        result.params[clean_name] = clean
+    return result
+
+
+# --- identifiers ------------------------------------------------------------
+
+
+def _keyed_digest(key: bytes, *parts: str) -> bytes:
+    message = "\x1f".join(parts).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def client_id_from(key: bytes, kind: str, identifier: str) -> str:
+    """GA's "digits.digits" client id, a keyed hash of an id the gateway never forwards.
+
+    ``kind`` separates the namespaces (a consent id, a gtag ``cid``) so the two
+    can never map to the same client id by accident.
+    """
+    digest = _keyed_digest(key, "client", kind, identifier)
+    first = 1_000_000_000 + int.from_bytes(digest[:8], "big") % 9_000_000_000
+    second = 1_000_000_000 + int.from_bytes(digest[8:16], "big") % 9_000_000_000
+    return f"{first}.{second}"
+
+
+def session_id_from(key: bytes, kind: str, identifier: str, day: str) -> str:
+    """A session id stable for one visitor during one UTC day, unlinkable across days."""
+    digest = _keyed_digest(key, "session", kind, identifier, day)
+    return str(1_000_000_000 + int.from_bytes(digest[:8], "big") % 9_000_000_000)
+
+
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A key for one purpose, derived from the app's signing key."""
+    return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()

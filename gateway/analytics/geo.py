@@ -1,0 +1,84 @@
+"""Country and ISO 3166-2 region of an address, from a GeoIP2/GeoLite2 database.
+
+The reader is opened once per process, on first use (after gunicorn forks),
+and shared by every thread. Without a database there is no location.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_readers: dict[str, Any] = {}
+_failed: set[str] = set()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Location:
+    country: str  # ISO 3166-1 alpha-2, e.g. "RU"
+    region: str  # ISO 3166-2, e.g. "RU-MOW"; "" when unknown
+
+
+def _reader(path: str) -> Any:
+    reader = _readers.get(path)
+    if reader is not None or path in _failed:
+        return reader
+    with _lock:
+        if path in _readers or path in _failed:
+            return _readers.get(path)
+        import geoip2.database
+
+        try:
+            reader = geoip2.database.Reader(path)
+        except (OSError, ValueError) as exc:
+            # Said once, without any address: the gateway keeps working, with no location.
+            log.warning("GeoIP database %s cannot be opened (%s); no location", path, exc)
+            _failed.add(path)
+            return None
+        _readers[path] = reader
+        return reader
+
+
+def close_readers() -> None:
+    with _lock:
+        for reader in _readers.values():
+            reader.close()
+        _readers.clear()
+        _failed.clear()
+
+
+def locate(database: str, address: str) -> Location | None:
+    """The coarse location of ``address``, or None (no database, private or unknown address)."""
+    if not database or not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if not ip.is_global:
+        return None
+    reader = _reader(database)
+    if reader is None:
+        return None
+    import geoip2.errors
+
+    try:
+        if "City" in reader.metadata().database_type:
+            record = reader.city(str(ip))
+            subdivision = record.subdivisions.most_specific.iso_code
+        else:
+            record = reader.country(str(ip))
+            subdivision = None
+    except (geoip2.errors.AddressNotFoundError, ValueError, TypeError, KeyError):
+        return None
+    country = record.country.iso_code
+    if not country:
+        return None
+    region = f"{country}-{subdivision}" if subdivision else ""
+    return Location(country, region)

@@ -1,0 +1,333 @@
+"""From what a page sends to what the gateway keeps: parse, anonymize, decide the mode.
+
+Plain functions on plain data. The views hand in the body, the coarse device
+and location facts and the visitor's identity (already checked); these
+functions return the rows to write and the answer to give. Nothing here sees
+an address or a User-Agent string.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from gateway.analytics import anonymizer as anon
+from gateway.analytics.aggregate import BucketKey, window_start
+from gateway.analytics.geo import Location
+from gateway.sites import Site
+from gateway.useragent import DeviceFacts
+
+MAX_EVENTS = 25
+MAX_GTAG_FIELDS = 200
+# What the gateway gives GA as engagement when the page says nothing: GA
+# shows an event in its standard reports only with some engagement time.
+DEFAULT_ENGAGEMENT_MSEC = 100
+MAX_ENGAGEMENT_MSEC = 3_600_000
+
+MODE_EVENT = "event"
+MODE_AGGREGATE = "aggregate"
+
+
+class PayloadError(ValueError):
+    """The body cannot be understood; the message says why (answered with 400)."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who may be followed across events, with consent: never stored or sent as is."""
+
+    kind: str  # consent | gtag
+    value: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    name: object
+    params: Mapping[str, object]
+    page_url: object
+    referrer: object = None
+    title: object = None
+    engagement_msec: int | None = None
+    identity: Identity | None = None
+
+
+@dataclass(frozen=True)
+class CollectPayload:
+    site_id: str
+    consent_token: str | None
+    hits: list[Hit]
+
+
+@dataclass(frozen=True)
+class GtagBatch:
+    measurement_id: str
+    hits: list[Hit]
+    # Per hit: the raw gtag consent state (``gcs``) and client id (``cid``).
+    consent_states: list[str]
+    client_ids: list[str]
+
+
+# --- parsing ----------------------------------------------------------------
+
+
+def decode_json(body: bytes) -> Any:
+    if not body.strip():
+        raise PayloadError("empty body")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise PayloadError("body is not valid JSON") from exc
+
+
+def _optional_str(value: object, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise PayloadError(f"{where} must be a string")
+
+
+def parse_collect_payload(data: Any) -> CollectPayload:
+    """Check the shape of a /api/v1/collect body; raise PayloadError naming the problem."""
+    if not isinstance(data, dict):
+        raise PayloadError("body must be a JSON object")
+    site = data.get("site")
+    if not isinstance(site, str) or not site:
+        raise PayloadError("site is required")
+    consent = _optional_str(data.get("consent"), "consent")
+    page = data.get("page")
+    if not isinstance(page, dict):
+        raise PayloadError("page is required: {url, referrer?, title?}")
+    url = page.get("url")
+    if not isinstance(url, str) or not url:
+        raise PayloadError("page.url is required")
+    referrer = _optional_str(page.get("referrer"), "page.referrer")
+    title = _optional_str(page.get("title"), "page.title")
+    events = data.get("events")
+    if not isinstance(events, list) or not events:
+        raise PayloadError("events must be a non-empty list")
+    if len(events) > MAX_EVENTS:
+        raise PayloadError(f"at most {MAX_EVENTS} events per request")
+    hits: list[Hit] = []
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise PayloadError(f"events[{index}] must be an object {{name, params?}}")
+        params = event.get("params") or {}
+        if not isinstance(params, dict):
+            raise PayloadError(f"events[{index}].params must be an object")
+        hits.append(Hit(event.get("name"), params, url, referrer, title))
+    return CollectPayload(site, consent or None, hits)
+
+
+def _gtag_fields(text: str) -> dict[str, str]:
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_GTAG_FIELDS)
+    except ValueError as exc:
+        raise PayloadError("too many fields in a gtag hit") from exc
+    return dict(pairs)
+
+
+def _gtag_number(text: str) -> int | float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _gtag_hit(fields: Mapping[str, str]) -> Hit:
+    params: dict[str, object] = {}
+    for key, value in fields.items():
+        if key.startswith("ep."):
+            params[key[3:]] = value
+        elif key.startswith("epn."):
+            number = _gtag_number(value)
+            if number is not None:
+                params[key[4:]] = number
+        # Everything else (up.* user properties, screen size, language, client
+        # hints, …) describes the visitor, not the event: it is never kept.
+    engagement = _gtag_number(fields.get("_et", ""))
+    return Hit(
+        name=fields.get("en"),
+        params=params,
+        page_url=fields.get("dl"),
+        referrer=fields.get("dr"),
+        title=fields.get("dt"),
+        engagement_msec=int(engagement) if engagement is not None else None,
+    )
+
+
+def parse_gtag(query: str, body: str) -> GtagBatch:
+    """GA4 gtag hits: shared fields in the query string, one event per body line."""
+    shared = _gtag_fields(query)
+    lines = [line for line in body.replace("\r\n", "\n").split("\n") if line.strip()]
+    if len(lines) > MAX_EVENTS:
+        raise PayloadError(f"at most {MAX_EVENTS} events per request")
+    merged = [{**shared, **_gtag_fields(line)} for line in lines] or [shared]
+    version = merged[0].get("v", "2")
+    if version != "2":
+        raise PayloadError("only GA4 hits (v=2) are accepted")
+    measurement_id = merged[0].get("tid", "")
+    if not measurement_id:
+        raise PayloadError("tid (measurement id) is required")
+    if any(fields.get("tid", measurement_id) != measurement_id for fields in merged):
+        raise PayloadError("all hits of a batch must carry the same tid")
+    if not any(fields.get("en") for fields in merged):
+        raise PayloadError("en (event name) is required")
+    return GtagBatch(
+        measurement_id=measurement_id,
+        hits=[_gtag_hit(fields) for fields in merged],
+        consent_states=[fields.get("gcs", "") for fields in merged],
+        client_ids=[fields.get("cid", "") for fields in merged],
+    )
+
+
+def gtag_grants_analytics(gcs: str) -> bool:
+    """gtag's consent state ``G1<ad_storage><analytics_storage>``: 1 granted, 0 denied."""
+    return len(gcs) >= 4 and gcs.startswith("G1") and gcs[3] == "1"
+
+
+# --- the pipeline -----------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What one request adds to the database, and what its answer says."""
+
+    outbox_rows: list[dict[str, Any]] = field(default_factory=list)
+    aggregates: Counter[BucketKey] = field(default_factory=Counter)
+    stats: Counter[tuple[str, str]] = field(default_factory=Counter)
+    accepted: int = 0
+    dropped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    mode: str = MODE_AGGREGATE
+
+    def drop(self, reason: str, count: int = 1) -> None:
+        self.dropped += count
+        self.reasons[reason] += count
+        self.stats[("dropped", reason)] += count
+
+    def as_response(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "dropped": self.dropped,
+            "mode": self.mode,
+            "reasons": dict(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything about the request the pipeline may know, already coarse."""
+
+    site: Site
+    device: DeviceFacts
+    location: Location | None
+    now: datetime
+    key: bytes
+    window_seconds: int
+
+
+def user_location(location: Location | None) -> dict[str, str] | None:
+    if location is None:
+        return None
+    result = {"country_id": location.country}
+    if location.region:
+        result["region_id"] = location.region
+    return result
+
+
+def device_info(device: DeviceFacts) -> dict[str, str]:
+    info = {
+        "category": device.device_category,
+        "operating_system": device.os_family,
+        "browser": device.browser_family,
+    }
+    if device.browser_major:
+        info["browser_version"] = device.browser_major
+    return info
+
+
+def timestamp_micros(moment: datetime) -> int:
+    from gateway.analytics.aggregate import EPOCH
+
+    delta = moment - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _engagement(hit: Hit) -> int:
+    value = hit.engagement_msec
+    if value is None or value <= 0:
+        return DEFAULT_ENGAGEMENT_MSEC
+    return min(value, MAX_ENGAGEMENT_MSEC)
+
+
+def process(hits: list[Hit], ctx: Context) -> Outcome:
+    """Anonymize each hit and route it to the outbox (event mode) or a count (aggregate)."""
+    outcome = Outcome()
+    if any(hit.identity is not None for hit in hits):
+        outcome.mode = MODE_EVENT
+    if ctx.device.bot_reason:
+        # Bots are counted as a reason and nothing else: no row, no bucket.
+        outcome.drop(ctx.device.bot_reason, len(hits))
+        return outcome
+    site = ctx.site
+    micros = timestamp_micros(ctx.now)
+    location_json = json.dumps(user_location(ctx.location)) if ctx.location else None
+    device_json = json.dumps(device_info(ctx.device))
+    window = window_start(ctx.now, ctx.window_seconds)
+    day = ctx.now.date().isoformat()
+    country = ctx.location.country if ctx.location else ""
+    for hit in hits:
+        name = anon.clean_event_name(hit.name)
+        if name is None:
+            outcome.drop("invalid_event_name")
+            continue
+        page = (
+            anon.anonymize_url(hit.page_url, site.query_allowlist)
+            if isinstance(hit.page_url, str)
+            else None
+        )
+        if page is None:
+            outcome.drop("invalid_page_url")
+            continue
+        outcome.accepted += 1
+        if hit.identity is None:
+            outcome.aggregates[
+                BucketKey(window, site.id, name, page.path, country, ctx.device.device_category)
+            ] += 1
+            outcome.stats[(MODE_AGGREGATE, "")] += 1
+            continue
+        internal = (*site.origins, page.origin)
+        params: dict[str, object] = {"page_location": page.url}
+        referrer = anon.anonymize_referrer(
+            hit.referrer if isinstance(hit.referrer, str) else None, internal
+        )
+        if referrer:
+            params["page_referrer"] = referrer
+        title = anon.anonymize_title(hit.title if isinstance(hit.title, str) else None)
+        if title:
+            params["page_title"] = title
+        params["session_id"] = anon.session_id_from(
+            ctx.key, hit.identity.kind, hit.identity.value, day
+        )
+        params["engagement_time_msec"] = _engagement(hit)
+        params.update(anon.clean_params(hit.params).params)
+        outcome.outbox_rows.append(
+            {
+                "site": site.id,
+                "mode": MODE_EVENT,
+                "client_id": anon.client_id_from(ctx.key, hit.identity.kind, hit.identity.value),
+                "user_location_json": location_json,
+                "device_json": device_json,
+                "event_json": json.dumps(
+                    {"name": name, "params": params}, ensure_ascii=False, separators=(",", ":")
+                ),
+                "timestamp_micros": micros,
+            }
+        )
+        outcome.stats[(MODE_EVENT, "")] += 1
+    return outcome
