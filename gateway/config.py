@@ -35,6 +35,16 @@ def _as_int(value: Any) -> int:
     return int(value)
 
 
+def _as_seconds(value: Any) -> float:
+    """A positive duration in seconds; fractions allowed (tests use small backoffs)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds")
+    seconds = float(str(value).strip().lower().removesuffix("s"))
+    if not seconds > 0:
+        raise ValueError("expected a positive number of seconds")
+    return seconds
+
+
 def _as_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -117,6 +127,39 @@ SETTINGS: tuple[Setting, ...] = (
         10,
         "Seconds before a Measurement Protocol request is abandoned and retried.",
         _as_int,
+    ),
+    Setting(
+        "FORWARD_BACKOFF_BASE",
+        1.0,
+        "Seconds before the first retry of a failed Measurement Protocol request; doubles "
+        "with each attempt (with jitter).",
+        _as_seconds,
+    ),
+    Setting(
+        "FORWARD_BACKOFF_MAX",
+        60.0,
+        "Cap in seconds of the forwarder's backoff (a longer Retry-After from GA still wins).",
+        _as_seconds,
+    ),
+    Setting(
+        "FORWARD_CLAIM_TTL",
+        300.0,
+        "Seconds a forwarder holds the events it claimed; a dead worker's batch is retried "
+        "by another after this.",
+        _as_seconds,
+    ),
+    Setting(
+        "FORWARD_ONCE_DEADLINE",
+        120.0,
+        "Seconds `gateway forward --once` keeps retrying failing batches before it gives up "
+        "and leaves them pending.",
+        _as_seconds,
+    ),
+    Setting(
+        "FORWARD_POLL_INTERVAL",
+        2.0,
+        "Seconds the long-running forwarder waits between looks at an empty outbox.",
+        _as_seconds,
     ),
     Setting("GEOIP_DB", "", "Path to a GeoIP2/GeoLite2 City or Country .mmdb; unset: no location."),
     Setting(

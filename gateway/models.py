@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = (
     "gateway.admin.models",
     "gateway.analytics.models",
+    "gateway.analytics.forwarding_models",
     "gateway.policy.models",
 )
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
-    from gateway.analytics import views
+    from gateway.analytics import forward_cli, views
     from gateway.extensions import csrf
 
     # Pages on other origins post here with sendBeacon: no session, no cookie
@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     views.init_app_state(
         app.extensions, app.extensions["gateway.db"], app.config.get("SECRET_KEY") or ""
     )
+    forward_cli.init_app(app)
