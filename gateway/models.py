@@ -8,6 +8,8 @@ MODEL_MODULES = (
     "gateway.admin.models",
     "gateway.analytics.models",
     "gateway.policy.models",
+    "gateway.contact.models",
+    "gateway.mail",
 )
 
 

@@ -1,4 +1,4 @@
-"""Admin face."""
+"""Admin face: staff sign-in and the way in to the staff pages."""
 
 from __future__ import annotations
 
@@ -7,3 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
+    from gateway.admin import auth, cli, views
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.admin_group)
+    app.jinja_env.globals["staff_user"] = auth.current_user
