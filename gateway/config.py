@@ -195,6 +195,13 @@ SETTINGS: tuple[Setting, ...] = (
         _as_days,
     ),
     Setting(
+        "CONTACT_MIN_FILL_SECONDS",
+        3,
+        "Seconds a person needs at least to fill the contact form; faster sends are asked "
+        "to send again (with the honeypot field, this replaces a CAPTCHA).",
+        _as_int,
+    ),
+    Setting(
         "REQUEST_DEADLINE",
         "30d",
         "`30d` (policy §4: 30 calendar days) or `152fz` (10 Russian working days, +5 once).",
@@ -327,6 +334,12 @@ def load(
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # `__Host-` cookies must be Secure, have Path=/ and no Domain: browsers then
+    # refuse them from subdomains and plain HTTP (localhost counts as secure).
+    app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SESSION_COOKIE_PATH"] = "/"
+    app.config["SESSION_COOKIE_DOMAIN"] = None
 
 
 def masked(setting: Setting, value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -97,6 +98,18 @@ def _database_unavailable(exc: Exception) -> Response | tuple[str, int]:
     return Response(body, status=503, headers=headers)
 
 
+def _csrf_error(exc: CSRFError) -> Response:
+    """A missing or stale form token: a page that says what to do, not a bare 400."""
+    if wants_json():
+        return json_error(400, exc.description or "CSRF token missing or invalid")
+    from gateway.i18n import request_language
+
+    # Back to a page that shows the form again with a fresh token.
+    back = "/admin" if request.path.startswith("/admin") else request.path
+    body = render_template("errors/csrf.html", status=400, language=request_language(), back=back)
+    return Response(body, status=400)
+
+
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:
     # The message says nothing of the request: no body, no client address.
     log.exception("unhandled error on %s %s", request.method, request.url_rule or "(no route)")
@@ -104,6 +117,7 @@ def _unexpected(exc: Exception) -> Response | tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(APIError, _api_error)
     app.register_error_handler(OperationalError, _database_unavailable)

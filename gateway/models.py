@@ -9,6 +9,8 @@ MODEL_MODULES = (
     "gateway.analytics.models",
     "gateway.analytics.forwarding_models",
     "gateway.policy.models",
+    "gateway.contact.models",
+    "gateway.mail",
 )
 
 

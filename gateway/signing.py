@@ -15,6 +15,7 @@ SALTS = {
     "consent": "hottelecom.gateway.consent.v1",
     "contact-verify": "hottelecom.gateway.contact.verify.v1",
     "contact-status": "hottelecom.gateway.contact.status.v1",
+    "contact-form": "hottelecom.gateway.contact.form.v1",
 }
 
 

@@ -12,6 +12,10 @@ from tests.conftest import AppFactory
 
 OLD, NEW = "old-key-" + "o" * 32, "new-key-" + "n" * 32
 
+HTTPS = "https://localhost"
+SAME_ORIGIN = {"Referer": "https://localhost/t/form"}
+COOKIE = "__Host-session"
+
 FORM = '<form method="post"><input name="csrf_token" value="{{ csrf_token() }}"></form>'
 
 
@@ -38,14 +42,16 @@ def old_and_rotated(app_factory: AppFactory) -> tuple[Flask, Flask]:
 def test_session_and_open_form_survive_rotation(old_and_rotated: tuple[Flask, Flask]) -> None:
     old, rotated = old_and_rotated
     browser = old.test_client()
-    page = browser.get("/t/form").get_data(as_text=True)
+    page = browser.get("/t/form", base_url=HTTPS).get_data(as_text=True)
     token = re.search(r'value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    cookie = browser.get_cookie("session")
+    cookie = browser.get_cookie(COOKIE, domain="localhost")
     assert cookie is not None
 
     after = rotated.test_client()
-    after.set_cookie("session", cookie.value)
-    response = after.post("/t/form", data={"csrf_token": token})
+    after.set_cookie(COOKIE, cookie.value, domain="localhost")
+    response = after.post(
+        "/t/form", data={"csrf_token": token}, base_url=HTTPS, headers=SAME_ORIGIN
+    )
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "ok visitor"
 
@@ -53,21 +59,34 @@ def test_session_and_open_form_survive_rotation(old_and_rotated: tuple[Flask, Fl
 def test_new_csrf_tokens_use_the_new_key(old_and_rotated: tuple[Flask, Flask]) -> None:
     old, rotated = old_and_rotated
     browser = rotated.test_client()
-    page = browser.get("/t/form").get_data(as_text=True)
+    page = browser.get("/t/form", base_url=HTTPS).get_data(as_text=True)
     token = re.search(r'value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    cookie = browser.get_cookie("session")
+    cookie = browser.get_cookie(COOKIE, domain="localhost")
     assert cookie is not None
     # A node still on the old key alone cannot verify what the new key signed.
     before = old.test_client()
-    before.set_cookie("session", cookie.value)
-    assert before.post("/t/form", data={"csrf_token": token}).status_code == 400
+    before.set_cookie(COOKIE, cookie.value, domain="localhost")
+    assert (
+        before.post(
+            "/t/form", data={"csrf_token": token}, base_url=HTTPS, headers=SAME_ORIGIN
+        ).status_code
+        == 400
+    )
 
 
 def test_forged_csrf_token_is_refused(old_and_rotated: tuple[Flask, Flask]) -> None:
     _, rotated = old_and_rotated
     browser = rotated.test_client()
-    browser.get("/t/form")
-    assert browser.post("/t/form", data={"csrf_token": "forged.token.value"}).status_code == 400
+    browser.get("/t/form", base_url=HTTPS)
+    assert (
+        browser.post(
+            "/t/form",
+            data={"csrf_token": "forged.token.value"},
+            base_url=HTTPS,
+            headers=SAME_ORIGIN,
+        ).status_code
+        == 400
+    )
 
 
 def test_consent_token_survives_rotation(old_and_rotated: tuple[Flask, Flask]) -> None:

@@ -1,4 +1,4 @@
-"""Admin face: staff dashboard and operations commands."""
+"""Admin face: staff sign-in, the dashboard and the operations commands."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from gateway.admin import panels, stats
+    """Registered by create_app; the face's blueprint and commands are bound here."""
+    from gateway.admin import auth, cli, panels, stats, views
 
-    panels.register_all(app)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.admin_group)
     app.cli.add_command(stats.stats_command)
+    app.jinja_env.globals["staff_user"] = auth.current_user
+    panels.register_all(app)

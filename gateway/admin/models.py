@@ -23,3 +23,18 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StaffSession(Base):
+    """A signed-in staff session; the cookie holds only its random id.
+
+    Server-side rows let login rotate the id, logout end it for good, and
+    deactivating a user end all of their sessions.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,9 +1,44 @@
-"""Contact face."""
+"""Contact face: the /contact form, verification, status pages and the staff queue."""
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from gateway import mail
+from gateway.retention import Purger, register_purger
+
+
+def _count_purgeable(now: datetime) -> int:
+    from gateway.contact import services
+    from gateway.extensions import db
+
+    return services.count_purgeable(db.session(), now, current_app.config["REQUEST_RETENTION"])
+
+
+def _purge(now: datetime, batch: int) -> int:
+    from gateway.contact import services
+    from gateway.extensions import db
+
+    return services.purge(db.session(), now, current_app.config["REQUEST_RETENTION"], batch)
 
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
+    from gateway.contact import admin_views, subject_data, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
+    mail.init_app(app)
+    subject_data.register_subject_data(
+        app, "contact", export=subject_data.export_contact, erase=subject_data.erase_contact
+    )
+    register_purger(
+        app,
+        Purger(
+            "contact requests (closed past REQUEST_RETENTION, unverified after 30 days)",
+            _count_purgeable,
+            _purge,
+        ),
+    )

@@ -1,0 +1,160 @@
+"""Staff sign-in: hashed passwords, server-side sessions, and view decorators.
+
+The session cookie (``__Host-session``, Secure, HttpOnly, SameSite=Lax) holds
+only a random session id; the database keeps its SHA-256, so a copy of the
+database cannot be used to sign in. Signing in always issues a new id
+(no session fixation); signing out deletes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gateway.admin.models import ROLES, StaffSession, User
+from gateway.extensions import db
+from gateway.timeutil import utcnow
+
+SESSION_KEY = "staff_sid"
+IDLE_TIMEOUT = timedelta(hours=8)
+ABSOLUTE_TIMEOUT = timedelta(hours=24)
+MIN_PASSWORD_LENGTH = 12
+# Checked when the e-mail is unknown, so both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UserError(ValueError):
+    """A user cannot be created as asked; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(session: Session, email: str, password: str, role: str = "staff") -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise UserError("expected an e-mail address")
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(sa.select(User).where(User.email == email)) is not None:
+        raise UserError(f"a user {email} already exists")
+    user = User(email=email, password_hash=generate_password_hash(password), role=role)
+    session.add(user)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same time either way)."""
+    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def _digest(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in with a fresh session id (any previous one is ended)."""
+    database = db.session()
+    old = session.get(SESSION_KEY)
+    if isinstance(old, str):
+        database.execute(sa.delete(StaffSession).where(StaffSession.id == _digest(old)))
+    session.clear()  # also renews the CSRF token
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    database.add(StaffSession(id=_digest(sid), user_id=user.id, created_at=now, last_seen_at=now))
+    user.last_login_at = now
+    database.commit()
+    session[SESSION_KEY] = sid
+
+
+def end_session() -> None:
+    sid = session.get(SESSION_KEY)
+    if isinstance(sid, str):
+        database = db.session()
+        database.execute(sa.delete(StaffSession).where(StaffSession.id == _digest(sid)))
+        database.commit()
+    session.clear()
+
+
+def _session_alive(row: StaffSession, now: datetime) -> bool:
+    return now - row.last_seen_at < IDLE_TIMEOUT and now - row.created_at < ABSOLUTE_TIMEOUT
+
+
+def current_user() -> User | None:
+    if "staff_user" in g:
+        return g.staff_user  # type: ignore[no-any-return]
+    user = None
+    sid = session.get(SESSION_KEY)
+    if isinstance(sid, str):
+        database = db.session()
+        row = database.get(StaffSession, _digest(sid))
+        now = utcnow()
+        if row is not None and _session_alive(row, now):
+            candidate = database.get(User, row.user_id)
+            if candidate is not None and candidate.active:
+                user = candidate
+                if now - row.last_seen_at > timedelta(minutes=1):
+                    row.last_seen_at = now
+                    database.commit()
+    g.staff_user = user
+    return user
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ch in target for ch in ("\\", "\r", "\n", "\t")) or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            target = request.full_path if request.query_string else request.path
+            return redirect(url_for("admin.login", next=target))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def role_required(role: str) -> Callable[[F], F]:
+    """Signed-in users with ``role`` (admins may do everything staff may)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("admin.login", next=request.path))
+            if user.role != role and user.role != "admin":
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,234 @@
+"""/admin/requests: the staff queue of data-subject requests and the actions on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from gateway.admin.auth import current_user, login_required
+from gateway.admin.models import User
+from gateway.contact import deadlines, notifications, services, subject_data
+from gateway.contact.models import REQUEST_TYPES, STATUSES, ContactRequest
+from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS
+from gateway.extensions import db
+from gateway.mail import deliver_due
+from gateway.timeutil import utcnow
+
+bp = Blueprint("contact_admin", __name__, url_prefix="/admin/requests")
+
+EXPORTABLE_TYPES = ("access", "erase")
+# Action name → (service, label of its text field or "" when it has none).
+ACTIONS = ("assign", "reply", "ask", "extend", "complete", "reject", "erase")
+
+
+def _staff() -> User:
+    user = current_user()
+    assert user is not None  # login_required ran first
+    return user
+
+
+def _get(request_id: int) -> ContactRequest:
+    contact_request = db.session.get(ContactRequest, request_id)
+    if contact_request is None:
+        abort(404)
+    return contact_request
+
+
+@bp.get("")
+@login_required
+def queue() -> ResponseReturnValue:
+    status = request.args.get("status", "active")
+    if status not in ("active", "all", *STATUSES):
+        status = "active"
+    kind = request.args.get("type", "")
+    if kind not in REQUEST_TYPES:
+        kind = ""
+    rows = services.queue(db.session(), services.QueueFilter(status, kind))
+    today = deadlines.moscow_date(utcnow())
+    users = {u.id: u.email for u in db.session.scalars(sa.select(User))}
+    return render_template(
+        "admin/requests.html",
+        rows=rows,
+        today=today,
+        status=status,
+        kind=kind,
+        statuses=STATUSES,
+        types=REQUEST_TYPES,
+        status_labels=STATUS_LABELS["en"],
+        type_labels=TYPE_LABELS["en"],
+        users=users,
+        is_overdue=deadlines.is_overdue,
+    )
+
+
+def _render_detail(
+    contact_request: ContactRequest, error: str = "", drafts: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    rule = current_app.config["REQUEST_DEADLINE"]
+    today = deadlines.moscow_date(utcnow())
+    users = list(db.session.scalars(sa.select(User).where(User.active).order_by(User.email)))
+    body = render_template(
+        "admin/request.html",
+        req=contact_request,
+        today=today,
+        overdue=deadlines.is_overdue(contact_request.due_date, today, contact_request.is_closed),
+        can_extend=deadlines.can_extend(rule, contact_request.extended),
+        rule=rule,
+        users=users,
+        assignee=next((u for u in users if u.id == contact_request.assignee_id), None),
+        status_labels=STATUS_LABELS["en"],
+        type_labels=TYPE_LABELS["en"],
+        exportable=contact_request.request_type in EXPORTABLE_TYPES
+        and contact_request.verified_at is not None
+        and not contact_request.erased_at,
+        open_for_actions=contact_request.status not in ("unverified", "completed", "rejected"),
+        error=error,
+        drafts=drafts or {},
+    )
+    return body, 400 if error else 200
+
+
+@bp.get("/<int:request_id>")
+@login_required
+def detail(request_id: int) -> ResponseReturnValue:
+    return _render_detail(_get(request_id))
+
+
+def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
+    """Do one staff action; returns the flash message."""
+    staff = _staff()
+    session = db.session()
+    now = utcnow()
+    before = contact_request.status
+    if action == "assign":
+        raw = request.form.get("assignee_id", "")
+        assignee = None
+        if raw:
+            assignee = session.get(User, int(raw)) if raw.isdigit() else None
+            if assignee is None or not assignee.active:
+                raise services.ActionError("Choose an active staff member.")
+        services.assign(session, contact_request, staff, assignee, now)
+        session.commit()
+        return f"Assigned to {assignee.email if assignee else 'nobody'}."
+    if action == "reply":
+        services.reply(session, contact_request, staff, text, now)
+        notifications.mail_update(
+            session,
+            contact_request,
+            message=text.strip(),
+            status_changed=before != contact_request.status,
+        )
+        session.commit()
+        return "Reply sent to the requester."
+    if action == "ask":
+        services.ask_for_information(session, contact_request, staff, text, now)
+        notifications.mail_update(session, contact_request, message=text.strip())
+        session.commit()
+        return "Question sent; the request waits for the requester."
+    if action == "extend":
+        rule = current_app.config["REQUEST_DEADLINE"]
+        due = services.extend(session, contact_request, staff, text, rule, now)
+        notifications.mail_update(
+            session, contact_request, reason=text.strip(), status_changed=False
+        )
+        session.commit()
+        return f"Deadline extended to {due.isoformat()}."
+    if action == "complete":
+        services.complete(session, contact_request, staff, text, now)
+        notifications.mail_update(session, contact_request, message=text.strip())
+        session.commit()
+        return "Request completed; the requester was told."
+    if action == "reject":
+        services.reject(session, contact_request, staff, text, now)
+        notifications.mail_update(session, contact_request, reason=text.strip())
+        session.commit()
+        return "Request rejected; the requester was told why."
+    if action == "erase":
+        if contact_request.request_type != "erase":
+            raise services.ActionError("Only erasure requests erase data.")
+        if contact_request.status in ("unverified", "completed", "rejected"):
+            raise services.ActionError("Only a confirmed, open erasure request can be fulfilled.")
+        if request.form.get("confirm") != "yes":
+            raise services.ActionError("Tick the box to confirm the erasure.")
+        # The requester hears of it before their address is erased with the rest.
+        contact_request.status = "completed"
+        contact_request.closed_at = now
+        notifications.mail_update(session, contact_request, message=text.strip())
+        session.flush()
+        counts = subject_data.fulfil_erasure(
+            session,
+            contact_request,
+            staff.email,
+            subject_data.registered_sources(current_app),
+            now,
+        )
+        session.commit()
+        total = sum(counts.values())
+        return f"Erased {total} records; only the proof of fulfilment is kept."
+    abort(404)
+
+
+@bp.post("/<int:request_id>/<action>")
+@login_required
+def act(request_id: int, action: str) -> ResponseReturnValue:
+    if action not in ACTIONS:
+        abort(404)
+    contact_request = _get(request_id)
+    text = request.form.get("text", "")
+    try:
+        message = _run_action(action, contact_request, text)
+    except services.ActionError as exc:
+        db.session.rollback()
+        return _render_detail(_get(request_id), str(exc), {action: text})
+    deliver_due(db.session(), limit=10)
+    flash(message, "success")
+    return redirect(url_for("contact_admin.detail", request_id=request_id), code=303)
+
+
+@bp.get("/<int:request_id>/export.<fmt>")
+@login_required
+def export(request_id: int, fmt: str) -> ResponseReturnValue:
+    if fmt not in ("json", "csv"):
+        abort(404)
+    contact_request = _get(request_id)
+    if contact_request.request_type not in EXPORTABLE_TYPES or contact_request.verified_at is None:
+        abort(404)
+    if contact_request.erased_at:
+        abort(410)
+    session = db.session()
+    email = contact_request.email
+    consent_ids = subject_data.subject_consent_ids(session, email)
+    data: dict[str, list[dict[str, Any]]] = subject_data.export_subject(
+        session, email, consent_ids, subject_data.registered_sources(current_app)
+    )
+    now = utcnow()
+    services.record_export(session, contact_request, _staff(), fmt, now)
+    session.commit()
+    if fmt == "json":
+        body = subject_data.to_json(data, now)
+        mimetype = "application/json"
+    else:
+        body = "\ufeff" + subject_data.to_csv(data)  # BOM: spreadsheets read it as UTF-8
+        mimetype = "text/csv"
+    filename = f"request-{contact_request.id}-data.{fmt}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

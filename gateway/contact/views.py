@@ -1,0 +1,215 @@
+"""Public pages: the contact form, the verification link and the status page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from itsdangerous import BadSignature
+
+from gateway.contact import deadlines, notifications, services
+from gateway.contact.forms import ContactForm
+from gateway.contact.models import ContactRequest
+from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS, texts
+from gateway.extensions import csrf, db, limiter
+from gateway.i18n import request_language
+from gateway.mail import deliver_due
+from gateway.signing import serializer
+from gateway.timeutil import utcnow
+
+bp = Blueprint("contact", __name__, url_prefix="/contact")
+
+# Signed "form shown at" stamps older than this are ignored (a day-old tab still works).
+FORM_STAMP_MAX_AGE = 24 * 3600
+
+
+def _form_stamp() -> str:
+    return str(serializer("contact-form").dumps("contact"))
+
+
+def _filled_too_fast(stamp: str) -> bool:
+    """True when the form came back sooner than a person can fill it (or unsigned)."""
+    minimum = current_app.config["CONTACT_MIN_FILL_SECONDS"]
+    try:
+        _value, shown_at = serializer("contact-form").loads(
+            stamp or "", max_age=FORM_STAMP_MAX_AGE, return_timestamp=True
+        )
+    except BadSignature:
+        return True
+    elapsed = (utcnow() - shown_at.replace(tzinfo=None)).total_seconds()
+    return bool(elapsed < minimum)
+
+
+def _render_form(
+    form: ContactForm, lang: str, notice: str = "", status: int = 200
+) -> ResponseReturnValue:
+    form.started.data = _form_stamp()
+    form.website.data = ""
+    return (
+        render_template(
+            "contact/form.html",
+            form=form,
+            t=texts(lang),
+            lang=lang,
+            notice=notice,
+            types=TYPE_LABELS[lang],
+        ),
+        status,
+    )
+
+
+def _deliver_mail() -> None:
+    # Mail is already safe in the outbox; a failure here only delays it.
+    deliver_due(db.session(), limit=10)
+
+
+@bp.route("", methods=["GET", "POST"])
+@csrf.exempt  # type: ignore[untyped-decorator]  # the form checks its own token (keeps what was typed)
+@limiter.limit("5 per minute;30 per day", methods=["POST"])
+def form() -> ResponseReturnValue:
+    lang = request_language()
+    today = deadlines.moscow_date(utcnow())
+    contact_form = ContactForm(lang=lang, today=today)
+    t = texts(lang)
+    if request.method == "GET":
+        if request.args.get("type") in TYPE_LABELS[lang]:
+            contact_form.request_type.data = request.args["type"]
+        consent_id = request.args.get("consent_id", "")[:64]
+        if consent_id:
+            contact_form.request_type.data = "withdraw-consent"
+            contact_form.consent_id.data = consent_id
+        return _render_form(contact_form, lang)
+
+    valid = contact_form.validate()
+    if contact_form.csrf_failed:
+        return _render_form(contact_form, lang, t["csrf"], 400)
+    if contact_form.website.data:
+        # A bot filled the invisible field: it sees the usual page, nothing is stored.
+        return render_template(
+            "contact/sent.html", t=t, lang=lang, email="", status_url=None, refund_in_window=None
+        ), 200
+    if not valid:
+        return _render_form(contact_form, lang, t["errors_above"], 400)
+    if _filled_too_fast(contact_form.started.data or ""):
+        return _render_form(contact_form, lang, t["too_fast"], 400)
+
+    data = services.NewRequest(
+        email=contact_form.email.data,
+        name=contact_form.name.data,
+        request_type=contact_form.request_type.data,
+        message=contact_form.message.data,
+        language=lang,
+        contract_number=contact_form.contract_number.data,
+        service_date=contact_form.parsed_service_date,
+        consent_id=contact_form.consent_id.data,
+    )
+    with db.transaction() as session:
+        contact_request = services.create_request(session, data, utcnow())
+        session.flush()
+        notifications.mail_verification(session, contact_request)
+    _deliver_mail()
+    token = notifications.status_token(contact_request)
+    return redirect(url_for("contact.sent", token=token, lang=lang), code=303)
+
+
+def _load(token: str, reader: str) -> tuple[ContactRequest | None, str]:
+    """The request a token names, or None with the reason to show."""
+    read = (
+        notifications.read_verify_token if reader == "verify" else notifications.read_status_token
+    )
+    try:
+        request_id, created = read(token)
+    except notifications.LinkExpired:
+        return None, "link_expired"
+    except notifications.LinkInvalid:
+        return None, "link_invalid"
+    contact_request = db.session.get(ContactRequest, request_id)
+    if contact_request is None or not notifications.token_matches(contact_request, created):
+        return None, "not_found"
+    return contact_request, ""
+
+
+def _lang_for(contact_request: ContactRequest | None) -> str:
+    if request.args.get("lang") in ("ru", "en"):
+        return request_language()
+    return contact_request.language if contact_request else request_language()
+
+
+def _link_problem(reason: str, lang: str, status: int) -> ResponseReturnValue:
+    t = texts(lang)
+    return render_template("contact/problem.html", t=t, lang=lang, message=t[reason]), status
+
+
+@bp.get("/sent/<token>")
+def sent(token: str) -> ResponseReturnValue:
+    contact_request, problem = _load(token, "status")
+    lang = _lang_for(contact_request)
+    if contact_request is None:
+        return _link_problem(problem, lang, 404 if problem == "not_found" else 400)
+    return render_template(
+        "contact/sent.html",
+        t=texts(lang),
+        lang=lang,
+        email=contact_request.email,
+        status_url=url_for("contact.status", token=token, lang=lang),
+        refund_in_window=contact_request.refund_in_window,
+    )
+
+
+@bp.get("/verify/<token>")
+def verify(token: str) -> ResponseReturnValue:
+    contact_request, problem = _load(token, "verify")
+    lang = _lang_for(contact_request)
+    if contact_request is None:
+        status = 404 if problem == "not_found" else 400
+        return _link_problem(problem, lang, status)
+    t = texts(lang)
+    rule = current_app.config["REQUEST_DEADLINE"]
+    with db.transaction() as session:
+        newly = services.verify_request(session, contact_request, rule, utcnow())
+        if newly:
+            notifications.mail_update(session, contact_request)
+    if newly:
+        _deliver_mail()
+        due = contact_request.due_date.isoformat() if contact_request.due_date else ""
+        flash(t["verified_now"].format(due=due), "success")
+    else:
+        flash(t["already_verified"], "info")
+    status_token = notifications.status_token(contact_request)
+    return redirect(url_for("contact.status", token=status_token, lang=lang), code=303)
+
+
+@bp.route("/status/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def status(token: str) -> ResponseReturnValue:
+    contact_request, problem = _load(token, "status")
+    lang = _lang_for(contact_request)
+    if contact_request is None:
+        return _link_problem(problem, lang, 404 if problem == "not_found" else 400)
+    t = texts(lang)
+    answer_error = ""
+    answer_text = ""
+    if request.method == "POST":
+        answer_text = request.form.get("body", "")
+        if not services.takes_answers(contact_request):
+            answer_error = t["no_answers"]
+        elif not answer_text.strip():
+            answer_error = t["required"]
+        elif len(answer_text) > services.MAX_TEXT:
+            answer_error = t["too_long"].format(max=services.MAX_TEXT)
+        else:
+            with db.transaction() as session:
+                services.requester_answer(session, contact_request, answer_text, utcnow())
+            flash(t["reply_sent"], "success")
+            return redirect(url_for("contact.status", token=token, lang=lang), code=303)
+    body = render_template(
+        "contact/status.html",
+        t=t,
+        lang=lang,
+        req=contact_request,
+        type_label=TYPE_LABELS[lang][contact_request.request_type],
+        status_label=STATUS_LABELS[lang][contact_request.status],
+        takes_answers=services.takes_answers(contact_request),
+        answer_error=answer_error,
+        answer_text=answer_text,
+    )
+    return body, 400 if answer_error else 200
