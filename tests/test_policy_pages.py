@@ -139,8 +139,12 @@ def test_versions_page_lists_every_version(app: Flask, client: FlaskClient) -> N
 def test_a_given_version_and_its_status(app: Flask, client: FlaskClient) -> None:
     publish(app, effective=date(2026, 11, 25))
     old = page(client, "/privacy/v/1")
-    assert "It has been replaced by a newer version" in old
-    assert "from 1 January 2026 to 25 November 2026" in old
+    assert (
+        "This is version 1, in effect from 1 January 2026 until a newer version replaced it "
+        "on 25 November 2026." in old
+    )
+    old_ru = page(client, "/privacy/v/1?lang=ru")
+    assert "пока её не заменила более новая редакция 25 ноября 2026 г.</p>" in old_ru
     assert 'href="/privacy/diff/1/2?lang=en"' in old
     new = page(client, "/privacy/v/2")
     assert "badge-current" in new
