@@ -220,6 +220,7 @@ def test_translations_are_refused_when_they_would_edit_history(
     app: Flask, runner: FlaskCliRunner, policy_file: Path
 ) -> None:
     _publish_fails(app, runner, [str(policy_file), "--version", "7"], "there is no version 7")
+    _publish_fails(app, runner, [str(policy_file), "--version", "99999999999"], "no version")
     _publish_fails(
         app, runner, [str(policy_file), "--version", "1"], "version 1 already has a text in 'en'"
     )

@@ -110,3 +110,13 @@ def test_diff_works_on_cyrillic_words() -> None:
     chunks = word_diff("в течение 30 дней", "в течение 10 рабочих дней")
     assert Chunk("delete", "30") in chunks
     assert Chunk("insert", "10 рабочих") in chunks
+
+
+def test_edited_paragraph_is_paired_with_its_old_self_and_rewrites_are_not() -> None:
+    old = "## 4. Data {#s4}\n\nYou can change your data online.\n\nRequests take 30 days.\n"
+    new = "## 4. Data {#s4}\n\nRequests take 10 working days.\n\nCall us for anything else.\n"
+    (section,) = diff_policies(old, new).sections
+    assert [b.status for b in section.blocks] == ["removed", "changed", "added"]
+    assert section.blocks[0].chunks == (Chunk("delete", "You can change your data online."),)
+    assert Chunk("delete", "30") in section.blocks[1].chunks
+    assert section.blocks[2].chunks == (Chunk("insert", "Call us for anything else."),)

@@ -139,8 +139,12 @@ def test_versions_page_lists_every_version(app: Flask, client: FlaskClient) -> N
 def test_a_given_version_and_its_status(app: Flask, client: FlaskClient) -> None:
     publish(app, effective=date(2026, 11, 25))
     old = page(client, "/privacy/v/1")
-    assert "It has been replaced by a newer version" in old
-    assert "from 1 January 2026 to 25 November 2026" in old
+    assert (
+        "This is version 1, in effect from 1 January 2026 until a newer version replaced it "
+        "on 25 November 2026." in old
+    )
+    old_ru = page(client, "/privacy/v/1?lang=ru")
+    assert "пока её не заменила более новая редакция 25 ноября 2026 г.</p>" in old_ru
     assert 'href="/privacy/diff/1/2?lang=en"' in old
     new = page(client, "/privacy/v/2")
     assert "badge-current" in new
@@ -148,7 +152,16 @@ def test_a_given_version_and_its_status(app: Flask, client: FlaskClient) -> None
 
 
 def test_unknown_versions_are_404_pages(client: FlaskClient) -> None:
-    for url in ("/privacy/v/99", "/privacy/diff/1/99", "/privacy/diff/99/1", "/privacy/v/abc"):
+    huge = "9" * 30
+    for url in (
+        "/privacy/v/99",
+        "/privacy/diff/1/99",
+        "/privacy/diff/99/1",
+        "/privacy/v/abc",
+        "/privacy/v/-1",
+        f"/privacy/v/{huge}",
+        f"/privacy/diff/1/{huge}",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.mimetype == "text/html"
@@ -156,6 +169,8 @@ def test_unknown_versions_are_404_pages(client: FlaskClient) -> None:
 
 
 def test_unknown_versions_are_json_404_in_the_api(client: FlaskClient) -> None:
+    assert client.get(f"/api/v1/policy/{'9' * 30}").status_code == 404
+    assert client.get("/api/v1/policy/x").get_json()["error"]["code"] == "not_found"
     response = client.get("/api/v1/policy/99")
     assert response.status_code == 404
     assert response.get_json()["error"] == {
@@ -218,6 +233,16 @@ def test_feed_is_atom_with_one_entry_per_version(app: Flask, client: FlaskClient
     assert "15 January 2027" in (newest.findtext(f"{ATOM}summary") or "")
     latest = max(e.findtext(f"{ATOM}updated") or "" for e in entries)
     assert root.findtext(f"{ATOM}updated") == latest
+
+
+def test_feed_answers_304_until_it_changes(app: Flask, client: FlaskClient) -> None:
+    first = client.get("/privacy/feed.atom")
+    etag = first.headers["ETag"]
+    assert client.get("/privacy/feed.atom", headers={"If-None-Match": etag}).status_code == 304
+    publish(app)
+    again = client.get("/privacy/feed.atom", headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    assert b"/privacy/v/2" in again.data
 
 
 def test_feed_uses_the_public_url(app_factory: AppFactory) -> None:

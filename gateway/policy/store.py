@@ -86,6 +86,8 @@ def version_records(session: Session) -> list[VersionRecord]:
 
 
 def version_record(session: Session, number: int) -> VersionRecord | None:
+    if not 0 < number < 2**31:  # beyond the column's range: no such version
+        return None
     version = session.scalar(
         sa.select(PolicyVersion)
         .options(selectinload(PolicyVersion.texts))
@@ -170,6 +172,8 @@ def add_translation(
     title, body = split_title(text, lang)
     publishing.check_text(title, body)
     summary = publishing.check_summary(summary, required=False)
+    if not 0 < number < 2**31:
+        raise publishing.PublishError(f"there is no version {number}")
     version = session.scalar(
         sa.select(PolicyVersion)
         .options(selectinload(PolicyVersion.texts))

@@ -34,8 +34,8 @@ UI: dict[str, dict[str, str]] = {
         "upcoming_notice": "An updated privacy policy (version {number}) takes effect on {date}.",
         "see_changes": "See what changes",
         "read_upcoming": "Read version {number}",
-        "superseded_notice": "This is version {number}, in effect from {start} to {end}. "
-        "It has been replaced by a newer version.",
+        "superseded_notice": "This is version {number}, in effect from {start} until a newer "
+        "version replaced it on {end}.",
         "read_current": "Read the current policy",
         "upcoming_page_notice": "This version takes effect on {date}.",
         "changes_from": "Changes from the previous version",
@@ -76,13 +76,13 @@ UI: dict[str, dict[str, str]] = {
         "изменении посетителей снова просят дать согласие.",
         "feed": "Лента Atom",
         "upcoming_notice": "Новая редакция политики конфиденциальности (№ {number}) "
-        "вступает в силу {date}.",
+        "вступает в силу {date}",
         "see_changes": "Посмотреть изменения",
         "read_upcoming": "Читать редакцию № {number}",
-        "superseded_notice": "Это редакция № {number}, действовавшая с {start} по {end}. "
-        "Она заменена более новой редакцией.",
+        "superseded_notice": "Это редакция № {number}. Она действовала с {start}, пока её не "
+        "заменила более новая редакция {end}",
         "read_current": "Читать действующую редакцию",
-        "upcoming_page_notice": "Эта редакция вступает в силу {date}.",
+        "upcoming_page_notice": "Эта редакция вступает в силу {date}",
         "changes_from": "Изменения по сравнению с предыдущей редакцией",
         "diff_title": "Изменения между редакциями № {a} и № {b}",
         "diff_lead": "Удалённые слова зачёркнуты, добавленные — подчёркнуты.",

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 
 from gateway.errors import APIError
@@ -213,6 +221,11 @@ def feed() -> ResponseReturnValue:
         )
     )
     response = Response(xml, content_type=CONTENT_TYPE)
+    # Feed readers poll: an ETag lets them get 304 until a version is published.
+    response.add_etag()
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    response.make_conditional(request)
     return _localised(response, lang)
 
 
