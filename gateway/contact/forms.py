@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from gateway.contact.models import REQUEST_TYPES
 from gateway.contact.texts import texts, type_label
@@ -22,7 +23,9 @@ MAX_LENGTHS = {"email": 254, "name": 200, "message": 5000, "contract_number": 64
 class ContactForm(FlaskForm):  # type: ignore[misc]
     email = StringField()
     name = StringField()
-    request_type = SelectField(choices=[(t, t) for t in REQUEST_TYPES], validate_choice=False)
+    request_type = SelectField(
+        choices=[SelectChoice(t, t) for t in REQUEST_TYPES], validate_choice=False
+    )
     message = TextAreaField()
     contract_number = StringField()
     service_date = StringField()
@@ -36,7 +39,7 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.lang = lang
         self.today = today or date.today()
-        self.request_type.choices = [(t, type_label(lang, t)) for t in REQUEST_TYPES]
+        self.request_type.choices = [SelectChoice(t, type_label(lang, t)) for t in REQUEST_TYPES]
         self.parsed_service_date: date | None = None
 
     @property

@@ -1,0 +1,198 @@
+"""Staff accounts and sign-in: hashed passwords, `__Host-` cookie, rotation, safe redirects."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gateway.admin.models import StaffSession, User
+from gateway.extensions import db
+from tests.conftest import AppFactory
+from tests.contact_support import HTTPS, browser_like_client, hidden_inputs, login, make_user
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    make_user(app, "staff@hottelecom.example", PASSWORD)
+    return browser_like_client(app)
+
+
+def _session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("__Host-session", domain="gateway.example")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_create_user_from_a_prompt_with_confirmation(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["admin", "create-user", "Boss@HotTelecom.example", "--role", "admin"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created admin boss@hottelecom.example" in result.output
+    assert PASSWORD not in result.output
+    with app.app_context():
+        user = db.session.scalars(sa.select(User)).one()
+    assert user.role == "admin"
+    assert PASSWORD not in user.password_hash
+    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_create_user_prompt_mismatch_asks_again(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["admin", "create-user", "a@hottelecom.example"],
+        input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output.lower() or "Error" in result.output
+
+
+def test_create_user_from_stdin_and_refusals(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    ok = runner.invoke(
+        args=["admin", "create-user", "s@hottelecom.example", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(
+        args=["admin", "create-user", "s@hottelecom.example", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+    short = runner.invoke(
+        args=["admin", "create-user", "t@hottelecom.example", "--password-stdin"], input="short\n"
+    )
+    assert short.exit_code != 0
+    assert "at least 12 characters" in short.output
+
+
+def test_admin_needs_login_and_then_lands_on_requests(client: FlaskClient) -> None:
+    response = client.get("/admin", base_url=HTTPS)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login?next=/admin")
+    assert client.get("/admin/requests", base_url=HTTPS).status_code == 302
+    signed_in = login(client, "staff@hottelecom.example", PASSWORD)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["Location"] == "/admin/requests"
+    assert client.get("/admin", base_url=HTTPS).headers["Location"] == "/admin/requests"
+    queue = client.get("/admin/requests", base_url=HTTPS)
+    assert queue.status_code == 200
+    assert "Data-subject requests" in queue.get_data(as_text=True)
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client: FlaskClient) -> None:
+    wrong = login(client, "staff@hottelecom.example", "not the password")
+    unknown = login(client, "nobody@hottelecom.example", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    for response in (wrong, unknown):
+        html = response.get_data(as_text=True)
+        assert "Wrong e-mail or password." in html
+        assert "not the password" not in html
+    assert client.get("/admin/requests", base_url=HTTPS).status_code == 302
+
+
+def test_inactive_user_cannot_sign_in(app: Flask, client: FlaskClient) -> None:
+    with app.app_context(), db.transaction() as session:
+        session.scalars(sa.select(User)).one().active = False
+    assert login(client, "staff@hottelecom.example", PASSWORD).status_code == 401
+
+
+def test_session_cookie_attributes(client: FlaskClient) -> None:
+    response = login(client, "staff@hottelecom.example", PASSWORD)
+    cookies = [v for k, v in response.headers.items() if k == "Set-Cookie"]
+    [session_cookie] = [c for c in cookies if c.startswith("__Host-session=")]
+    attributes = {part.strip().split("=")[0].lower() for part in session_cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path", "samesite"} <= attributes
+    assert "Path=/" in session_cookie
+    assert "SameSite=Lax" in session_cookie
+    assert "domain" not in attributes
+
+
+def test_login_rotates_the_session_id(app: Flask, client: FlaskClient) -> None:
+    client.get("/admin/login", base_url=HTTPS)
+    before = _session_cookie(client)
+    login(client, "staff@hottelecom.example", PASSWORD)
+    after = _session_cookie(client)
+    assert after != before
+    # Signing in again replaces the server-side session instead of adding one.
+    login(client, "staff@hottelecom.example", PASSWORD)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffSession)) == 1
+
+
+def test_logout_needs_csrf_and_ends_the_session_for_good(app: Flask, client: FlaskClient) -> None:
+    login(client, "staff@hottelecom.example", PASSWORD)
+    stolen = _session_cookie(client)
+    no_token = client.post("/admin/logout", base_url=HTTPS)
+    assert no_token.status_code == 400
+    assert client.get("/admin/requests", base_url=HTTPS).status_code == 200
+    page = client.get("/admin/requests", base_url=HTTPS).get_data(as_text=True)
+    out = client.post(
+        "/admin/logout", data={"csrf_token": hidden_inputs(page)["csrf_token"]}, base_url=HTTPS
+    )
+    assert out.status_code == 303
+    assert client.get("/admin/requests", base_url=HTTPS).status_code == 302
+    # A copy of the old cookie is worthless now.
+    other = browser_like_client(app)
+    other.set_cookie("__Host-session", stolen, domain="gateway.example")
+    assert other.get("/admin/requests", base_url=HTTPS).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffSession)) == 0
+
+
+def test_login_without_csrf_token_is_refused(client: FlaskClient) -> None:
+    response = client.post(
+        "/admin/login",
+        data={"email": "staff@hottelecom.example", "password": PASSWORD},
+        base_url=HTTPS,
+    )
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "/\r\nLocation: https://evil.example",
+        " //evil.example",
+    ],
+)
+def test_next_never_leaves_the_site(client: FlaskClient, target: str) -> None:
+    response = login(client, "staff@hottelecom.example", PASSWORD, next_path=target)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/requests"
+
+
+def test_next_to_a_local_page_is_followed(client: FlaskClient) -> None:
+    gate = client.get("/admin/requests?status=all", base_url=HTTPS)
+    next_path = gate.headers["Location"].split("next=")[1]
+    page = client.get(gate.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert hidden_inputs(page)["next"] == "/admin/requests?status=all"
+    response = login(
+        client, "staff@hottelecom.example", PASSWORD, next_path="/admin/requests?status=all"
+    )
+    assert response.headers["Location"] == "/admin/requests?status=all"
+    assert next_path
+
+
+def test_login_attempts_are_rate_limited(app_factory: AppFactory) -> None:
+    app = app_factory(RATELIMIT_ENABLED=True)
+    make_user(app, "staff@hottelecom.example", PASSWORD)
+    client = browser_like_client(app)
+    codes = [login(client, "staff@hottelecom.example", f"guess {n}").status_code for n in range(11)]
+    assert codes[:10] == [401] * 10
+    assert codes[10] == 429
+    # Even the right password waits now.
+    assert login(client, "staff@hottelecom.example", PASSWORD).status_code == 429

@@ -1,0 +1,362 @@
+"""The /contact form end to end: real page, real CSRF token, real mail files."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gateway.contact.models import AuditEntry, ContactRequest
+from gateway.extensions import db
+from tests.conftest import AppFactory
+from tests.contact_support import (
+    HTTPS,
+    browser_like_client,
+    hidden_inputs,
+    html_of,
+    link_in,
+    read_mails,
+    submit_contact,
+    text_of,
+)
+
+
+@pytest.fixture
+def app(app_factory: AppFactory) -> Flask:
+    return app_factory(CONTACT_MIN_FILL_SECONDS=0)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return browser_like_client(app)
+
+
+def _requests(app: Flask) -> list[ContactRequest]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(ContactRequest).order_by(ContactRequest.id)))
+
+
+def test_form_in_both_languages(client: FlaskClient) -> None:
+    ru = client.get("/contact?lang=ru").get_data(as_text=True)
+    en = client.get("/contact?lang=en").get_data(as_text=True)
+    assert '<html lang="ru">' in ru
+    assert "Электронная почта" in ru
+    assert "Возврат средств" in ru
+    assert '<html lang="en">' in en
+    assert "E-mail" in en
+    assert "Withdraw consent" in en
+    for html in (ru, en):
+        for name in (
+            "email",
+            "name",
+            "request_type",
+            "message",
+            "contract_number",
+            "service_date",
+            "consent_id",
+            "csrf_token",
+            "started",
+            "website",
+        ):
+            assert f'name="{name}"' in html, name
+    accept_ru = client.get("/contact", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    assert "Связаться с нами" in accept_ru.get_data(as_text=True)
+
+
+def test_whole_flow_question(app: Flask, client: FlaskClient) -> None:
+    response = submit_contact(
+        client,
+        email="ivan@example.ru",
+        name="Иван",
+        request_type="access",
+        message="Пришлите копию моих данных",
+    )
+    assert response.status_code == 303
+    sent_page = client.get(response.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert "ivan@example.ru" in sent_page
+    [stored] = _requests(app)
+    assert stored.status == "unverified"
+    assert stored.due_date is None
+    assert stored.email == "ivan@example.ru"
+    assert stored.name == "Иван"
+
+    [mail] = read_mails(app)
+    assert mail["To"] == "ivan@example.ru"
+    assert mail["From"] == app.config["CONTACT_EMAIL"]
+    assert f"#{stored.id}" in mail["Subject"]
+    assert mail.get_body(preferencelist=("html",)) is not None
+    verify_path = link_in(mail, "/contact/verify/")
+    assert verify_path in html_of(mail).replace("&amp;", "&")
+    assert text_of(mail).startswith("Hello")
+
+    first = client.get(verify_path, base_url=HTTPS)
+    assert first.status_code == 303
+    status_page = client.get(first.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    [stored] = _requests(app)
+    assert stored.status == "open"
+    assert stored.due_date is not None
+    assert stored.due_date.isoformat() in status_page
+    assert "Your address is confirmed" in status_page
+    assert 'data-status="open"' in status_page
+    # The requester is told of the status change.
+    mails = read_mails(app)
+    assert len(mails) == 2
+    assert "open" in mails[1]["Subject"]
+
+    # A second click shows the status; it does not verify again.
+    second = client.get(verify_path, base_url=HTTPS)
+    assert second.status_code == 303
+    again = client.get(second.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert "already confirmed" in again
+    with app.app_context():
+        verified = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "verified")
+        ).all()
+    assert len(verified) == 1
+    assert len(read_mails(app)) == 2
+
+
+def test_russian_requester_gets_russian_mail_and_pages(app: Flask, client: FlaskClient) -> None:
+    submit_contact(client, lang="ru", email="olga@example.ru", request_type="erase", message="")
+    [mail] = read_mails(app)
+    assert "Подтвердите запрос" in mail["Subject"]
+    assert "Здравствуйте" in text_of(mail)
+    status = client.get(link_in(mail, "/contact/verify/"), base_url=HTTPS, follow_redirects=True)
+    page = status.get_data(as_text=True)
+    assert "Адрес подтверждён" in page
+    assert "Удалить мои данные" in page
+    assert "открыт" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"email": ""}, "email", "This field is required."),
+        ({"email": "not-an-address"}, "email", "Enter an e-mail address"),
+        ({"request_type": "hack"}, "request_type", "Choose a request type."),
+        ({"request_type": "question", "message": "  "}, "message", "Please describe"),
+        ({"request_type": "refund", "contract_number": ""}, "contract_number", "required"),
+        (
+            {"request_type": "refund", "contract_number": "A-1", "service_date": "31.12.2025"},
+            "service_date",
+            "YYYY-MM-DD",
+        ),
+        (
+            {"request_type": "refund", "contract_number": "A-1", "service_date": "2999-01-01"},
+            "service_date",
+            "cannot be later than today",
+        ),
+        (
+            {"request_type": "withdraw-consent", "consent_id": "<script>"},
+            "consent_id",
+            "letters, digits and hyphens",
+        ),
+        ({"name": "x" * 201}, "name", "At most 200 characters."),
+    ],
+)
+def test_invalid_input_shows_errors_beside_fields_and_keeps_input(
+    app: Flask, client: FlaskClient, fields: dict[str, str], field: str, message: str
+) -> None:
+    data = {"email": "keep@example.com", "name": "Keep Me", "message": "typed text", **fields}
+    response = submit_contact(client, **data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    error = re.search(rf'<p class="field-error" id="{field}-error">([^<]+)</p>', html)
+    assert error
+    assert message in error.group(1)
+    assert re.search(
+        rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', html
+    )
+    if "email" not in fields:
+        assert 'value="keep@example.com"' in html
+    if "message" not in fields:
+        assert "typed text</textarea>" in html
+    assert _requests(app) == []
+    assert read_mails(app) == []
+
+
+def test_missing_csrf_token_keeps_what_was_typed(app: Flask, client: FlaskClient) -> None:
+    page = client.get("/contact?lang=en").get_data(as_text=True)
+    data = hidden_inputs(page)
+    data.pop("csrf_token")
+    data.update(email="a@example.com", request_type="question", message="my long question")
+    response = client.post("/contact?lang=en", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The form had expired" in html
+    assert "my long question</textarea>" in html
+    assert 'value="a@example.com"' in html
+    assert _requests(app) == []
+    # The re-rendered form carries a fresh token that works.
+    retry = hidden_inputs(html)
+    retry.update(email="a@example.com", request_type="question", message="my long question")
+    assert client.post("/contact?lang=en", data=retry).status_code == 303
+
+
+def test_stale_csrf_token_gives_a_friendly_400(app: Flask, client: FlaskClient) -> None:
+    page = client.get("/contact?lang=ru").get_data(as_text=True)
+    data = hidden_inputs(page)
+    data.update(email="a@example.com", request_type="question", message="q")
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2)):
+        response = client.post("/contact?lang=ru", data=data)
+    assert response.status_code == 400
+    assert "Срок действия формы истёк" in response.get_data(as_text=True)
+
+
+def test_csrf_on_other_forms_is_a_friendly_page(app: Flask, client: FlaskClient) -> None:
+    submit_contact(client, email="a@example.com")
+    [mail] = read_mails(app)
+    status_path = client.get(link_in(mail, "/contact/verify/"), base_url=HTTPS).headers["Location"]
+    response = client.post(status_path, data={"body": "answer"}, base_url=HTTPS)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This form has expired" in page
+    assert "Traceback" not in page
+
+
+def test_honeypot_stores_nothing_but_looks_normal(app: Flask, client: FlaskClient) -> None:
+    response = submit_contact(client, email="bot@example.com", website="http://spam.example")
+    assert response.status_code == 200
+    assert "Request received" in response.get_data(as_text=True)
+    assert _requests(app) == []
+    assert read_mails(app) == []
+
+
+def test_form_sent_too_fast_is_asked_again(app_factory: AppFactory) -> None:
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=3)
+    client = browser_like_client(app)
+    response = submit_contact(client, email="quick@example.com", message="fast typist")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "sent very quickly" in html
+    assert "fast typist</textarea>" in html
+    assert _requests(app) == []
+    # A person who took their time gets through (the stamp is signed, so it cannot be faked).
+    data = hidden_inputs(client.get("/contact?lang=en").get_data(as_text=True))
+    data.update(email="slow@example.com", request_type="question", message="took my time")
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=5)):
+        assert client.post("/contact?lang=en", data=data).status_code == 303
+    data["started"] = "forged"
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=5)):
+        assert client.post("/contact?lang=en", data=data).status_code == 400
+
+
+def test_form_is_rate_limited_per_client(app_factory: AppFactory) -> None:
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, RATELIMIT_ENABLED=True)
+    client = browser_like_client(app)
+    codes = [submit_contact(client, email=f"r{i}@example.com").status_code for i in range(6)]
+    assert codes[:5] == [303] * 5
+    assert codes[5] == 429
+    # Reading the form is not limited.
+    assert client.get("/contact").status_code == 200
+
+
+def test_refund_inside_and_outside_the_window(app: Flask, client: FlaskClient) -> None:
+    # Tuesday 30 Dec 2025: the window runs through Tuesday 13 January 2026 (holidays between).
+    with time_machine.travel(datetime(2026, 1, 13, 12, 0, tzinfo=UTC), tick=False):
+        inside = submit_contact(
+            client,
+            email="r@example.ru",
+            request_type="refund",
+            contract_number="HT-1",
+            service_date="2025-12-30",
+            message="",
+        )
+        page = client.get(inside.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+        verify_path = link_in(read_mails(app)[0], "/contact/verify/")
+        status = client.get(verify_path, base_url=HTTPS, follow_redirects=True)
+    assert 'data-refund-window="within"' in page
+    assert "within the refund window" in page
+    with time_machine.travel(datetime(2026, 1, 14, 12, 0, tzinfo=UTC), tick=False):
+        outside = submit_contact(
+            client,
+            lang="ru",
+            email="r@example.ru",
+            request_type="refund",
+            contract_number="HT-1",
+            service_date="2025-12-30",
+            message="",
+        )
+        page = client.get(outside.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert 'data-refund-window="outside"' in page
+    assert "за пределами срока возврата" in page
+    first, second = _requests(app)
+    assert first.refund_in_window is True
+    assert second.refund_in_window is False
+    # The status page says it too, in the chosen language.
+    assert "within the refund window" in status.get_data(as_text=True)
+
+
+def test_due_date_on_a_frozen_clock_over_the_new_year(app_factory: AppFactory) -> None:
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, REQUEST_DEADLINE="152fz")
+    client = browser_like_client(app)
+    # Friday 26 Dec 2025, 23:30 in Moscow (20:30 UTC): received on the 26th.
+    with time_machine.travel(datetime(2025, 12, 26, 20, 30, tzinfo=UTC), tick=False):
+        submit_contact(client, email="ny@example.ru", request_type="access")
+        client.get(link_in(read_mails(app)[0], "/contact/verify/"), base_url=HTTPS)
+    [stored] = _requests(app)
+    assert stored.due_date is not None
+    assert stored.due_date.isoformat() == "2026-01-21"
+
+
+def test_due_date_30_days(app: Flask, client: FlaskClient) -> None:
+    with time_machine.travel(datetime(2025, 12, 10, 9, 0, tzinfo=UTC), tick=False):
+        submit_contact(client, email="d@example.ru", request_type="erase")
+        client.get(link_in(read_mails(app)[0], "/contact/verify/"), base_url=HTTPS)
+    [stored] = _requests(app)
+    # 9 Jan 2026 is a day off: the term ends on Monday 12 January.
+    assert stored.due_date is not None
+    assert stored.due_date.isoformat() == "2026-01-12"
+
+
+def test_verification_link_expires_after_seven_days(app: Flask, client: FlaskClient) -> None:
+    submit_contact(client, email="late@example.com")
+    path = link_in(read_mails(app)[0], "/contact/verify/")
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=7, minutes=1)):
+        response = client.get(path, base_url=HTTPS)
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    assert _requests(app)[0].status == "unverified"
+
+
+@pytest.mark.parametrize(
+    "path", ["/contact/verify/garbage", "/contact/status/garbage", "/contact/sent/x.y.z"]
+)
+def test_bad_links_are_clear_errors(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+
+
+def test_status_token_cannot_verify(app: Flask, client: FlaskClient) -> None:
+    location = submit_contact(client, email="x@example.com").headers["Location"]
+    token = location.split("/contact/sent/")[1].split("?")[0]
+    assert client.get(f"/contact/verify/{token}").status_code == 400
+    assert _requests(app)[0].status == "unverified"
+
+
+def test_requester_answers_on_the_status_page(app: Flask, client: FlaskClient) -> None:
+    submit_contact(client, email="ans@example.com")
+    status = client.get(link_in(read_mails(app)[0], "/contact/verify/"), base_url=HTTPS)
+    status_path = status.headers["Location"]
+    page = client.get(status_path, base_url=HTTPS).get_data(as_text=True)
+    empty = client.post(
+        status_path,
+        data={"csrf_token": hidden_inputs(page)["csrf_token"], "body": "  "},
+        base_url=HTTPS,
+    )
+    assert empty.status_code == 400
+    assert "This field is required." in empty.get_data(as_text=True)
+    answered = client.post(
+        status_path,
+        data={"csrf_token": hidden_inputs(page)["csrf_token"], "body": "Here is my contract"},
+        base_url=HTTPS,
+        follow_redirects=True,
+    )
+    assert "Here is my contract" in answered.get_data(as_text=True)
+    assert "Your answer was sent." in answered.get_data(as_text=True)

@@ -1,0 +1,170 @@
+"""Outgoing mail: the outbox, .eml files, and SMTP against a local aiosmtpd server."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask import Flask
+
+from gateway.contact.models import ContactRequest
+from gateway.extensions import db
+from gateway.mail import OutboundMail, parse_smtp_url, queue_mail, retry_delay
+from tests.conftest import AppFactory
+from tests.contact_support import browser_like_client, read_mails, submit_contact
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def start_smtp(smtp_port: int) -> Iterator[Any]:
+    controllers: list[Controller] = []
+
+    def start() -> Inbox:
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        controllers.append(controller)
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def _outbox(app: Flask) -> list[OutboundMail]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(OutboundMail)))
+
+
+def test_smtp_delivery(app_factory: AppFactory, smtp_port: int, start_smtp: Any) -> None:
+    inbox = start_smtp()
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+    client = browser_like_client(app)
+    assert submit_contact(client, email="smtp@example.ru", lang="ru").status_code == 303
+    [message] = inbox.messages
+    assert inbox.envelopes[0] == ("privacy@hottelecom.example", ["smtp@example.ru"])
+    assert message["From"] == "privacy@hottelecom.example"
+    assert message["To"] == "smtp@example.ru"
+    assert message.get_body(preferencelist=("plain",)) is not None
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert "/contact/verify/" in html.get_content()
+    assert "Подтвердите" in message["Subject"]
+    # Delivered mail leaves the outbox, and no .eml file is written.
+    assert _outbox(app) == []
+    assert read_mails(app) == []
+
+
+def test_smtp_down_then_up_loses_nothing(
+    app_factory: AppFactory, smtp_port: int, start_smtp: Any
+) -> None:
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+    client = browser_like_client(app)
+    # Nothing listens on the port: the request is kept, and so is its mail.
+    response = submit_contact(client, email="later@example.com", message="still here")
+    assert response.status_code == 303
+    with app.app_context():
+        [stored] = db.session.scalars(sa.select(ContactRequest)).all()
+        assert stored.message == "still here"
+    [waiting] = _outbox(app)
+    assert waiting.attempts == 1
+    assert "Connection" in waiting.last_error or "refused" in waiting.last_error.lower()
+    assert waiting.next_attempt_at > waiting.created_at
+
+    runner = app.test_cli_runner()
+    # Still down: the command says so and keeps the mail.
+    down = runner.invoke(args=["mail", "send", "--all"])
+    assert down.exit_code == 1
+    assert "waiting 1" in down.output
+    assert _outbox(app)[0].attempts == 2
+
+    inbox = start_smtp()
+    up = runner.invoke(args=["mail", "send", "--all"])
+    assert up.exit_code == 0, up.output
+    assert "sent 1" in up.output
+    assert _outbox(app) == []
+    [message] = inbox.messages
+    assert message["To"] == "later@example.com"
+    assert "/contact/verify/" in message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_mail_not_due_yet_waits_for_its_time(
+    app_factory: AppFactory, smtp_port: int, start_smtp: Any
+) -> None:
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+    submit_contact(browser_like_client(app), email="w@example.com")
+    inbox = start_smtp()
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert "sent 0" in result.output
+    assert inbox.messages == []
+    assert len(_outbox(app)) == 1
+
+
+def test_eml_files_have_text_and_html(app: Flask) -> None:
+    with app.test_request_context(), db.transaction() as session:
+        queue_mail(
+            session,
+            recipient="r@example.com",
+            subject="Тема",
+            text_body="plain <b>text</b>",
+            html_body="<p>html</p>",
+        )
+    runner = app.test_cli_runner()
+    assert "sent 1" in runner.invoke(args=["mail", "send"]).output
+    [mail] = read_mails(app)
+    assert mail["Subject"] == "Тема"
+    assert mail["From"] == app.config["CONTACT_EMAIL"]
+    assert mail["Message-ID"]
+    assert mail.get_body(preferencelist=("plain",)).get_content().strip() == "plain <b>text</b>"
+    assert mail.get_body(preferencelist=("html",)).get_content().strip() == "<p>html</p>"
+
+
+def test_retry_delay_grows_and_is_capped() -> None:
+    assert retry_delay(1) == timedelta(minutes=1)
+    assert retry_delay(2) == timedelta(minutes=2)
+    assert retry_delay(5) == timedelta(minutes=16)
+    assert retry_delay(50) == timedelta(hours=1)
+
+
+def test_smtp_url_parsing() -> None:
+    plain = parse_smtp_url("smtp://user%40x:p%3Ass@mail.example:587")
+    assert (plain.host, plain.port, plain.username, plain.password) == (
+        "mail.example",
+        587,
+        "user@x",
+        "p:ss",
+    )
+    assert not plain.implicit_tls
+    assert parse_smtp_url("smtps://mail.example").port == 465
+    with pytest.raises(ValueError, match="smtp://"):
+        parse_smtp_url("http://mail.example")
