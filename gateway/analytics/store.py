@@ -9,7 +9,11 @@ concurrent requests on PostgreSQL take row locks in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -50,6 +54,13 @@ class CollectWriter:
         dialect = engine.dialect
         placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
         self._datetime = sa.DateTime().bind_processor(dialect)
+        self._lock_path: str | None = None
+        database = engine.url.database
+        if dialect.name == "sqlite" and database and database != ":memory:":
+            self._lock_path = database + ".write-lock"
+        self._thread_lock = threading.Lock()
+        # Opened on first write, i.e. in each gunicorn worker after the fork.
+        self._lock_fd: int | None = None
         self._date = sa.Date().bind_processor(dialect)
         self.insert_outbox = _sql(
             "INSERT INTO outbox_events ({columns}) VALUES ({values})", _OUTBOX_COLUMNS, placeholder
@@ -71,6 +82,26 @@ class CollectWriter:
             (*_STAT_COLUMNS, "count"),
             placeholder,
         )
+
+    @contextmanager
+    def _serialized(self) -> Iterator[None]:
+        """On SQLite, writers queue on a kernel lock instead of SQLite's busy-wait.
+
+        SQLite lets one writer in at a time and makes the others poll with
+        sleeps of up to tens of milliseconds; gunicorn workers that queue on
+        an flock() wake the moment the previous write commits.
+        """
+        if self._lock_path is None:
+            yield
+            return
+        with self._thread_lock:
+            if self._lock_fd is None:
+                self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _dt(self, value: datetime) -> Any:
         return self._datetime(value) if self._datetime else value
@@ -108,19 +139,23 @@ class CollectWriter:
             (day, site, result, reason, count)
             for (result, reason), count in sorted(outcome.stats.items())
         ]
+        # The pool checkout happens outside the write lock, which is held only
+        # for the statements and the commit.
         connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            if outbox:
-                cursor.executemany(self.insert_outbox, outbox)
-            if buckets:
-                cursor.executemany(self.upsert_bucket, buckets)
-            if stats:
-                cursor.executemany(self.upsert_stat, stats)
-            cursor.close()
-            connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
+            with self._serialized():
+                try:
+                    cursor = connection.cursor()
+                    if outbox:
+                        cursor.executemany(self.insert_outbox, outbox)
+                    if buckets:
+                        cursor.executemany(self.upsert_bucket, buckets)
+                    if stats:
+                        cursor.executemany(self.upsert_stat, stats)
+                    cursor.close()
+                    connection.commit()
+                except BaseException:
+                    connection.rollback()
+                    raise
         finally:
             connection.close()

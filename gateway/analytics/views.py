@@ -6,6 +6,8 @@ Views parse the request, reduce the client to coarse facts through
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from gateway.analytics import intake
@@ -13,7 +15,7 @@ from gateway.analytics.anonymizer import derive_key
 from gateway.analytics.intake import Context, Hit, Identity, PayloadError
 from gateway.analytics.store import CollectWriter
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
-from gateway.consent.tokens import TokenInvalid, read_token
+from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
 from gateway.extensions import limiter
 from gateway.sites import Site, all_sites, get_site, site_by_measurement_id
@@ -27,6 +29,11 @@ GTAG_TYPES = frozenset({"", "text/plain", "application/x-www-form-urlencoded"})
 # Generous: one office behind one NAT address sends many visitors' hits.
 COLLECT_LIMIT = "1200 per minute"
 CLIENT_ID_KEY_PURPOSE = "hottelecom.gateway.analytics.client-id.v1"
+# Verified tokens are remembered this long, far less than a token lives; an
+# expired token is therefore honoured at most a minute past its expiry.
+TOKEN_CACHE_SECONDS = 60.0
+TOKEN_CACHE_SIZE = 10_000
+TokenCache = dict[str, tuple[ConsentClaims | None, float]]
 
 
 def _writer() -> CollectWriter:
@@ -73,13 +80,29 @@ def _context(site: Site) -> Context:
     )
 
 
+def _verified_claims(token: str) -> ConsentClaims | None:
+    """read_token, remembered briefly: a visitor sends the same token on every page."""
+    cache: TokenCache = current_app.extensions["gateway.analytics.tokens"]
+    now = time.monotonic()
+    hit = cache.get(token)
+    if hit is not None and now - hit[1] < TOKEN_CACHE_SECONDS:
+        return hit[0]
+    try:
+        claims: ConsentClaims | None = read_token(token)
+    except TokenInvalid:
+        claims = None
+    if len(cache) >= TOKEN_CACHE_SIZE:
+        cache.clear()
+    cache[token] = (claims, now)
+    return claims
+
+
 def _consent_identity(token: str | None, site: Site) -> Identity | None:
     """The consent id when this visitor granted analytics on this site, else None."""
     if not token or gpc_enabled():
         return None
-    try:
-        claims = read_token(token)
-    except TokenInvalid:
+    claims = _verified_claims(token)
+    if claims is None:
         return None
     if claims.site != site.id or not claims.grants("analytics"):
         return None
@@ -179,3 +202,4 @@ def init_app_state(app_extensions: dict[str, object], engine: object, secret: st
     assert isinstance(engine, Engine)
     app_extensions["gateway.analytics.writer"] = CollectWriter(engine)
     app_extensions["gateway.analytics.key"] = derive_key(secret, CLIENT_ID_KEY_PURPOSE)
+    app_extensions["gateway.analytics.tokens"] = {}

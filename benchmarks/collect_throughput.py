@@ -1,0 +1,232 @@
+"""/api/v1/collect throughput against a bare Flask 202 handler, same gunicorn settings.
+
+Both apps run under gunicorn with the project's gunicorn.conf.py (2 sync
+workers) on loopback ports 18100-18199, and wrk (-t2 -c32) posts one JSON
+event per request. The gateway runs the whole pipeline: bot check, consent
+check, anonymizer, GeoIP (a small database built here), and its write to
+SQLite (WAL, synchronous=NORMAL). Printed: requests/s of each and the ratio
+(target >= 0.6). Run: .venv/bin/python benchmarks/collect_throughput.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+SECRET = "benchmark-secret-0123456789abcdef0123456789"
+SITES = """\
+[sites.hottelecom]
+name = "HotTelecom"
+origins = ["https://hottelecom.example"]
+languages = ["ru", "en"]
+ga_measurement_id = "G-BENCH00001"
+ga_api_secret = "bench"
+query_allowlist = ["utm_source", "utm_medium", "utm_campaign"]
+"""
+
+
+def body(consent: str | None) -> str:
+    payload: dict[str, object] = {
+        "site": "hottelecom",
+        "page": {
+            "url": "https://hottelecom.example/tariffs/internet?utm_source=yandex&gclid=abc123",
+            "referrer": "https://yandex.ru/search/?text=hottelecom",
+            "title": "Домашний интернет — HotTelecom",
+        },
+        "events": [{"name": "page_view", "params": {"tariff": "home-500"}}],
+    }
+    if consent:
+        payload["consent"] = consent
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def lua_script(path: Path, payload: str) -> None:
+    path.write_text(
+        'wrk.method = "POST"\n'
+        # A long-bracket string: raw UTF-8, no Lua escapes needed.
+        f"wrk.body = [==[{payload}]==]\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["User-Agent"] = "{UA}"\n'
+        'wrk.headers["Origin"] = "https://hottelecom.example"\n',
+        encoding="utf-8",
+    )
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    command = [
+        str(BIN / "gunicorn"),
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "--access-logfile",
+        "/dev/null",
+        app,
+    ]
+    proc = subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    wait_for_port(port)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wrk(port: int, script: Path, seconds: int, connections: int) -> float:
+    out = subprocess.run(  # noqa: S603
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/api/v1/collect",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors during the run:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise RuntimeError(out)
+    return float(match.group(1))
+
+
+def build_geoip(path: Path) -> None:
+    from mmdb_writer import MMDBWriter  # type: ignore[import-untyped]
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, database_type="GeoIP2-City", ipv4_compatible=True)
+    writer.insert_network(
+        IPSet(["127.0.0.0/8"]),
+        {"country": {"iso_code": "RU"}, "subdivisions": [{"iso_code": "MOW"}]},
+    )
+    writer.to_db_file(str(path))
+
+
+def issue_consent(env: dict[str, str]) -> str:
+    from gateway import create_app
+    from gateway.consent.tokens import ConsentClaims, issue_token
+
+    app = create_app({"SECRET_KEYS": [SECRET], "SITES_FILE": env["GATEWAY_SITES_FILE"]})
+    with app.app_context():
+        return issue_token(ConsentClaims("bench-consent", "hottelecom", {"analytics": True}, 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=18100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+
+    work = Path(tempfile.mkdtemp(prefix="collect-bench-"))
+    try:
+        (work / "sites.toml").write_text(SITES, encoding="utf-8")
+        build_geoip(work / "geo.mmdb")
+        db_url = f"sqlite:///{work / 'gateway.db'}"
+        env = {
+            **os.environ,
+            "GATEWAY_SECRET_KEYS": SECRET,
+            "GATEWAY_DATABASE_URL": db_url,
+            "GATEWAY_SITES_FILE": str(work / "sites.toml"),
+            "GATEWAY_GEOIP_DB": str(work / "geo.mmdb"),
+            "GATEWAY_RATELIMIT_ENABLED": "false",
+            "GATEWAY_LOG_LEVEL": "WARNING",
+        }
+        subprocess.run(  # noqa: S603
+            [str(BIN / "gateway"), "db", "upgrade"],
+            cwd=ROOT,
+            env={**env, "GATEWAY_GEOIP_DB": ""},
+            check=True,
+            capture_output=True,
+        )
+        consent = issue_consent(env)
+        scripts = {
+            "aggregate": work / "aggregate.lua",
+            "event": work / "event.lua",
+        }
+        lua_script(scripts["aggregate"], body(None))
+        lua_script(scripts["event"], body(consent))
+
+        print(
+            f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections}, "
+            f"{args.rounds} interleaved rounds of {args.seconds}s, medians"
+        )
+        bare = serve("benchmarks.bare_app:app", args.port, env, args.workers)
+        gateway = serve("wsgi:app", args.port + 1, env, args.workers)
+        runs: dict[str, list[float]] = {"bare": [], "aggregate": [], "event": []}
+        try:
+            wrk(args.port, scripts["aggregate"], 2, args.connections)  # warm-up
+            wrk(args.port + 1, scripts["aggregate"], 2, args.connections)
+            # Interleaved, so a busy moment of the machine hits both sides alike.
+            for _ in range(args.rounds):
+                runs["bare"].append(
+                    wrk(args.port, scripts["aggregate"], args.seconds, args.connections)
+                )
+                for mode, script in scripts.items():
+                    runs[mode].append(wrk(args.port + 1, script, args.seconds, args.connections))
+        finally:
+            stop(bare)
+            stop(gateway)
+        baseline = statistics.median(runs["bare"])
+        print(f"bare Flask 202 handler:            {baseline:8.0f} req/s")
+        for mode in scripts:
+            rate = statistics.median(runs[mode])
+            ratio = rate / baseline
+            verdict = "ok" if ratio >= 0.6 else "BELOW TARGET"
+            print(
+                f"gateway /collect, {mode + ' mode:':16s} {rate:8.0f} req/s  "
+                f"{ratio:.2f}x bare  (target >= 0.60: {verdict})"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
