@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = (
     "gateway.admin.models",
     "gateway.analytics.models",
+    "gateway.consent.models",
     "gateway.policy.models",
 )
 
