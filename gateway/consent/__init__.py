@@ -27,9 +27,17 @@ def _purge_expired(now: datetime, batch: int) -> int:
 
 def _ensure_chain_head() -> None:
     """consent chain head"""
+    import sqlalchemy as sa
+
     from gateway.consent import chain
     from gateway.extensions import db
 
+    try:
+        migrated = sa.inspect(db.engine).has_table("consent_chain_head")
+    except sa.exc.SQLAlchemyError:
+        return  # unreachable: the first decision creates the head anyway
+    if not migrated:
+        return
     with db.transaction() as session:
         chain.ensure_head(session)
 
