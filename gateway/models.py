@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "gateway.admin.models",
     "gateway.analytics.models",
     "gateway.analytics.forwarding_models",
+    "gateway.consent.models",
     "gateway.policy.models",
     "gateway.contact.models",
     "gateway.mail",

@@ -1,0 +1,107 @@
+"""The one response of ``GET /c/<site>.js``: banner code, CSS, configuration and texts.
+
+The sources in static/consent/ are minified once, at first use, and kept in
+memory; each site's bundle (with its gzip form and ETag) is cached until the
+policy state it was built from changes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import rcssmin  # type: ignore[import-untyped]
+import rjsmin  # type: ignore[import-untyped]
+
+from gateway import PROJECT_ROOT
+from gateway.consent.texts import banner_texts, categories, text_hash
+from gateway.policy.versions import PolicyState
+from gateway.sites import Site
+
+SOURCE_DIR = PROJECT_ROOT / "static" / "consent"
+MAX_CACHED_BUNDLES = 256
+
+
+@dataclass(frozen=True)
+class Bundle:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+    @property
+    def gzip_etag(self) -> str:
+        return self.etag + "-gz"
+
+
+@lru_cache(maxsize=1)
+def minified_sources() -> tuple[str, str]:
+    js = rjsmin.jsmin((SOURCE_DIR / "banner.js").read_text(encoding="utf-8"))
+    css = rcssmin.cssmin((SOURCE_DIR / "banner.css").read_text(encoding="utf-8"))
+    return js.strip().rstrip(";"), css
+
+
+def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str, Any]:
+    """The site's configuration as the banner reads it (short keys: every byte is sent)."""
+    version = state.consent_version
+    upcoming = state.upcoming[0] if state.upcoming else None
+    texts: dict[str, dict[str, Any]] = {}
+    for lang in site.languages:
+        texts[lang] = {
+            **banner_texts(lang, upcoming),
+            "cats": [[c["title"], c["description"]] for c in categories(site, lang)],
+        }
+    return {
+        "s": site.id,
+        "l": list(site.languages),
+        "cv": version,
+        "v": state.current.number if state.current else version,
+        "up": upcoming.number if upcoming else 0,
+        "ma": max_age_days,
+        "c": [
+            {"i": c["id"], "r": 1} if c["required"] else {"i": c["id"]}
+            for c in categories(site, site.default_language)
+        ],
+        "t": texts,
+        "h": {lang: text_hash(site, lang, version) for lang in site.languages},
+    }
+
+
+def compress(body: bytes) -> bytes:
+    """gzip, squeezed with Zopfli (about 4% smaller than zlib's best; done once per bundle)."""
+    try:
+        import zopfli.gzip  # type: ignore[import-untyped]
+    except ImportError:
+        return gzip.compress(body, compresslevel=9, mtime=0)
+    return bytes(zopfli.gzip.compress(body, numiterations=15))
+
+
+def build(site: Site, state: PolicyState, max_age_days: int) -> Bundle:
+    js, css = minified_sources()
+    config = json.dumps(
+        script_config(site, state, max_age_days), ensure_ascii=False, separators=(",", ":")
+    )
+    body = f"{js}({config},{json.dumps(css, ensure_ascii=False)});\n".encode()
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return Bundle(body, compress(body), f"hc-{digest}")
+
+
+def cached_bundle(
+    cache: dict[tuple[Any, ...], Bundle], site: Site, state: PolicyState, max_age_days: int
+) -> Bundle:
+    key = (site.id, state, max_age_days)
+    bundle = cache.get(key)
+    if bundle is None:
+        if len(cache) >= MAX_CACHED_BUNDLES:
+            cache.clear()
+        bundle = cache[key] = build(site, state, max_age_days)
+    return bundle
+
+
+def unknown_site_script(site_id: str) -> str:
+    """Valid JavaScript, so a host page with a wrong tag never throws."""
+    shown = site_id if site_id.replace("-", "").replace("_", "").isalnum() else "?"
+    return f"/* HotConsent: no site {shown[:64]!r} is configured on this gateway */\n"

@@ -1,0 +1,348 @@
+"""Consent decisions as plain functions: validate, record, read back, export, purge.
+
+Other faces call ``current_state`` (is this consent still given?) and
+``records_for`` (what the gateway holds about these consent ids).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gateway.consent import chain
+from gateway.consent.models import ConsentRecord
+from gateway.consent.texts import banner_texts, categories, text_hash
+from gateway.policy.versions import PolicyState
+from gateway.sites import Site
+
+KINDS = ("accept_all", "reject_all", "custom", "change", "withdrawal", "gpc")
+SOURCES = ("banner", "api", "gpc")
+CONSENT_ID = re.compile(r"^[a-z2-7]{4}(?:-[a-z2-7]{4}){3}$")
+
+
+class InvalidDecision(ValueError):
+    """A decision the gateway cannot record; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    consent_id: str
+    site: str
+    choices: dict[str, bool]
+    policy_version: int
+    language: str
+    kind: str
+    decided_at: datetime
+    decisions: int
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.kind == "withdrawal"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "consent_id": self.consent_id,
+            "site": self.site,
+            "choices": self.choices,
+            "policy_version": self.policy_version,
+            "language": self.language,
+            "last_decision": self.kind,
+            "decided_at": self.decided_at.isoformat(timespec="seconds") + "Z",
+            "decisions": self.decisions,
+            "withdrawn": self.withdrawn,
+        }
+
+
+def new_consent_id() -> str:
+    """80 random bits, readable enough to quote in a letter: ``abcd-efgh-ijkl-mnop``."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+# -- configuration shown to visitors -------------------------------------------------
+
+
+def consent_config(site: Site, language: str, state: PolicyState) -> dict[str, Any]:
+    """The JSON of ``/api/v1/sites/<site>/consent-config``."""
+    version = state.consent_version
+    current = state.current.number if state.current else 0
+    return {
+        "site": site.id,
+        "name": site.name,
+        "language": language,
+        "languages": list(site.languages),
+        "policy_version": version,
+        "current_version": current,
+        "upcoming": [
+            {"version": v.number, "effective_date": v.effective_date.isoformat()}
+            for v in state.upcoming
+        ],
+        "categories": categories(site, language),
+        "texts": banner_texts(language, state.upcoming[0] if state.upcoming else None),
+        "text_hash": text_hash(site, language, version),
+        "links": {"policy": "/privacy"},
+    }
+
+
+# -- validating and recording decisions ----------------------------------------------
+
+
+def normalize_choices(site: Site, raw: Any, *, gpc: bool) -> dict[str, bool]:
+    """Every category of the site with a boolean; ``necessary`` is always on, GPC refuses
+    analytics. Unknown categories and non-boolean values are errors naming them."""
+    if not isinstance(raw, Mapping):
+        raise InvalidDecision("choices must be an object of category: true|false")
+    known = site.category_ids
+    for name, value in raw.items():
+        if name not in known:
+            raise InvalidDecision(
+                f"unknown category {str(name)[:40]!r} (this site has: {', '.join(known)})"
+            )
+        if not isinstance(value, bool):
+            raise InvalidDecision(f"choice for {name!r} must be true or false")
+    choices = {cid: bool(raw.get(cid, False)) for cid in known}
+    choices["necessary"] = True
+    if gpc:
+        choices["analytics"] = False
+    return choices
+
+
+def decision_kind(choices: Mapping[str, bool], *, changing: bool, gpc: bool) -> str:
+    if changing:
+        return "change"
+    if gpc:
+        return "gpc"
+    optional = [v for k, v in choices.items() if k != "necessary"]
+    if all(optional):
+        return "accept_all"
+    if not any(optional):
+        return "reject_all"
+    return "custom"
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """What a visitor (or an API client) sent, already parsed from JSON."""
+
+    site: Site
+    choices: Any
+    policy_version: Any
+    language: Any
+    text_hash: Any
+    gpc: bool
+    source: str
+    browser_family: str
+    existing_consent_id: str | None = None
+
+
+def record_decision(
+    session: Session, decision: DecisionInput, state: PolicyState, now: datetime
+) -> ConsentRecord:
+    """Validate a decision and append it to the chain (in the caller's transaction)."""
+    site = decision.site
+    language = decision.language
+    if not isinstance(language, str) or language not in site.languages:
+        raise InvalidDecision(f"language must be one of: {', '.join(site.languages)}")
+    version = decision.policy_version
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidDecision("policy_version must be an integer")
+    if not 0 <= version <= state.consent_version:
+        raise InvalidDecision(
+            f"policy_version {version} is not a version visitors are asked about "
+            f"(current: {state.consent_version})"
+        )
+    if not isinstance(decision.text_hash, str) or decision.text_hash != text_hash(
+        site, language, version
+    ):
+        raise InvalidDecision(
+            "text_hash does not match the texts of this site, language and policy version; "
+            "fetch the consent-config again"
+        )
+    choices = normalize_choices(site, decision.choices, gpc=decision.gpc)
+    changing = decision.existing_consent_id is not None
+    fields = {
+        "consent_id": decision.existing_consent_id or new_consent_id(),
+        "site": site.id,
+        "kind": decision_kind(choices, changing=changing, gpc=decision.gpc),
+        "source": "gpc" if decision.gpc else decision.source,
+        "choices": _canonical(choices),
+        "policy_version": version,
+        "language": language,
+        "text_hash": decision.text_hash,
+        "browser_family": decision.browser_family[:64],
+    }
+    return chain.append(session, fields, now)
+
+
+def record_withdrawal(
+    session: Session, state: ConsentState, source: str, browser_family: str, now: datetime
+) -> ConsentRecord:
+    """Withdrawal: every optional category off, recorded like any decision."""
+    choices = {cid: cid == "necessary" for cid in state.choices}
+    fields = {
+        "consent_id": state.consent_id,
+        "site": state.site,
+        "kind": "withdrawal",
+        "source": source,
+        "choices": _canonical(choices),
+        "policy_version": state.policy_version,
+        "language": state.language,
+        "text_hash": None,
+        "browser_family": browser_family[:64],
+    }
+    return chain.append(session, fields, now)
+
+
+def _canonical(choices: Mapping[str, bool]) -> str:
+    return json.dumps(dict(sorted(choices.items())), separators=(",", ":"))
+
+
+def choices_of(record: ConsentRecord) -> dict[str, bool]:
+    loaded = json.loads(record.choices or "{}")
+    return {str(k): bool(v) for k, v in loaded.items()}
+
+
+# -- reading back ---------------------------------------------------------------------
+
+
+def current_state(session: Session, consent_id: str) -> ConsentState | None:
+    """The latest decision of a consent id (``withdrawn`` when it was withdrawn), or None."""
+    rows = session.scalars(
+        sa.select(ConsentRecord)
+        .where(ConsentRecord.consent_id == consent_id, ConsentRecord.purged.is_(False))
+        .order_by(ConsentRecord.seq.desc())
+    ).all()
+    if not rows:
+        return None
+    latest = rows[0]
+    return ConsentState(
+        consent_id=consent_id,
+        site=latest.site or "",
+        choices=choices_of(latest),
+        policy_version=latest.policy_version or 0,
+        language=latest.language or "",
+        kind=latest.kind or "",
+        decided_at=latest.created_at,
+        decisions=len(rows),
+    )
+
+
+def record_as_dict(record: ConsentRecord) -> dict[str, Any]:
+    return {
+        "seq": record.seq,
+        "consent_id": record.consent_id,
+        "site": record.site,
+        "kind": record.kind,
+        "source": record.source,
+        "choices": choices_of(record),
+        "policy_version": record.policy_version,
+        "language": record.language,
+        "text_hash": record.text_hash,
+        "browser_family": record.browser_family,
+        "created_at": chain.timestamp(record.created_at) + "Z",
+        "prev_hash": record.prev_hash,
+        "record_hash": record.record_hash,
+    }
+
+
+def records_for(session: Session, consent_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every kept record of these consent ids, oldest first (for access requests)."""
+    wanted = sorted({c for c in consent_ids if c})
+    if not wanted:
+        return []
+    rows = session.scalars(
+        sa.select(ConsentRecord)
+        .where(ConsentRecord.consent_id.in_(wanted), ConsentRecord.purged.is_(False))
+        .order_by(ConsentRecord.seq)
+    )
+    return [record_as_dict(r) for r in rows]
+
+
+def export_query(since: date | None) -> sa.Select[Any]:
+    query = sa.select(ConsentRecord).where(ConsentRecord.purged.is_(False))
+    if since is not None:
+        query = query.where(
+            ConsentRecord.created_at >= datetime.combine(since, datetime.min.time())
+        )
+    return query.order_by(ConsentRecord.seq)
+
+
+def count_export(session: Session, since: date | None) -> int:
+    sub = export_query(since).subquery()
+    return int(session.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
+
+
+def iter_export(session: Session, since: date | None) -> Iterator[dict[str, Any]]:
+    rows = session.scalars(export_query(since).execution_options(yield_per=500))
+    for record in rows:
+        yield record_as_dict(record)
+
+
+# -- retention -----------------------------------------------------------------------
+
+
+def _expired_consents(cutoff: datetime) -> sa.Select[Any]:
+    return (
+        sa.select(ConsentRecord.consent_id)
+        .where(ConsentRecord.consent_id.is_not(None))
+        .group_by(ConsentRecord.consent_id)
+        .having(sa.func.max(ConsentRecord.created_at) < cutoff)
+    )
+
+
+def count_expired(session: Session, now: datetime, retention_days: int) -> int:
+    cutoff = now - timedelta(days=retention_days)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ConsentRecord)
+            .where(
+                ConsentRecord.purged.is_(False),
+                ConsentRecord.consent_id.in_(_expired_consents(cutoff)),
+            )
+        )
+        or 0
+    )
+
+
+def purge_expired(session: Session, now: datetime, retention_days: int, batch: int) -> int:
+    """Reduce up to ``batch`` records of consents past retention to their chain links."""
+    cutoff = now - timedelta(days=retention_days)
+    ids = session.scalars(
+        sa.select(ConsentRecord.id)
+        .where(
+            ConsentRecord.purged.is_(False),
+            ConsentRecord.consent_id.in_(_expired_consents(cutoff)),
+        )
+        .order_by(ConsentRecord.seq)
+        .limit(batch)
+    ).all()
+    if not ids:
+        return 0
+    session.execute(
+        sa.update(ConsentRecord)
+        .where(ConsentRecord.id.in_(ids))
+        .values(
+            consent_id=None,
+            site=None,
+            kind=None,
+            source=None,
+            choices=None,
+            policy_version=None,
+            language=None,
+            text_hash=None,
+            browser_family=None,
+            purged=True,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return len(ids)

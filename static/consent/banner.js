@@ -1,0 +1,229 @@
+/* HotConsent: the consent banner, its host API and a tracker that sends
+   analytics to the gateway (never straight to Google). The server appends a
+   call with the site's configuration (C) and the minified CSS (S). */
+((C, S) => {
+  const w = window, d = document, nav = navigator, loc = location;
+  if (w.HotConsent && w.HotConsent.v) return;
+  const me = d.currentScript, API = me ? new URL(me.src).origin : '';
+  const queued = Array.isArray(w.HotConsent) ? w.HotConsent : [];
+  const gpc = nav.globalPrivacyControl === true;
+  const lang = [d.documentElement.lang, ...(nav.languages || [])]
+    .map(l => String(l || '').slice(0, 2).toLowerCase())
+    .find(l => C.l.includes(l)) || C.l[0];
+  const T = C.t[lang];
+  const listeners = [];
+  let state = null, pending = [], ready = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
+
+  const esc = s => String(s).replace(/[&<>"]/g, c => '&#' + c.charCodeAt(0) + ';');
+  const $ = (sel, from) => (from || root).querySelector(sel);
+  const $$ = (sel, from) => [...(from || root).querySelectorAll(sel)];
+  const href = path => esc(API + path + '?lang=' + lang);
+  const link = (text, path) => `<a href="${href(path)}" target="_blank" rel="noopener">${esc(text)}</a>`;
+  const buttons = (act, label) =>
+    `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
+  const granted = cat => !!(state && state.choices[cat]);
+  const diff = (a, b) => '/privacy/diff/' + a + '/' + b;
+
+  /* -- consent token (kept in a first-party cookie) ------------------------ */
+  const decode = token => {
+    // The signed token's payload is readable JSON (deflated when that is shorter).
+    const parts = token.split('.'), packed = !parts[0];
+    const bytes = Uint8Array.from(atob(parts[+packed].replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0));
+    return new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate')) : bytes).json();
+  };
+
+  /* -- the interface ------------------------------------------------------- */
+  const mount = () => {
+    const host = d.createElement('hot-consent');
+    root = host.attachShadow({mode: 'open'});
+    // A constructed stylesheet, so host pages with a strict CSP need no 'unsafe-inline'.
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(S);
+    root.adoptedStyleSheets = [sheet];
+    const why = state && state.pv < C.cv ? `<p class="warn">${esc(T.updated)} ${link(T.diff, diff(state.pv, C.v))}</p>` : '';
+    const notice = gpc ? `<p class="gpc">${esc(T.gpc)}</p>` : '';
+    const rows = C.c.map((c, i) => {
+      const id = 'hc-' + c.i, off = c.r || (gpc && c.i == 'analytics');
+      return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p></li>`;
+    }).join('');
+    root.innerHTML =
+      `<div class="bar" role="dialog" aria-labelledby="hc-t" aria-describedby="hc-d" tabindex="-1" hidden><h2 id="hc-t">${esc(T.title)}</h2>${why}<p id="hc-d">${esc(T.body)} ${link(T.policy, '/privacy')}</p>${notice}${buttons('p', T.customize)}</div>` +
+      `<div class="back" hidden><div class="modal" role="dialog" aria-modal="true" aria-labelledby="hc-pt"><div class="head"><h2 id="hc-pt">${esc(T.prefs)}</h2><button type="button" class="x" data-a="x" aria-label="${esc(T.close)}">×</button></div>${notice}<ul>${rows}</ul>` +
+      `<p class="id">${esc(T.id)}: <code></code><br>${esc(T.id_hint)}</p><p class="err" role="alert"></p>${buttons('s', T.save)}<p>${link(T.policy, '/privacy')}</p></div></div>` +
+      `<div class="note" role="region" aria-label="${esc(T.prefs)}" hidden></div>` +
+      `<button type="button" class="fab" data-a="p" aria-label="${esc(T.prefs)}" hidden><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9h2v2H8zm6 5h2v2h-2zm-5 2h2v2H9z"/></svg></button>`;
+    [bar, modal, note, fab, err] = ['.bar', '.back', '.note', '.fab', '.err'].map(s => $(s));
+    root.addEventListener('click', e => {
+      const a = e.target.closest('[data-a]');
+      const act = a && a.dataset.a;
+      if (act == 'p') openPrefs();
+      else if (act == 'x') closePrefs();
+      else if (act == 's') decide(Object.fromEntries($$('[data-c]').map(b => [b.dataset.c, b.checked])));
+      else if (act) decide(Object.fromEntries(C.c.map(c => [c.i, !!c.r || act == '1'])));
+    });
+    root.addEventListener('keydown', keys);
+    d.body.appendChild(host);
+  };
+
+  const keys = e => {
+    if (modal.hidden) return;
+    if (e.key == 'Escape') {
+      e.preventDefault();
+      closePrefs();
+    } else if (e.key == 'Tab') {
+      // Focus stays inside the open dialog.
+      const f = $$('button,a[href],input:not([disabled])', modal), at = root.activeElement;
+      const to = e.shiftKey ? (at == f[0] && f[f.length - 1]) : (at == f[f.length - 1] && f[0]);
+      if (to) {
+        e.preventDefault();
+        to.focus();
+      }
+    }
+  };
+  const remember = () => {
+    const a = d.activeElement;
+    if (a && a != d.body && a.localName != 'hot-consent') lastFocus = a;
+  };
+  const showBar = () => {
+    remember();
+    bar.hidden = false;
+    fab.hidden = true;
+    bar.focus();
+  };
+  const openPrefs = () => {
+    if (!root) return;
+    if (bar.hidden) remember();
+    err.textContent = '';
+    $$('[data-c]').forEach(b => { b.checked = b.dataset.c == 'necessary' || granted(b.dataset.c); });
+    $('code').textContent = state ? state.id : '';
+    $('.id').hidden = !state;
+    modal.hidden = false;
+    $('input:not([disabled]),button', modal).focus();
+  };
+  const closePrefs = () => {
+    modal.hidden = true;
+    if (bar.hidden) done();
+    else bar.focus();
+  };
+  const done = () => {
+    bar.hidden = modal.hidden = true;
+    fab.hidden = false;
+    (lastFocus && lastFocus.isConnected ? lastFocus : fab).focus();
+  };
+  const showNote = (text, path, key) => {
+    note.innerHTML = `${esc(text)} ${path ? link(T.diff, path) : ''}<button type="button" class="b">${esc(T.ok)}</button>`;
+    $('button', note).onclick = () => {
+      note.hidden = true;
+      try { localStorage.setItem('hc_seen', key); } catch (e) { /* storage blocked */ }
+    };
+    note.hidden = false;
+  };
+
+  /* -- decisions ----------------------------------------------------------- */
+  const post = body => fetch(API + '/api/v1/consent', {method: 'POST', body: JSON.stringify(body), headers: {'Content-Type': 'text/plain'}, credentials: 'omit'})
+    .then(r => {
+      // A token the gateway no longer accepts (expired, keys rotated): start a new consent.
+      if (r.status == 401 && body.token) {
+        delete body.token;
+        return post(body);
+      }
+      if (!r.ok) throw r;
+      return r.json();
+    });
+  const decide = (choices, quiet) => {
+    const body = {site: C.s, choices, policy_version: C.cv, language: lang, text_hash: C.h[lang], gpc};
+    if (state) body.token = state.token;
+    return post(body).then(r => {
+      state = {id: r.consent_id, choices: r.choices, pv: r.policy_version, token: r.token};
+      d.cookie = 'hc_consent=' + r.token + ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + (loc.protocol == 'https:' ? ';secure' : '');
+      if (!quiet) done();
+      changed();
+    }, () => {
+      err.textContent = T.failed;
+      $('.btns', modal.hidden ? bar : modal).before(err);
+    });
+  };
+  const changed = () => {
+    const now = api.get(), g = c => granted(c) ? 'granted' : 'denied';
+    if (typeof w.gtag == 'function') {
+      w.gtag('consent', 'update', {analytics_storage: g('analytics'), ad_storage: g('marketing'), ad_user_data: g('marketing'), ad_personalization: g('marketing')});
+    }
+    listeners.forEach(fn => setTimeout(fn, 0, now));
+  };
+
+  /* -- tracker: the token goes along only with analytics consent ------------ */
+  const send = events => {
+    if (!ready) return void pending.push(...events);
+    const body = {site: C.s, page: {url: loc.href, referrer: ref || '', title: d.title}, events};
+    if (granted('analytics')) body.consent = state.token;
+    const data = JSON.stringify(body), url = API + '/api/v1/collect';
+    try {
+      if (nav.sendBeacon(url, data)) return;
+    } catch (e) { /* fall back to fetch */ }
+    fetch(url, {method: 'POST', body: data, keepalive: true, credentials: 'omit', headers: {'Content-Type': 'text/plain'}}).catch(() => {});
+  };
+  const pageView = () => {
+    if (loc.href == lastUrl) return;
+    ref = lastUrl || d.referrer;
+    lastUrl = loc.href;
+    send([{name: 'page_view', params: {}}]);
+  };
+  ['pushState', 'replaceState'].forEach(m => {
+    const orig = history[m];
+    history[m] = function () {
+      const r = orig.apply(this, arguments);
+      pageView();
+      return r;
+    };
+  });
+  w.addEventListener('popstate', pageView);
+
+  /* -- host API ------------------------------------------------------------ */
+  const api = w.HotConsent = {
+    v: 1,
+    get: () => state && {consentId: state.id, choices: {...state.choices}, policyVersion: state.pv, gpc},
+    on: (ev, fn) => {
+      if (ev == 'change' && typeof fn == 'function') {
+        listeners.push(fn);
+        if (state) setTimeout(fn, 0, api.get());
+      }
+    },
+    open: () => openPrefs(),
+    track: (name, params) => send([{name: String(name), params: params || {}}])
+  };
+  d.addEventListener('click', e => {
+    if (e.target.closest?.('[data-hc-open]')) {
+      e.preventDefault();
+      openPrefs();
+    }
+  });
+
+  const start = (payload, token) => {
+    if (payload && payload.site == C.s) state = {id: payload.cid, choices: payload.c, pv: payload.pv, token};
+    mount();
+    let seen;
+    try { seen = localStorage.getItem('hc_seen'); } catch (e) { /* storage blocked */ }
+    const up = C.up;
+    if (!state) {
+      // Global Privacy Control: recorded as a refusal without asking.
+      if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
+      else showBar();
+    } else if (state.pv < C.cv) showBar();
+    else {
+      fab.hidden = false;
+      changed();
+      if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
+      else if (up && seen != 'u' + up) showNote(T.upcoming, diff(C.v, up), 'u' + up);
+    }
+    ready = true;
+    pageView();
+    if (pending.length) send(pending.splice(0));
+    queued.forEach(c => api[c[0]] && api[c[0]](...c.slice(1)));
+  };
+  const boot = () => {
+    const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
+    (token ? decode(token) : Promise.resolve(null)).catch(() => null).then(p => start(p, token));
+  };
+  if (d.body) boot();
+  else d.addEventListener('DOMContentLoaded', boot);
+})
