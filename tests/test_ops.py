@@ -155,3 +155,16 @@ def test_database_down_is_a_retryable_503(app_factory: AppFactory) -> None:
     page = client.get("/needs-db")
     assert page.status_code == 503
     assert "retry" in page.get_data(as_text=True)
+
+
+def test_front_page_links_every_face(client: FlaskClient) -> None:
+    page = client.get("/?lang=ru").get_data(as_text=True)
+    for href in (
+        'href="/privacy?lang=ru"',
+        'href="/contact?lang=ru"',
+        'href="/demo"',
+        'href="/admin/"',
+    ):
+        assert href in page
+    assert "Политика конфиденциальности" in page
+    assert "Privacy policy" in client.get("/?lang=en").get_data(as_text=True)

@@ -45,3 +45,9 @@ def metrics() -> ResponseReturnValue:
                 401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
             )
     return metrics_response(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """The gateway's own front page: where each face lives."""
+    return render_template("ops/index.html", sites=sorted(all_sites().values(), key=lambda s: s.id))
