@@ -204,6 +204,13 @@ class Forwarder:
         http: requests.Session | None = None,
         stop: threading.Event | None = None,
     ) -> None:
+        if settings.claim_ttl < 4 * settings.timeout:
+            # A request may take 2 × GA_TIMEOUT (connect + read); a claim must
+            # outlive it with room to spare, or another worker would resend.
+            raise ValueError(
+                f"FORWARD_CLAIM_TTL ({settings.claim_ttl:g} s) must be at least "
+                f"4 × GA_TIMEOUT ({4 * settings.timeout:g} s)"
+            )
         self.engine = engine
         self.sites = sites
         self.settings = settings
