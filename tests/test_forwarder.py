@@ -699,3 +699,18 @@ def test_fault_specs_parse() -> None:
     assert Fault.parse("hang:15") == Fault(status=503, times=1, hang=15.0)
     with pytest.raises(ValueError, match="bad fault"):
         Fault.parse("boom")
+
+
+def test_partial_aggregate_requests_wait_for_the_next_claim_under_backlog(
+    live_app: Flask, fake_ga: FakeGA
+) -> None:
+    # Interleaved sites: every claim of 60 holds 30 + 30, i.e. 25 + 5 per site.
+    for i in range(300):
+        add_events(live_app, 1, site=["hottelecom", "shop"][i % 2], mode="aggregate", start=i)
+    result = forwarder(live_app, claim_limit=60).drain()
+    assert result.pending_left == 0
+    sizes = [len(r["body"]["events"]) for r in fake_ga.accepted()]
+    assert sum(sizes) == 300
+    assert sizes.count(25) >= 11  # without holding back: 10 full and 10 of 5
+    assert len(sizes) <= 13
+    assert delivered_numbers(fake_ga) == Counter(range(300))

@@ -38,7 +38,7 @@ from gateway.analytics.forwarding_models import (
     OUTCOME_RETRY,
     OUTCOME_SENT,
 )
-from gateway.analytics.ga4 import BuiltRequest, build_requests
+from gateway.analytics.ga4 import MAX_EVENTS_PER_REQUEST, BuiltRequest, build_requests
 from gateway.sites import Site
 from gateway.timeutil import utcnow
 
@@ -267,7 +267,7 @@ class Forwarder:
                 {i: f"invalid: {reason}" for i, reason in built.dropped.items()},
                 utcnow(),
             )
-        requests_left = list(built.requests)
+        requests_left = self._hold_back_partial_aggregates(built.requests, len(claimed), totals)
         while requests_left:
             request = requests_left.pop(0)
             # Never send on a claim that could expire mid-request: another worker
@@ -280,6 +280,31 @@ class Forwarder:
                 self._release_unsent(requests_left, self._retry_at, totals)
                 break
         return totals
+
+    def _hold_back_partial_aggregates(
+        self, built: list[BuiltRequest], claimed: int, totals: ForwardTotals
+    ) -> list[BuiltRequest]:
+        """With a backlog, a part-filled aggregate request waits for the next claim.
+
+        A full claim means more is waiting; the remainder of an aggregate group
+        then goes back (first in line, as claims take the oldest ids) to be
+        packed with the next claim's events instead of costing a request of its
+        own.  Only when this claim also sends a full request, so every claim
+        makes progress.
+        """
+        has_full = any(len(r.event_ids) >= MAX_EVENTS_PER_REQUEST for r in built)
+        if claimed < self.settings.claim_limit or not has_full:
+            return list(built)
+        held = [
+            r
+            for r in built
+            if r.mode == "aggregate"
+            and r.last_of_group
+            and len(r.event_ids) < MAX_EVENTS_PER_REQUEST
+        ]
+        if held:
+            self._release_unsent(held, utcnow(), totals)
+        return [r for r in built if r not in held]
 
     def _release_unsent(
         self, pending: list[BuiltRequest], available_at: datetime, totals: ForwardTotals

@@ -279,6 +279,8 @@ class BuiltRequest:
     mode: str
     body: dict[str, Any]
     event_ids: list[int]
+    # The last request of its group: the only one that may hold fewer than 25 events.
+    last_of_group: bool = False
 
     def encoded(self) -> bytes:
         return encode_body(self.body)
@@ -424,7 +426,9 @@ def _chunks(
             candidate = [(event_id, event)]
         pending = candidate
     if pending:
-        yield make(pending)
+        last = make(pending)
+        last.last_of_group = True
+        yield last
 
 
 # ---------------------------------------------------------------- strict checking
