@@ -164,3 +164,31 @@ def test_flush_closes_open_windows_too(app: Flask) -> None:
     params = json.loads(_outbox(app)[0].event_json)["params"]
     assert "page_location" not in params  # no origin known: no made-up URL
     assert params["aggregated_count"] == 6
+
+
+def test_workers_closing_the_same_window_at_once_enqueue_it_once(app: Flask) -> None:
+    import threading
+
+    now = utcnow().replace(microsecond=0)
+    ended = (now - timedelta(hours=2)).replace(minute=0, second=0)
+    for i in range(20):
+        _count(app, ended, f"/page/{i}", 5 + i)
+    with app.app_context():
+        engine = db.engine
+    results = []
+    errors: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            results.append(close_windows(engine, now, 3600, 5, {}))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=close) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert sorted(r.events for r in results) == [0, 0, 0, 20]
+    assert len(_outbox(app)) == 20

@@ -100,7 +100,7 @@ def add_events(
                     }
                 ),
                 event_json=json.dumps(event),
-                timestamp_micros=int(now.timestamp() * 0) + int(time.time() * 1_000_000),
+                timestamp_micros=int(time.time() * 1_000_000),
                 status="pending",
                 attempts=0,
                 available_at=now,

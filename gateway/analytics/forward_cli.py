@@ -153,8 +153,8 @@ def outbox_stats() -> None:
     data = outbox.stats(_engine())
     for status, count in sorted(data["events"].items()):
         click.echo(f"events {status}: {count}")
-    click.echo(f"attempts: {data['attempts']}")
-    click.echo(f"retries: {data['retries']}")
+    click.echo(f"send attempts (per event): {data['attempts']}")
+    click.echo(f"retries (per event): {data['retries']}")
     if data["oldest_pending"] is not None:
         age = utcnow() - data["oldest_pending"]
         click.echo(f"oldest pending: {int(age.total_seconds())} s old")
