@@ -714,3 +714,10 @@ def test_partial_aggregate_requests_wait_for_the_next_claim_under_backlog(
     assert sizes.count(25) >= 11  # without holding back: 10 full and 10 of 5
     assert len(sizes) <= 13
     assert delivered_numbers(fake_ga) == Counter(range(300))
+
+
+def test_a_malformed_endpoint_is_refused_at_start(app_factory: AppFactory) -> None:
+    app = app_factory(GA_ENDPOINT="region1.google-analytics.com")
+    result = app.test_cli_runner().invoke(args=["forward", "--once"])
+    assert result.exit_code == 1
+    assert "expected dry-run or a base URL" in result.output

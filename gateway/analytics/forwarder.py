@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -204,6 +205,13 @@ class Forwarder:
         http: requests.Session | None = None,
         stop: threading.Event | None = None,
     ) -> None:
+        if not settings.dry_run:
+            parts = urlsplit(settings.endpoint)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(
+                    f"GA_ENDPOINT={settings.endpoint!r}: expected dry-run or a base URL "
+                    "such as https://region1.google-analytics.com"
+                )
         if settings.claim_ttl < 4 * settings.timeout:
             # A request may take 2 × GA_TIMEOUT (connect + read); a claim must
             # outlive it with room to spare, or another worker would resend.
@@ -218,6 +226,8 @@ class Forwarder:
         self.stop = stop or threading.Event()
         self.http = http or requests.Session()
         self.http.headers["User-Agent"] = USER_AGENT
+        # urllib3's debug lines print request URLs, and ours carry the API secret.
+        logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger("urllib3").level))
         # When the last failed request asked GA to be left alone until.
         self._retry_at = utcnow()
 
