@@ -366,3 +366,11 @@ def test_everything_built_is_valid_and_nothing_is_lost_silently(
     assert all(len(r.body["events"]) <= 25 for r in result.requests)
     assert isinstance(result.reasons, Counter)
     json.dumps([r.body for r in result.requests])
+
+
+def test_names_with_nothing_ga_can_read_are_dropped() -> None:
+    result = build(item("просмотр"), item("click", {"цена": 10, "ok": 1}))
+    assert [e["name"] for r in result.requests for e in r.body["events"]] == ["click"]
+    assert only_event(build(item("click", {"цена": 10, "ok": 1})))["params"] == {"ok": 1}
+    assert result.reasons["event_name_unusable"] == 1
+    assert result.reasons["param_name_unusable"] == 1

@@ -122,6 +122,10 @@ def repair_name(name: Any, reasons: Counter[str], kind: str) -> str | None:
         reasons[f"{kind}_name_missing"] += 1
         return None
     fixed = re.sub(r"[^A-Za-z0-9_]", "_", name.strip())
+    if not re.search(r"[A-Za-z0-9]", fixed):
+        # Nothing GA can read is left (e.g. a name written in Cyrillic only).
+        reasons[f"{kind}_name_unusable"] += 1
+        return None
     if fixed != name:
         reasons[f"{kind}_name_characters_replaced"] += 1
     if fixed.lower().startswith(RESERVED_PREFIXES) or not fixed[0].isalpha():
