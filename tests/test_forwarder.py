@@ -201,6 +201,8 @@ def test_events_are_delivered_once_in_full_requests(live_app: Flask, fake_ga: Fa
             ("sent", 204, "live")
         ] * 3
         assert all("test-api-secret" not in r.body_json for r in records)
+    # What staff see is exactly what Google received.
+    assert [json.loads(r.body_json) for r in records] == [r["body"] for r in fake_ga.accepted()]
 
 
 def test_zero_loss_through_an_outage(live_app: Flask, fake_ga: FakeGA) -> None:
