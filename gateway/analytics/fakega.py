@@ -226,11 +226,11 @@ def _handler_for(fake: FakeGA) -> type[BaseHTTPRequestHandler]:
             pending = fake.next_fault()
             if pending is not None:
                 fault = pending
-                if fault.hang:
-                    time.sleep(fault.hang)
                 entry["status"] = fault.status
                 entry["fault"] = f"hang {fault.hang:g}s" if fault.hang else str(fault.status)
                 fake.record(entry)
+                if fault.hang:
+                    time.sleep(fault.hang)
                 headers = {}
                 if fault.retry_after is not None:
                     headers["Retry-After"] = str(fault.retry_after)

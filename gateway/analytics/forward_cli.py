@@ -32,10 +32,14 @@ def _engine() -> sa.Engine:
     return current_app.extensions["gateway.db"]  # type: ignore[no-any-return]
 
 
-def _forwarder(stop: threading.Event | None = None) -> Forwarder:
-    return Forwarder(
-        _engine(), all_sites(), ForwardSettings.from_config(current_app.config), stop=stop
-    )
+def _forwarder(stop: threading.Event | None = None, **overrides: Any) -> Forwarder:
+    settings = ForwardSettings.from_config(current_app.config)
+    if overrides:
+        settings = ForwardSettings(**{**settings.__dict__, **overrides})
+    try:
+        return Forwarder(_engine(), all_sites(), settings, stop=stop)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # ---------------------------------------------------------------- gateway forward
@@ -149,8 +153,8 @@ def outbox_stats() -> None:
     data = outbox.stats(_engine())
     for status, count in sorted(data["events"].items()):
         click.echo(f"events {status}: {count}")
-    click.echo(f"attempts: {data['attempts']}")
-    click.echo(f"retries: {data['retries']}")
+    click.echo(f"send attempts (per event): {data['attempts']}")
+    click.echo(f"retries (per event): {data['retries']}")
     if data["oldest_pending"] is not None:
         age = utcnow() - data["oldest_pending"]
         click.echo(f"oldest pending: {int(age.total_seconds())} s old")
@@ -257,9 +261,7 @@ def ga_validate_command(site_ids: tuple[str, ...], endpoint: str | None) -> None
         raise click.UsageError(f"unknown site(s): {', '.join(unknown)}")
     if not chosen:
         raise click.UsageError("no sites configured")
-    forwarder = Forwarder(
-        _engine(), sites, ForwardSettings(**{**settings.__dict__, "endpoint": base})
-    )
+    forwarder = _forwarder(endpoint=base)
     problems = 0
     try:
         for site in chosen:

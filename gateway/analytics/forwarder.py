@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ from gateway.analytics.forwarding_models import (
     OUTCOME_RETRY,
     OUTCOME_SENT,
 )
-from gateway.analytics.ga4 import BuiltRequest, build_requests
+from gateway.analytics.ga4 import MAX_EVENTS_PER_REQUEST, BuiltRequest, build_requests
 from gateway.sites import Site
 from gateway.timeutil import utcnow
 
@@ -204,6 +205,20 @@ class Forwarder:
         http: requests.Session | None = None,
         stop: threading.Event | None = None,
     ) -> None:
+        if not settings.dry_run:
+            parts = urlsplit(settings.endpoint)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(
+                    f"GA_ENDPOINT={settings.endpoint!r}: expected dry-run or a base URL "
+                    "such as https://region1.google-analytics.com"
+                )
+        if settings.claim_ttl < 4 * settings.timeout:
+            # A request may take 2 × GA_TIMEOUT (connect + read); a claim must
+            # outlive it with room to spare, or another worker would resend.
+            raise ValueError(
+                f"FORWARD_CLAIM_TTL ({settings.claim_ttl:g} s) must be at least "
+                f"4 × GA_TIMEOUT ({4 * settings.timeout:g} s)"
+            )
         self.engine = engine
         self.sites = sites
         self.settings = settings
@@ -211,6 +226,8 @@ class Forwarder:
         self.stop = stop or threading.Event()
         self.http = http or requests.Session()
         self.http.headers["User-Agent"] = USER_AGENT
+        # urllib3's debug lines print request URLs, and ours carry the API secret.
+        logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger("urllib3").level))
         # When the last failed request asked GA to be left alone until.
         self._retry_at = utcnow()
 
@@ -260,7 +277,7 @@ class Forwarder:
                 {i: f"invalid: {reason}" for i, reason in built.dropped.items()},
                 utcnow(),
             )
-        requests_left = list(built.requests)
+        requests_left = self._hold_back_partial_aggregates(built.requests, len(claimed), totals)
         while requests_left:
             request = requests_left.pop(0)
             # Never send on a claim that could expire mid-request: another worker
@@ -273,6 +290,31 @@ class Forwarder:
                 self._release_unsent(requests_left, self._retry_at, totals)
                 break
         return totals
+
+    def _hold_back_partial_aggregates(
+        self, built: list[BuiltRequest], claimed: int, totals: ForwardTotals
+    ) -> list[BuiltRequest]:
+        """With a backlog, a part-filled aggregate request waits for the next claim.
+
+        A full claim means more is waiting; the remainder of an aggregate group
+        then goes back (first in line, as claims take the oldest ids) to be
+        packed with the next claim's events instead of costing a request of its
+        own.  Only when this claim also sends a full request, so every claim
+        makes progress.
+        """
+        has_full = any(len(r.event_ids) >= MAX_EVENTS_PER_REQUEST for r in built)
+        if claimed < self.settings.claim_limit or not has_full:
+            return list(built)
+        held = [
+            r
+            for r in built
+            if r.mode == "aggregate"
+            and r.last_of_group
+            and len(r.event_ids) < MAX_EVENTS_PER_REQUEST
+        ]
+        if held:
+            self._release_unsent(held, utcnow(), totals)
+        return [r for r in built if r not in held]
 
     def _release_unsent(
         self, pending: list[BuiltRequest], available_at: datetime, totals: ForwardTotals

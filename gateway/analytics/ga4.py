@@ -122,6 +122,10 @@ def repair_name(name: Any, reasons: Counter[str], kind: str) -> str | None:
         reasons[f"{kind}_name_missing"] += 1
         return None
     fixed = re.sub(r"[^A-Za-z0-9_]", "_", name.strip())
+    if not re.search(r"[A-Za-z0-9]", fixed):
+        # Nothing GA can read is left (e.g. a name written in Cyrillic only).
+        reasons[f"{kind}_name_unusable"] += 1
+        return None
     if fixed != name:
         reasons[f"{kind}_name_characters_replaced"] += 1
     if fixed.lower().startswith(RESERVED_PREFIXES) or not fixed[0].isalpha():
@@ -279,6 +283,8 @@ class BuiltRequest:
     mode: str
     body: dict[str, Any]
     event_ids: list[int]
+    # The last request of its group: the only one that may hold fewer than 25 events.
+    last_of_group: bool = False
 
     def encoded(self) -> bytes:
         return encode_body(self.body)
@@ -372,8 +378,9 @@ def build_requests(
     return result
 
 
-def _envelope(first: OutboxItem, client_id: str, reasons: Counter[str]) -> dict[str, Any]:
-    body: dict[str, Any] = {"client_id": client_id, "consent": dict(CONSENT)}
+def _envelope(first: OutboxItem, reasons: Counter[str]) -> dict[str, Any]:
+    """What every request of a group shares, besides its client id and events."""
+    body: dict[str, Any] = {"consent": dict(CONSENT)}
     if first.mode == "event":
         location = repair_user_location(first.user_location, reasons)
         device = repair_device(first.device, reasons)
@@ -391,36 +398,41 @@ def _chunks(
     new_client_id: Callable[[], str],
 ) -> Iterable[BuiltRequest]:
     """Requests of ≤ 25 events whose encoded body stays under 130 kB."""
-    client_id = first.client_id if first.mode == "event" else None
-    envelope_reasons: Counter[str] = Counter()
-    pending: list[tuple[int, dict[str, Any]]] = []
+    envelope = _envelope(first, result.reasons)
+    # Size probes use a client id as long as any real one could be.
+    probe_id = "9" * 20 + "." + "9" * 20
+
+    def body_for(batch: list[tuple[int, dict[str, Any]]], client_id: str) -> dict[str, Any]:
+        return {
+            "client_id": client_id,
+            **envelope,
+            "timestamp_micros": min(e["timestamp_micros"] for _, e in batch),
+            "events": [e for _, e in batch],
+        }
+
+    def fits(batch: list[tuple[int, dict[str, Any]]]) -> bool:
+        return len(encode_body(body_for(batch, probe_id))) < MAX_BODY_BYTES
 
     def make(batch: list[tuple[int, dict[str, Any]]]) -> BuiltRequest:
-        body = _envelope(first, client_id or new_client_id(), envelope_reasons)
-        body["timestamp_micros"] = min(e["timestamp_micros"] for _, e in batch)
-        body["events"] = [e for _, e in batch]
+        client_id = first.client_id if first.mode == "event" and first.client_id else None
+        body = body_for(batch, client_id or new_client_id())
         return BuiltRequest(first.site, first.mode, body, [i for i, _ in batch])
 
+    pending: list[tuple[int, dict[str, Any]]] = []
     for event_id, event in events:
-        candidate = [*pending, (event_id, event)]
-        too_big = len(encode_body(make(candidate).body)) >= MAX_BODY_BYTES
-        if pending and (len(candidate) > MAX_EVENTS_PER_REQUEST or too_big):
-            yield make(pending)
-            pending = [(event_id, event)]
-            if len(encode_body(make(pending).body)) >= MAX_BODY_BYTES:
-                result.dropped[event_id] = "event_too_large"
-                result.reasons["event_too_large"] += 1
-                pending = []
-            continue
-        if too_big:
+        if not fits([(event_id, event)]):
             result.dropped[event_id] = "event_too_large"
             result.reasons["event_too_large"] += 1
             continue
+        candidate = [*pending, (event_id, event)]
+        if len(candidate) > MAX_EVENTS_PER_REQUEST or not fits(candidate):
+            yield make(pending)
+            candidate = [(event_id, event)]
         pending = candidate
     if pending:
-        yield make(pending)
-    # Location/device repairs are counted once per group, not once per size probe.
-    result.reasons.update(dict.fromkeys(envelope_reasons, 1))
+        last = make(pending)
+        last.last_of_group = True
+        yield last
 
 
 # ---------------------------------------------------------------- strict checking

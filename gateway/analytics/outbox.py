@@ -233,7 +233,10 @@ def dead_letter(
     now: datetime,
     record: RequestRecord | None = None,
 ) -> int:
-    """Events that can never be sent: kept with the reason, never retried automatically."""
+    """Events that can never be sent: kept with the reason, never retried automatically.
+
+    ``sent_at`` records when they were given up on: DEAD_LETTER_RETENTION counts from it.
+    """
     changed = 0
     by_reason: dict[str, list[int]] = {}
     for event_id, reason in reasons.items():
