@@ -22,7 +22,7 @@ from gateway.admin.auth import current_user, login_required
 from gateway.admin.models import User
 from gateway.contact import deadlines, notifications, services, subject_data
 from gateway.contact.models import REQUEST_TYPES, STATUSES, ContactRequest
-from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS
+from gateway.contact.texts import STAFF_TYPE_LABELS, STATUS_LABELS
 from gateway.extensions import db
 from gateway.mail import deliver_due
 from gateway.timeutil import utcnow
@@ -68,7 +68,7 @@ def queue() -> ResponseReturnValue:
         statuses=STATUSES,
         types=REQUEST_TYPES,
         status_labels=STATUS_LABELS["en"],
-        type_labels=TYPE_LABELS["en"],
+        type_labels=STAFF_TYPE_LABELS,
         users=users,
         is_overdue=deadlines.is_overdue,
     )
@@ -90,7 +90,7 @@ def _render_detail(
         users=users,
         assignee=next((u for u in users if u.id == contact_request.assignee_id), None),
         status_labels=STATUS_LABELS["en"],
-        type_labels=TYPE_LABELS["en"],
+        type_labels=STAFF_TYPE_LABELS,
         exportable=contact_request.request_type in EXPORTABLE_TYPES
         and contact_request.verified_at is not None
         and not contact_request.erased_at,
