@@ -196,3 +196,7 @@ def test_login_attempts_are_rate_limited(app_factory: AppFactory) -> None:
     assert codes[10] == 429
     # Even the right password waits now.
     assert login(client, "staff@hottelecom.example", PASSWORD).status_code == 429
+
+
+def test_nul_in_the_login_form_is_just_a_failed_login(client: FlaskClient) -> None:
+    assert login(client, "staff@hottelecom.example\x00", "x\x00y").status_code == 401

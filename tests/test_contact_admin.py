@@ -196,6 +196,16 @@ def test_reject_needs_a_reason_and_keeps_the_draft(
     assert "my careful reason</textarea>" in html
 
 
+@pytest.mark.parametrize("assignee", ["99999999999999999999", "abc", "999", "-1"])
+def test_assigning_to_a_bad_id_is_a_clear_error(
+    app: Flask, public: FlaskClient, staff: FlaskClient, assignee: str
+) -> None:
+    request_id = new_request(app, public, email="a@example.com")
+    response = post_action(staff, request_id, "assign", assignee_id=assignee)
+    assert response.status_code == 400
+    assert "Choose an active staff member." in response.get_data(as_text=True)
+
+
 def test_unverified_requests_take_no_actions(
     app: Flask, public: FlaskClient, staff: FlaskClient
 ) -> None:

@@ -360,3 +360,27 @@ def test_requester_answers_on_the_status_page(app: Flask, client: FlaskClient) -
     )
     assert "Here is my contract" in answered.get_data(as_text=True)
     assert "Your answer was sent." in answered.get_data(as_text=True)
+
+
+def test_control_characters_never_reach_the_database(app: Flask, client: FlaskClient) -> None:
+    """NUL would make PostgreSQL fail the insert: it is dropped, and the rest is kept."""
+    nul = submit_contact(client, email="\x00@example.com")
+    assert nul.status_code == 400
+    response = submit_contact(
+        client, email="n@example.com", name="Ni\x00na", message="line one\x00\nline two\x07"
+    )
+    assert response.status_code == 303
+    [stored] = _requests(app)
+    assert stored.name == "Nina"
+    assert stored.message == "line one\nline two"
+    mails = read_mails(app)
+    status_path = client.get(link_in(mails[0], "/contact/verify/"), base_url=HTTPS).headers[
+        "Location"
+    ]
+    page = client.get(status_path, base_url=HTTPS).get_data(as_text=True)
+    only_nul = client.post(
+        status_path,
+        data={"csrf_token": hidden_inputs(page)["csrf_token"], "body": "\x00"},
+        base_url=HTTPS,
+    )
+    assert only_nul.status_code == 400

@@ -117,7 +117,8 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
         raw = request.form.get("assignee_id", "")
         assignee = None
         if raw:
-            assignee = session.get(User, int(raw)) if raw.isdigit() else None
+            valid_id = raw.isdigit() and len(raw) < 10
+            assignee = session.get(User, int(raw)) if valid_id else None
             if assignee is None or not assignee.active:
                 raise services.ActionError("Choose an active staff member.")
         services.assign(session, contact_request, staff, assignee, now)

@@ -11,6 +11,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from gateway.contact.models import REQUEST_TYPES
+from gateway.contact.services import clean_text
 from gateway.contact.texts import texts, type_label
 
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
@@ -51,7 +52,7 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
         t = texts(self.lang)
         for name in ("email", "name", "message", "contract_number", "service_date", "consent_id"):
             field = getattr(self, name)
-            field.data = (field.data or "").strip()
+            field.data = clean_text(field.data or "").strip()
         for name, limit in MAX_LENGTHS.items():
             field = getattr(self, name)
             if len(field.data) > limit:

@@ -189,7 +189,7 @@ def status(token: str) -> ResponseReturnValue:
     answer_error = ""
     answer_text = ""
     if request.method == "POST":
-        answer_text = request.form.get("body", "")
+        answer_text = services.clean_text(request.form.get("body", ""))
         if not services.takes_answers(contact_request):
             answer_error = t["no_answers"]
         elif not answer_text.strip():
