@@ -97,6 +97,27 @@ def end_session() -> None:
     session.clear()
 
 
+def _expired(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        StaffSession.last_seen_at < now - IDLE_TIMEOUT,
+        StaffSession.created_at < now - ABSOLUTE_TIMEOUT,
+    )
+
+
+def count_expired_sessions(now: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(StaffSession).where(_expired(now))
+    return int(db.session.scalar(query) or 0)
+
+
+def purge_expired_sessions(now: datetime, batch: int) -> int:
+    session = db.session()
+    ids = list(session.scalars(sa.select(StaffSession.id).where(_expired(now)).limit(batch)))
+    if ids:
+        session.execute(sa.delete(StaffSession).where(StaffSession.id.in_(ids)))
+        session.commit()
+    return len(ids)
+
+
 def _session_alive(row: StaffSession, now: datetime) -> bool:
     return now - row.last_seen_at < IDLE_TIMEOUT and now - row.created_at < ABSOLUTE_TIMEOUT
 
