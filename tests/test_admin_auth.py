@@ -215,3 +215,23 @@ def test_sessions_expire_when_idle_and_are_purged(app: Flask, client: FlaskClien
         result = app.test_cli_runner().invoke(args=["purge"])
         assert "expired staff sessions: 1 removed" in result.output
         assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffSession)) == 0
+
+
+def test_role_required_lets_admins_in_and_keeps_staff_out(app_factory: AppFactory) -> None:
+    from gateway.admin.auth import role_required
+
+    app = app_factory()
+    app.add_url_rule(
+        "/admin/only-admins", "only_admins", role_required("admin")(lambda: "admin area")
+    )
+    make_user(app, "staff@hottelecom.example", PASSWORD)
+    make_user(app, "boss@hottelecom.example", PASSWORD, role="admin")
+    anonymous = browser_like_client(app)
+    assert anonymous.get("/admin/only-admins", base_url=HTTPS).status_code == 302
+    staff = browser_like_client(app)
+    login(staff, "staff@hottelecom.example", PASSWORD)
+    assert staff.get("/admin/only-admins", base_url=HTTPS).status_code == 403
+    boss = browser_like_client(app)
+    login(boss, "boss@hottelecom.example", PASSWORD)
+    response = boss.get("/admin/only-admins", base_url=HTTPS)
+    assert response.get_data(as_text=True) == "admin area"
