@@ -150,7 +150,9 @@ def _smtp_send(messages: list[EmailMessage], settings: SmtpSettings) -> list[str
                 smtp.send_message(message)
                 results.append(None)
             except smtplib.SMTPRecipientsRefused as exc:
-                results.append(f"recipient refused: {exc.recipients}")
+                # Codes only: the address itself stays out of logs.
+                codes = sorted({str(code) for code, _msg in exc.recipients.values()})
+                results.append(f"recipient refused ({', '.join(codes)})")
             except smtplib.SMTPResponseException as exc:
                 results.append(f"{exc.smtp_code} {exc.smtp_error!r}")
     return results

@@ -241,3 +241,28 @@ def test_starttls_and_login_when_the_server_offers_them(
     [message] = inbox.messages
     assert message["To"] == "tls@example.com"
     assert _outbox(app) == []
+
+
+class RefusingInbox(Inbox):
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return "550 no such mailbox"
+
+
+def test_a_refused_recipient_is_kept_and_not_logged(
+    app_factory: AppFactory, smtp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+        with caplog.at_level("WARNING"):
+            response = submit_contact(browser_like_client(app), email="nobody@example.com")
+    finally:
+        controller.stop()
+    assert response.status_code == 303
+    [waiting] = _outbox(app)
+    assert waiting.last_error == "recipient refused (550)"
+    assert "recipient refused (550)" in caplog.text
+    assert "nobody@example.com" not in caplog.text

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.admin.auth import current_user, login_required
 from gateway.admin.models import User
@@ -194,7 +195,10 @@ def act(request_id: int, action: str) -> ResponseReturnValue:
     except services.ActionError as exc:
         db.session.rollback()
         return _render_detail(_get(request_id), str(exc), {action: text})
-    deliver_due(db.session(), limit=10)
+    try:
+        deliver_due(db.session(), limit=10)
+    except SQLAlchemyError:
+        db.session.rollback()  # the mail waits in the outbox for `gateway mail send`
     flash(message, "success")
     return redirect(url_for("contact_admin.detail", request_id=request_id), code=303)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.contact import deadlines, notifications, services
 from gateway.contact.forms import ContactForm
@@ -16,6 +19,7 @@ from gateway.mail import deliver_due
 from gateway.signing import serializer
 from gateway.timeutil import utcnow
 
+log = logging.getLogger(__name__)
 bp = Blueprint("contact", __name__, url_prefix="/contact")
 
 # Signed "form shown at" stamps older than this are ignored (a day-old tab still works).
@@ -59,7 +63,11 @@ def _render_form(
 
 def _deliver_mail() -> None:
     # Mail is already safe in the outbox; a failure here only delays it.
-    deliver_due(db.session(), limit=10)
+    try:
+        deliver_due(db.session(), limit=10)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("mail delivery postponed: the outbox could not be read")
 
 
 @bp.route("", methods=["GET", "POST"])
