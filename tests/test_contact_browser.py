@@ -22,6 +22,17 @@ PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
 
 
+def assert_accessible(page: Any) -> None:
+    """No axe-core violations (labels, contrast, landmarks, ARIA)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    problems = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
+    ]
+    assert problems == []
+
+
 @pytest.fixture
 def served(
     app_factory: AppFactory, live_server_factory: Callable[[Flask], LiveServer]
@@ -62,6 +73,7 @@ def test_form_in_the_browser_end_to_end(
     assert page.locator("#message").input_value() == "Связь пропадала весь день"
     assert page.locator("#contract_number").is_visible()
     page.screenshot(path=str(tmp_path / "contact-ru-errors.png"), full_page=True)
+    assert_accessible(page)
 
     page.fill("#email", "browser@example.ru")
     page.wait_for_timeout(1100)
@@ -99,6 +111,7 @@ def test_form_screenshots(
     assert width <= page.viewport_size["width"]
     name = f"contact-{lang}-{'phone' if viewport else 'desktop'}.png"
     page.screenshot(path=str(tmp_path / name), full_page=True)
+    assert_accessible(page)
     context.close()
 
 
@@ -148,9 +161,16 @@ def test_staff_sign_in_and_queue_in_the_browser(
     assert rows.count() == 4
     assert "overdue" in (rows.nth(0).get_attribute("class") or "")
     page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+    assert_accessible(page)
     page.click("table.queue tbody tr:nth-child(2) a")
     page.wait_for_selector("text=Audit log")
+    page.fill("#text-reply", "We are checking the connection logs for that day.")
+    page.click("text=Send reply")
+    page.wait_for_selector("text=Reply sent to the requester.")
+    assert "We are checking the connection logs" in page.inner_text("ol.thread")
+    assert "replied" in page.inner_text("table.audit")
     page.screenshot(path=str(tmp_path / "request-detail.png"), full_page=True)
+    assert_accessible(page)
     page.click("text=Sign out")
     page.wait_for_url("**/admin/login")
     context.close()
