@@ -128,6 +128,7 @@ def test_whole_staff_flow(app: Flask, public: FlaskClient, staff: FlaskClient) -
         base_url=HTTPS,
     )
     assert get_request(app, request_id).status == "in_progress"
+    assert read_mails(app)[-1]["Subject"] == f"Request #{request_id}: in progress"
 
     export = staff.get(f"/admin/requests/{request_id}/export.json", base_url=HTTPS)
     assert export.status_code == 200

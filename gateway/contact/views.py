@@ -206,7 +206,12 @@ def status(token: str) -> ResponseReturnValue:
             answer_error = t["too_long"].format(max=services.MAX_TEXT)
         else:
             with db.transaction() as session:
+                before = contact_request.status
                 services.requester_answer(session, contact_request, answer_text, utcnow())
+                if contact_request.status != before:
+                    # Every status change is mailed, this one included.
+                    notifications.mail_update(session, contact_request)
+            _deliver_mail()
             flash(t["reply_sent"], "success")
             return redirect(url_for("contact.status", token=token, lang=lang), code=303)
     body = render_template(
