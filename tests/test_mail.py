@@ -266,3 +266,19 @@ def test_a_refused_recipient_is_kept_and_not_logged(
     assert waiting.last_error == "recipient refused (550)"
     assert "recipient refused (550)" in caplog.text
     assert "nobody@example.com" not in caplog.text
+
+
+def test_mail_undeliverable_for_a_week_is_purged(app_factory: AppFactory, smtp_port: int) -> None:
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+    submit_contact(browser_like_client(app), email="never@example.com")
+    submit_contact(browser_like_client(app), email="recent@example.com")
+    with app.app_context(), db.transaction() as session:
+        first = session.scalars(sa.select(OutboundMail).order_by(OutboundMail.id)).first()
+        assert first is not None
+        first.created_at -= timedelta(days=8)
+    with app.app_context():
+        output = app.test_cli_runner().invoke(args=["purge"]).output
+    assert "undeliverable mail (7 days): 1 removed" in output
+    assert [m.recipient for m in _outbox(app)] == ["recent@example.com"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactRequest)) == 2
