@@ -209,9 +209,7 @@ def fulfil_erasure(
     # What is left: erasure requests of this person, this one included; they
     # lose everything personal and keep only what proves the fulfilment.
     kept = [request, *(r for r in _requests_of(session, email) if r.id != request.id)]
-    counts["contact"] = counts.get("contact", 0) + sum(
-        len(r.messages) + len(r.audit) for r in kept
-    )
+    counts["contact"] = counts.get("contact", 0) + sum(len(r.messages) + len(r.audit) for r in kept)
     for erasure in kept:
         _anonymize(session, erasure, now)
     if request.status not in ("completed", "rejected"):
