@@ -207,6 +207,22 @@ def test_assigning_to_a_bad_id_is_a_clear_error(
     assert "Choose an active staff member." in response.get_data(as_text=True)
 
 
+def test_stale_action_form_keeps_the_text(
+    app: Flask, public: FlaskClient, staff: FlaskClient
+) -> None:
+    request_id = new_request(app, public, email="s@example.com")
+    response = staff.post(
+        f"/admin/requests/{request_id}/reply",
+        data={"csrf_token": "stale", "text": "a long careful reply"},
+        base_url=HTTPS,
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "The form had expired; nothing was done." in html
+    assert "a long careful reply</textarea>" in html
+    assert get_request(app, request_id).messages == []
+
+
 def test_unverified_requests_take_no_actions(
     app: Flask, public: FlaskClient, staff: FlaskClient
 ) -> None:

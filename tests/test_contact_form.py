@@ -11,7 +11,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.contact.models import AuditEntry, ContactRequest
+from gateway.contact.models import AuditEntry, ContactRequest, RequestMessage
 from gateway.extensions import db
 from tests.conftest import AppFactory
 from tests.contact_support import (
@@ -208,15 +208,17 @@ def test_stale_csrf_token_gives_a_friendly_400(app: Flask, client: FlaskClient) 
     assert "Срок действия формы истёк" in response.get_data(as_text=True)
 
 
-def test_csrf_on_other_forms_is_a_friendly_page(app: Flask, client: FlaskClient) -> None:
+def test_stale_answer_form_keeps_the_answer(app: Flask, client: FlaskClient) -> None:
     submit_contact(client, email="a@example.com")
     [mail] = read_mails(app)
     status_path = client.get(link_in(mail, "/contact/verify/"), base_url=HTTPS).headers["Location"]
-    response = client.post(status_path, data={"body": "answer"}, base_url=HTTPS)
+    response = client.post(status_path, data={"body": "my long answer"}, base_url=HTTPS)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "This form has expired" in page
-    assert "Traceback" not in page
+    assert "The form had expired" in page
+    assert "my long answer</textarea>" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestMessage)) == 0
 
 
 def test_honeypot_stores_nothing_but_looks_normal(app: Flask, client: FlaskClient) -> None:

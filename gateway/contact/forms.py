@@ -6,8 +6,10 @@ import re
 from datetime import date
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from flask_wtf.csrf import validate_csrf
+from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from gateway.contact.models import REQUEST_TYPES
@@ -93,3 +95,16 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
     @property
     def field_errors(self) -> dict[str, list[str]]:
         return {field.name: list(field.errors) for field in self if field.errors}
+
+
+def csrf_token_valid() -> bool:
+    """The posted form's CSRF token, checked by the view itself.
+
+    Views that take long texts check it themselves instead of letting
+    CSRFProtect answer 400, so an expired form is shown again with the text kept.
+    """
+    try:
+        validate_csrf(request.form.get("csrf_token", ""))
+    except ValidationError:
+        return False
+    return True

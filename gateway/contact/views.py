@@ -10,7 +10,7 @@ from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.contact import deadlines, notifications, services
-from gateway.contact.forms import ContactForm
+from gateway.contact.forms import ContactForm, csrf_token_valid
 from gateway.contact.models import ContactRequest
 from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS, texts
 from gateway.extensions import csrf, db, limiter
@@ -187,6 +187,7 @@ def verify(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/status/<token>", methods=["GET", "POST"])
+@csrf.exempt  # type: ignore[untyped-decorator]  # checked below, so a stale form keeps the answer
 @limiter.limit("10 per minute", methods=["POST"])
 def status(token: str) -> ResponseReturnValue:
     contact_request, problem = _load(token, "status")
@@ -198,7 +199,9 @@ def status(token: str) -> ResponseReturnValue:
     answer_text = ""
     if request.method == "POST":
         answer_text = services.clean_text(request.form.get("body", ""))
-        if not services.takes_answers(contact_request):
+        if not csrf_token_valid():
+            answer_error = t["csrf"]
+        elif not services.takes_answers(contact_request):
             answer_error = t["no_answers"]
         elif not answer_text.strip():
             answer_error = t["required"]
