@@ -15,6 +15,8 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.contact.models import AuditEntry, ContactRequest, RequestMessage
 from gateway.contact.subject_data import escape_csv_cell, register_subject_data
@@ -483,3 +485,34 @@ def test_purge_removes_closed_requests_after_retention(app: Flask) -> None:
         assert left == {recent_closed, old_open, fresh_unverified}
         assert stale_unverified not in left
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestMessage)) == 0
+
+
+def test_markup_typed_by_anyone_is_shown_as_text(
+    app: Flask, public: FlaskClient, staff: FlaskClient
+) -> None:
+    request_id = new_request(
+        app,
+        public,
+        email="xss@example.com",
+        name="<img src=x onerror=alert(1)>",
+        message="<script>alert(1)</script>",
+    )
+    post_action(staff, request_id, "reply", text="<b>bold?</b>")
+    detail = staff.get(f"/admin/requests/{request_id}", base_url=HTTPS).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in detail
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
+    assert "<img src=x" not in detail
+    mail = read_mails(app)[-1]
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert "<b>bold?</b>" not in html
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in html
+    page = status_page(app, public, "xss@example.com")
+    assert "<b>bold?</b>" not in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_no_escaped_cell_can_start_a_formula(value: str) -> None:
+    cell = escape_csv_cell(value)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert cell in (value, "'" + value)

@@ -386,3 +386,13 @@ def test_control_characters_never_reach_the_database(app: Flask, client: FlaskCl
         base_url=HTTPS,
     )
     assert only_nul.status_code == 400
+
+
+def test_consent_id_from_the_banner_fills_the_form(client: FlaskClient) -> None:
+    html = client.get("/contact?lang=en&consent_id=7f3c-91aa").get_data(as_text=True)
+    assert 'value="7f3c-91aa"' in html
+    assert '<option selected value="withdraw-consent">' in html or (
+        'value="withdraw-consent" selected' in html
+    )
+    quoted = client.get('/contact?consent_id="><script>').get_data(as_text=True)
+    assert '"><script>' not in quoted
