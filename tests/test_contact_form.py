@@ -251,9 +251,15 @@ def test_form_sent_too_fast_is_asked_again(app_factory: AppFactory) -> None:
 def test_form_is_rate_limited_per_client(app_factory: AppFactory) -> None:
     app = app_factory(CONTACT_MIN_FILL_SECONDS=0, RATELIMIT_ENABLED=True)
     client = browser_like_client(app)
+    # Mistakes do not use up the limit of accepted requests...
+    mistakes = [submit_contact(client, email="not-an-address").status_code for _ in range(6)]
+    assert mistakes == [400] * 6
     codes = [submit_contact(client, email=f"r{i}@example.com").status_code for i in range(6)]
     assert codes[:5] == [303] * 5
     assert codes[5] == 429
+    # ...and floods of anything stop at 30 a minute.
+    flood = [submit_contact(client, email="x").status_code for _ in range(25)]
+    assert flood[-1] == 429
     # Reading the form is not limited.
     assert client.get("/contact").status_code == 200
 

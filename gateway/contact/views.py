@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
@@ -61,6 +70,10 @@ def _render_form(
     )
 
 
+def _accepted(response: Response) -> bool:
+    return response.status_code == 303
+
+
 def _deliver_mail() -> None:
     # Mail is already safe in the outbox; a failure here only delays it.
     try:
@@ -72,7 +85,10 @@ def _deliver_mail() -> None:
 
 @bp.route("", methods=["GET", "POST"])
 @csrf.exempt  # type: ignore[untyped-decorator]  # the form checks its own token (keeps what was typed)
-@limiter.limit("5 per minute;30 per day", methods=["POST"])
+# Accepted requests are limited strictly; a visitor correcting mistakes is not
+# locked out (and loses nothing), while floods of any kind hit the looser limit.
+@limiter.limit("5 per minute;30 per day", methods=["POST"], deduct_when=_accepted)
+@limiter.limit("30 per minute", methods=["POST"])
 def form() -> ResponseReturnValue:
     lang = request_language()
     today = deadlines.moscow_date(utcnow())
