@@ -150,7 +150,9 @@ def _smtp_send(messages: list[EmailMessage], settings: SmtpSettings) -> list[str
                 smtp.send_message(message)
                 results.append(None)
             except smtplib.SMTPRecipientsRefused as exc:
-                results.append(f"recipient refused: {exc.recipients}")
+                # Codes only: the address itself stays out of logs.
+                codes = sorted({str(code) for code, _msg in exc.recipients.values()})
+                results.append(f"recipient refused ({', '.join(codes)})")
             except smtplib.SMTPResponseException as exc:
                 results.append(f"{exc.smtp_code} {exc.smtp_error!r}")
     return results
@@ -207,6 +209,28 @@ def deliver_due(
     return sent, failed
 
 
+# Mail still undelivered after this long is given up (`gateway purge` removes it):
+# the request it belongs to stays, with everything on its status page.
+UNDELIVERABLE_AFTER = timedelta(days=7)
+
+
+def count_undeliverable(now: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(OutboundMail)
+    return int(
+        db.session.scalar(query.where(OutboundMail.created_at < now - UNDELIVERABLE_AFTER)) or 0
+    )
+
+
+def purge_undeliverable(now: datetime, batch: int) -> int:
+    session = db.session()
+    old = OutboundMail.created_at < now - UNDELIVERABLE_AFTER
+    ids = list(session.scalars(sa.select(OutboundMail.id).where(old).limit(batch)))
+    if ids:
+        session.execute(sa.delete(OutboundMail).where(OutboundMail.id.in_(ids)))
+        session.commit()
+    return len(ids)
+
+
 def pending_count(session: Session) -> int:
     return int(session.scalar(sa.select(sa.func.count()).select_from(OutboundMail)) or 0)
 
@@ -236,4 +260,9 @@ def send_command(send_all: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from gateway.retention import Purger, register_purger
+
     app.cli.add_command(mail_group)
+    register_purger(
+        app, Purger("undeliverable mail (7 days)", count_undeliverable, purge_undeliverable)
+    )

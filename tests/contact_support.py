@@ -1,4 +1,4 @@
-"""Helpers for the contact and admin tests: real forms, real mail files."""
+"""Shared pieces of the contact and admin tests: real forms, real mail files."""
 
 from __future__ import annotations
 

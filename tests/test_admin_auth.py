@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -9,6 +11,7 @@ from flask.testing import FlaskClient
 
 from gateway.admin.models import StaffSession, User
 from gateway.extensions import db
+from gateway.timeutil import utcnow
 from tests.conftest import AppFactory
 from tests.contact_support import HTTPS, browser_like_client, hidden_inputs, login, make_user
 
@@ -196,3 +199,39 @@ def test_login_attempts_are_rate_limited(app_factory: AppFactory) -> None:
     assert codes[10] == 429
     # Even the right password waits now.
     assert login(client, "staff@hottelecom.example", PASSWORD).status_code == 429
+
+
+def test_nul_in_the_login_form_is_just_a_failed_login(client: FlaskClient) -> None:
+    assert login(client, "staff@hottelecom.example\x00", "x\x00y").status_code == 401
+
+
+def test_sessions_expire_when_idle_and_are_purged(app: Flask, client: FlaskClient) -> None:
+    login(client, "staff@hottelecom.example", PASSWORD)
+    with app.app_context(), db.transaction() as session:
+        row = session.scalars(sa.select(StaffSession)).one()
+        row.last_seen_at = utcnow() - timedelta(hours=9)
+    assert client.get("/admin/requests", base_url=HTTPS).status_code == 302
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["purge"])
+        assert "expired staff sessions: 1 removed" in result.output
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffSession)) == 0
+
+
+def test_role_required_lets_admins_in_and_keeps_staff_out(app_factory: AppFactory) -> None:
+    from gateway.admin.auth import role_required
+
+    app = app_factory()
+    app.add_url_rule(
+        "/admin/only-admins", "only_admins", role_required("admin")(lambda: "admin area")
+    )
+    make_user(app, "staff@hottelecom.example", PASSWORD)
+    make_user(app, "boss@hottelecom.example", PASSWORD, role="admin")
+    anonymous = browser_like_client(app)
+    assert anonymous.get("/admin/only-admins", base_url=HTTPS).status_code == 302
+    staff = browser_like_client(app)
+    login(staff, "staff@hottelecom.example", PASSWORD)
+    assert staff.get("/admin/only-admins", base_url=HTTPS).status_code == 403
+    boss = browser_like_client(app)
+    login(boss, "boss@hottelecom.example", PASSWORD)
+    response = boss.get("/admin/only-admins", base_url=HTTPS)
+    assert response.get_data(as_text=True) == "admin area"

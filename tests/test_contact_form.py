@@ -11,7 +11,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.contact.models import AuditEntry, ContactRequest
+from gateway.contact.models import AuditEntry, ContactRequest, RequestMessage
 from gateway.extensions import db
 from tests.conftest import AppFactory
 from tests.contact_support import (
@@ -209,15 +209,17 @@ def test_stale_csrf_token_gives_a_friendly_400(app: Flask, client: FlaskClient) 
     assert "Срок действия формы истёк" in response.get_data(as_text=True)
 
 
-def test_csrf_on_other_forms_is_a_friendly_page(app: Flask, client: FlaskClient) -> None:
+def test_stale_answer_form_keeps_the_answer(app: Flask, client: FlaskClient) -> None:
     submit_contact(client, email="a@example.com")
     [mail] = read_mails(app)
     status_path = client.get(link_in(mail, "/contact/verify/"), base_url=HTTPS).headers["Location"]
-    response = client.post(status_path, data={"body": "answer"}, base_url=HTTPS)
+    response = client.post(status_path, data={"body": "my long answer"}, base_url=HTTPS)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "This form has expired" in page
-    assert "Traceback" not in page
+    assert "The form had expired" in page
+    assert "my long answer</textarea>" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestMessage)) == 0
 
 
 def test_honeypot_stores_nothing_but_looks_normal(app: Flask, client: FlaskClient) -> None:
@@ -250,9 +252,15 @@ def test_form_sent_too_fast_is_asked_again(app_factory: AppFactory) -> None:
 def test_form_is_rate_limited_per_client(app_factory: AppFactory) -> None:
     app = app_factory(CONTACT_MIN_FILL_SECONDS=0, RATELIMIT_ENABLED=True)
     client = browser_like_client(app)
+    # Mistakes do not use up the limit of accepted requests...
+    mistakes = [submit_contact(client, email="not-an-address").status_code for _ in range(6)]
+    assert mistakes == [400] * 6
     codes = [submit_contact(client, email=f"r{i}@example.com").status_code for i in range(6)]
     assert codes[:5] == [303] * 5
     assert codes[5] == 429
+    # ...and floods of anything stop at 30 a minute.
+    flood = [submit_contact(client, email="x").status_code for _ in range(25)]
+    assert flood[-1] == 429
     # Reading the form is not limited.
     assert client.get("/contact").status_code == 200
 
@@ -361,3 +369,37 @@ def test_requester_answers_on_the_status_page(app: Flask, client: FlaskClient) -
     )
     assert "Here is my contract" in answered.get_data(as_text=True)
     assert "Your answer was sent." in answered.get_data(as_text=True)
+
+
+def test_control_characters_never_reach_the_database(app: Flask, client: FlaskClient) -> None:
+    """NUL would make PostgreSQL fail the insert: it is dropped, and the rest is kept."""
+    nul = submit_contact(client, email="\x00@example.com")
+    assert nul.status_code == 400
+    response = submit_contact(
+        client, email="n@example.com", name="Ni\x00na", message="line one\x00\nline two\x07"
+    )
+    assert response.status_code == 303
+    [stored] = _requests(app)
+    assert stored.name == "Nina"
+    assert stored.message == "line one\nline two"
+    mails = read_mails(app)
+    status_path = client.get(link_in(mails[0], "/contact/verify/"), base_url=HTTPS).headers[
+        "Location"
+    ]
+    page = client.get(status_path, base_url=HTTPS).get_data(as_text=True)
+    only_nul = client.post(
+        status_path,
+        data={"csrf_token": hidden_inputs(page)["csrf_token"], "body": "\x00"},
+        base_url=HTTPS,
+    )
+    assert only_nul.status_code == 400
+
+
+def test_consent_id_from_the_banner_fills_the_form(client: FlaskClient) -> None:
+    html = client.get("/contact?lang=en&consent_id=7f3c-91aa").get_data(as_text=True)
+    assert 'value="7f3c-91aa"' in html
+    assert '<option selected value="withdraw-consent">' in html or (
+        'value="withdraw-consent" selected' in html
+    )
+    quoted = client.get('/contact?consent_id="><script>').get_data(as_text=True)
+    assert '"><script>' not in quoted

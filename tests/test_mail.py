@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from flask import Flask
 
 from gateway.contact.models import ContactRequest
@@ -168,3 +173,112 @@ def test_smtp_url_parsing() -> None:
     assert parse_smtp_url("smtps://mail.example").port == 465
     with pytest.raises(ValueError, match="smtp://"):
         parse_smtp_url("http://mail.example")
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+def test_starttls_and_login_when_the_server_offers_them(
+    app_factory: AppFactory, smtp_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    # The client verifies the certificate: trust our test CA for this test only.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password == b"s3cret")
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=smtp_port,
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        app = app_factory(
+            CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://mailer:s3cret@127.0.0.1:{smtp_port}"
+        )
+        assert submit_contact(browser_like_client(app), email="tls@example.com").status_code == 303
+    finally:
+        controller.stop()
+    assert logins == [("mailer", "s3cret")]
+    [message] = inbox.messages
+    assert message["To"] == "tls@example.com"
+    assert _outbox(app) == []
+
+
+class RefusingInbox(Inbox):
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return "550 no such mailbox"
+
+
+def test_a_refused_recipient_is_kept_and_not_logged(
+    app_factory: AppFactory, smtp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+        with caplog.at_level("WARNING"):
+            response = submit_contact(browser_like_client(app), email="nobody@example.com")
+    finally:
+        controller.stop()
+    assert response.status_code == 303
+    [waiting] = _outbox(app)
+    assert waiting.last_error == "recipient refused (550)"
+    assert "recipient refused (550)" in caplog.text
+    assert "nobody@example.com" not in caplog.text
+
+
+def test_mail_undeliverable_for_a_week_is_purged(app_factory: AppFactory, smtp_port: int) -> None:
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+    submit_contact(browser_like_client(app), email="never@example.com")
+    submit_contact(browser_like_client(app), email="recent@example.com")
+    with app.app_context(), db.transaction() as session:
+        first = session.scalars(sa.select(OutboundMail).order_by(OutboundMail.id)).first()
+        assert first is not None
+        first.created_at -= timedelta(days=8)
+    with app.app_context():
+        output = app.test_cli_runner().invoke(args=["purge"]).output
+    assert "undeliverable mail (7 days): 1 removed" in output
+    assert [m.recipient for m in _outbox(app)] == ["recent@example.com"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactRequest)) == 2

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -29,8 +29,6 @@ SESSION_KEY = "staff_sid"
 IDLE_TIMEOUT = timedelta(hours=8)
 ABSOLUTE_TIMEOUT = timedelta(hours=24)
 MIN_PASSWORD_LENGTH = 12
-# Checked when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,11 +56,17 @@ def create_user(session: Session, email: str, password: str, role: str = "staff"
     return user
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked when the e-mail is unknown, so both cases take the same time."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (same time either way)."""
     user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
@@ -95,6 +99,27 @@ def end_session() -> None:
         database.execute(sa.delete(StaffSession).where(StaffSession.id == _digest(sid)))
         database.commit()
     session.clear()
+
+
+def _expired(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        StaffSession.last_seen_at < now - IDLE_TIMEOUT,
+        StaffSession.created_at < now - ABSOLUTE_TIMEOUT,
+    )
+
+
+def count_expired_sessions(now: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(StaffSession).where(_expired(now))
+    return int(db.session.scalar(query) or 0)
+
+
+def purge_expired_sessions(now: datetime, batch: int) -> int:
+    session = db.session()
+    ids = list(session.scalars(sa.select(StaffSession.id).where(_expired(now)).limit(batch)))
+    if ids:
+        session.execute(sa.delete(StaffSession).where(StaffSession.id.in_(ids)))
+        session.commit()
+    return len(ids)
 
 
 def _session_alive(row: StaffSession, now: datetime) -> bool:

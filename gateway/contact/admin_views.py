@@ -17,13 +17,15 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.admin.auth import current_user, login_required
 from gateway.admin.models import User
 from gateway.contact import deadlines, notifications, services, subject_data
+from gateway.contact.forms import csrf_token_valid
 from gateway.contact.models import REQUEST_TYPES, STATUSES, ContactRequest
-from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS
-from gateway.extensions import db
+from gateway.contact.texts import STAFF_TYPE_LABELS, STATUS_LABELS
+from gateway.extensions import csrf, db
 from gateway.mail import deliver_due
 from gateway.timeutil import utcnow
 
@@ -68,7 +70,7 @@ def queue() -> ResponseReturnValue:
         statuses=STATUSES,
         types=REQUEST_TYPES,
         status_labels=STATUS_LABELS["en"],
-        type_labels=TYPE_LABELS["en"],
+        type_labels=STAFF_TYPE_LABELS,
         users=users,
         is_overdue=deadlines.is_overdue,
     )
@@ -90,7 +92,7 @@ def _render_detail(
         users=users,
         assignee=next((u for u in users if u.id == contact_request.assignee_id), None),
         status_labels=STATUS_LABELS["en"],
-        type_labels=TYPE_LABELS["en"],
+        type_labels=STAFF_TYPE_LABELS,
         exportable=contact_request.request_type in EXPORTABLE_TYPES
         and contact_request.verified_at is not None
         and not contact_request.erased_at,
@@ -117,7 +119,8 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
         raw = request.form.get("assignee_id", "")
         assignee = None
         if raw:
-            assignee = session.get(User, int(raw)) if raw.isdigit() else None
+            valid_id = raw.isdigit() and len(raw) < 10
+            assignee = session.get(User, int(raw)) if valid_id else None
             if assignee is None or not assignee.active:
                 raise services.ActionError("Choose an active staff member.")
         services.assign(session, contact_request, staff, assignee, now)
@@ -182,18 +185,25 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
 
 
 @bp.post("/<int:request_id>/<action>")
+@csrf.exempt  # type: ignore[untyped-decorator]  # checked below, so a stale form keeps its text
 @login_required
 def act(request_id: int, action: str) -> ResponseReturnValue:
     if action not in ACTIONS:
         abort(404)
     contact_request = _get(request_id)
     text = request.form.get("text", "")
+    if not csrf_token_valid():
+        error = "The form had expired; nothing was done. Your text is kept: send it again."
+        return _render_detail(contact_request, error, {action: text})
     try:
         message = _run_action(action, contact_request, text)
     except services.ActionError as exc:
         db.session.rollback()
         return _render_detail(_get(request_id), str(exc), {action: text})
-    deliver_due(db.session(), limit=10)
+    try:
+        deliver_due(db.session(), limit=10)
+    except SQLAlchemyError:
+        db.session.rollback()  # the mail waits in the outbox for `gateway mail send`
     flash(message, "success")
     return redirect(url_for("contact_admin.detail", request_id=request_id), code=303)
 

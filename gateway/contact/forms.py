@@ -6,11 +6,14 @@ import re
 from datetime import date
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from flask_wtf.csrf import validate_csrf
+from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from gateway.contact.models import REQUEST_TYPES
+from gateway.contact.services import clean_text
 from gateway.contact.texts import texts, type_label
 
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
@@ -51,7 +54,7 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
         t = texts(self.lang)
         for name in ("email", "name", "message", "contract_number", "service_date", "consent_id"):
             field = getattr(self, name)
-            field.data = (field.data or "").strip()
+            field.data = clean_text(field.data or "").strip()
         for name, limit in MAX_LENGTHS.items():
             field = getattr(self, name)
             if len(field.data) > limit:
@@ -92,3 +95,16 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
     @property
     def field_errors(self) -> dict[str, list[str]]:
         return {field.name: list(field.errors) for field in self if field.errors}
+
+
+def csrf_token_valid() -> bool:
+    """The posted form's CSRF token, checked by the view itself.
+
+    Views that take long texts check it themselves instead of letting
+    CSRFProtect answer 400, so an expired form is shown again with the text kept.
+    """
+    try:
+        validate_csrf(request.form.get("csrf_token", ""))
+    except ValidationError:
+        return False
+    return True

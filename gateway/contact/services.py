@@ -39,6 +39,16 @@ UNVERIFIED_RETENTION_DAYS = 30
 MAX_TEXT = 10000
 
 
+# Control characters other than tab and newlines: never meant, and PostgreSQL
+# refuses NUL in text columns.
+_CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)} | {127: None}
+
+
+def clean_text(text: str) -> str:
+    """Text as typed, minus invisible control characters."""
+    return text.translate(_CONTROL)
+
+
 class ActionError(ValueError):
     """A staff action that cannot be done now; the message says why."""
 
@@ -109,7 +119,7 @@ def _require_open(request: ContactRequest) -> None:
 
 
 def _require_text(text: str, what: str) -> str:
-    text = text.strip()
+    text = clean_text(text).strip()
     if not text:
         raise ActionError(f"{what} is required.")
     if len(text) > MAX_TEXT:
@@ -210,7 +220,7 @@ def complete(
     session: Session, request: ContactRequest, actor: User, note: str, now: datetime
 ) -> None:
     _require_open(request)
-    note = note.strip()
+    note = clean_text(note).strip()
     if note:
         message = RequestMessage(author=AUTHOR_STAFF, body=note, created_at=now)
         request.messages.append(message)

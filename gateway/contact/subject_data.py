@@ -206,11 +206,12 @@ def fulfil_erasure(
     email = request.email
     consent_ids = subject_consent_ids(session, email)
     counts = erase_subject(session, email, consent_ids, sources)
-    # Other erasure requests of the same person are anonymized like this one.
-    for other in _requests_of(session, email):
-        _anonymize(session, other, now)
-    counts["contact"] = counts.get("contact", 0) + len(request.messages) + len(request.audit)
-    _anonymize(session, request, now)
+    # What is left: erasure requests of this person, this one included; they
+    # lose everything personal and keep only what proves the fulfilment.
+    kept = [request, *(r for r in _requests_of(session, email) if r.id != request.id)]
+    counts["contact"] = counts.get("contact", 0) + sum(len(r.messages) + len(r.audit) for r in kept)
+    for erasure in kept:
+        _anonymize(session, erasure, now)
     if request.status not in ("completed", "rejected"):
         request.status = "completed"
         request.closed_at = now

@@ -223,3 +223,15 @@ def type_label(lang: str, request_type: str) -> str:
 
 def status_label(lang: str, status: str) -> str:
     return STATUS_LABELS.get(lang, STATUS_LABELS["en"]).get(status, status)
+
+
+# Short names for the staff pages.
+STAFF_TYPE_LABELS: Final = {
+    "access": "Access",
+    "rectify": "Rectification",
+    "erase": "Erasure",
+    "withdraw-consent": "Consent withdrawal",
+    "refund": "Refund",
+    "question": "Question",
+    "other": "Other",
+}

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.contact import deadlines, notifications, services
-from gateway.contact.forms import ContactForm
+from gateway.contact.forms import ContactForm, csrf_token_valid
 from gateway.contact.models import ContactRequest
 from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS, texts
 from gateway.extensions import csrf, db, limiter
@@ -16,6 +28,7 @@ from gateway.mail import deliver_due
 from gateway.signing import serializer
 from gateway.timeutil import utcnow
 
+log = logging.getLogger(__name__)
 bp = Blueprint("contact", __name__, url_prefix="/contact")
 
 # Signed "form shown at" stamps older than this are ignored (a day-old tab still works).
@@ -57,14 +70,25 @@ def _render_form(
     )
 
 
+def _accepted(response: Response) -> bool:
+    return response.status_code == 303
+
+
 def _deliver_mail() -> None:
     # Mail is already safe in the outbox; a failure here only delays it.
-    deliver_due(db.session(), limit=10)
+    try:
+        deliver_due(db.session(), limit=10)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("mail delivery postponed: the outbox could not be read")
 
 
 @bp.route("", methods=["GET", "POST"])
 @csrf.exempt  # type: ignore[untyped-decorator]  # the form checks its own token (keeps what was typed)
-@limiter.limit("5 per minute;30 per day", methods=["POST"])
+# Accepted requests are limited strictly; a visitor correcting mistakes is not
+# locked out (and loses nothing), while floods of any kind hit the looser limit.
+@limiter.limit("5 per minute;30 per day", methods=["POST"], deduct_when=_accepted)
+@limiter.limit("30 per minute", methods=["POST"])
 def form() -> ResponseReturnValue:
     lang = request_language()
     today = deadlines.moscow_date(utcnow())
@@ -179,6 +203,7 @@ def verify(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/status/<token>", methods=["GET", "POST"])
+@csrf.exempt  # type: ignore[untyped-decorator]  # checked below, so a stale form keeps the answer
 @limiter.limit("10 per minute", methods=["POST"])
 def status(token: str) -> ResponseReturnValue:
     contact_request, problem = _load(token, "status")
@@ -189,8 +214,10 @@ def status(token: str) -> ResponseReturnValue:
     answer_error = ""
     answer_text = ""
     if request.method == "POST":
-        answer_text = request.form.get("body", "")
-        if not services.takes_answers(contact_request):
+        answer_text = services.clean_text(request.form.get("body", ""))
+        if not csrf_token_valid():
+            answer_error = t["csrf"]
+        elif not services.takes_answers(contact_request):
             answer_error = t["no_answers"]
         elif not answer_text.strip():
             answer_error = t["required"]
@@ -198,7 +225,12 @@ def status(token: str) -> ResponseReturnValue:
             answer_error = t["too_long"].format(max=services.MAX_TEXT)
         else:
             with db.transaction() as session:
+                before = contact_request.status
                 services.requester_answer(session, contact_request, answer_text, utcnow())
+                if contact_request.status != before:
+                    # Every status change is mailed, this one included.
+                    notifications.mail_update(session, contact_request)
+            _deliver_mail()
             flash(t["reply_sent"], "success")
             return redirect(url_for("contact.status", token=token, lang=lang), code=303)
     body = render_template(
