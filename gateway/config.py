@@ -276,7 +276,9 @@ def load(
             "no secret key: set GATEWAY_SECRET_KEYS, or run `gateway init` to generate one "
             "into instance/gateway.toml"
         )
-    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    # Flask's own default is None (no limit), so setdefault alone would never apply.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 

@@ -121,7 +121,13 @@ def _json_object() -> dict[str, Any]:
     # text/plain is accepted so the banner's POST needs no CORS preflight.
     if request.mimetype not in ("application/json", "text/plain"):
         raise APIError(415, "send a JSON object as application/json or text/plain")
-    raw = request.get_data(cache=False)
+    limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 64 * 1024)
+    too_large = APIError(413, f"body over {limit // 1024} KiB")
+    if (request.content_length or 0) > limit:
+        raise too_large
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise too_large
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
