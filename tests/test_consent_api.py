@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.consent.tokens import read_token
 from gateway.consent.texts import text_hash
+from gateway.consent.tokens import read_token
 from gateway.sites import get_site
 from tests.conftest import DESKTOP_UA
 from tests.consent_helpers import ORIGIN, config, decide, publish, records
