@@ -103,7 +103,8 @@ def test_unknown_site_is_a_harmless_script(client: FlaskClient) -> None:
     assert response.status_code == 404
     assert response.mimetype == "text/javascript"
     body = response.data.decode()
-    assert body.startswith("/*") and body.rstrip().endswith("*/")
+    assert body.startswith("/*")
+    assert body.rstrip().endswith("*/")
     assert "nowhere" in body
     evil = client.get("/c/x*%20alert(1)%20*.js").data.decode()
     assert evil.count("*/") == 1
