@@ -98,7 +98,7 @@
     $('code').textContent = state ? state.id : '';
     $('.id').hidden = !state;
     modal.hidden = false;
-    $('input:not([disabled]),button', modal).focus();
+    ($('input:not([disabled])', modal) || $('.x')).focus();
   };
   const closePrefs = () => {
     modal.hidden = true;
