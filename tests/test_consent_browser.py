@@ -33,7 +33,9 @@ HOST_PAGE = """<!doctype html>
 <style nonce="n0nce">button {{ background: lime !important; font-size: 40px; }}
 * {{ font-family: serif; color: green; }}</style>
 <script nonce="n0nce">window.dataLayer = []; function gtag() {{ dataLayer.push(arguments); }}
-gtag('consent', 'default', {{analytics_storage: 'denied'}});</script>
+gtag('consent', 'default', {{analytics_storage: 'denied'}});
+window.changes = [];
+window.HotConsent = [['on', 'change', c => window.changes.push(c)]];</script>
 </head><body><main><h1>HotTelecom partner shop</h1><p>Tariffs and devices.</p>
 <button type="button" data-hc-open>Cookies</button></main>
 <script src="{gateway}/c/hottelecom.js" async></script></body></html>"""
@@ -201,10 +203,17 @@ def test_reject_on_a_foreign_host_page(browser: Any, setup: Setup) -> None:
         "ad_personalization": "denied",
     }
 
+    # A listener queued before the script loaded heard the decision.
+    page.wait_for_function("() => window.changes.length === 1")
+    assert page.evaluate("() => window.changes[0].choices.analytics") is False
+
     page.reload()
     page.locator("hot-consent .fab").wait_for()
     assert _bar(page).is_hidden()
     assert _state(page)["consentId"] == made["consent_id"]
+    # On a page with a decision already made, listeners hear it at once.
+    page.wait_for_function("() => window.changes.length === 1")
+    assert page.evaluate("() => window.changes[0].consentId") == made["consent_id"]
     [record] = records(setup.app)
     assert record.kind == "reject_all"
     assert record.language == "ru"

@@ -189,6 +189,7 @@
       }
     },
     open: () => openPrefs(),
+    push: c => api[c[0]] && api[c[0]](...c.slice(1)),
     track: (name, params) => send([{name: String(name), params: params || {}}])
   };
   d.addEventListener('click', e => {
@@ -218,7 +219,7 @@
     ready = true;
     pageView();
     if (pending.length) send(pending.splice(0));
-    queued.forEach(c => api[c[0]] && api[c[0]](...c.slice(1)));
+    queued.forEach(api.push);
   };
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
