@@ -516,6 +516,7 @@ def test_reconsent_after_a_material_change(browser: Any, setup: Setup) -> None:
     )
     page.goto(setup.host.url + "/")
     _bar(page).wait_for()
+    assert _state(page)["choices"] == {"necessary": True}
     changed = page.get_by_role("link", name="What changed")
     assert changed.get_attribute("href") == f"{setup.gateway.url}/privacy/diff/1/2?lang=en"
     page.wait_for_timeout(400)
@@ -544,4 +545,34 @@ def test_reconsent_after_a_material_change(browser: Any, setup: Setup) -> None:
     assert kinds == ["accept_all", "change"]
     assert posts[0]["policy_version"] == 1
     assert isinstance(records(setup.app)[0], ConsentRecord)
+    context.close()
+
+
+def test_gpc_turned_on_after_consent_is_honoured(browser: Any, setup: Setup) -> None:
+    context = _context(browser, locale="en-US")
+    page = context.new_page()
+    page.goto(setup.host.url + "/")
+    made = _decide(page, "Accept all")
+    storage = context.storage_state()
+    context.close()
+
+    context = _context(
+        browser, locale="en-US", storage_state=storage, extra_http_headers={"Sec-GPC": "1"}
+    )
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+    )
+    page = context.new_page()
+    _watch(page, setup)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as info:
+        page.goto(setup.host.url + "/")
+    assert info.value.json()["consent_id"] == made["consent_id"]
+    page.wait_for_function("() => HotConsent.get() && !HotConsent.get().choices.analytics")
+    assert _bar(page).is_hidden()
+    rows = records(setup.app)
+    assert [(r.kind, r.source) for r in rows] == [("accept_all", "banner"), ("change", "gpc")]
+    assert json.loads(rows[1].choices or "{}")["analytics"] is False
+    assert json.loads(rows[1].choices or "{}")["marketing"] is True
+    page.wait_for_timeout(200)
+    assert all("consent" not in b["body"] for b in setup.beacons)
     context.close()

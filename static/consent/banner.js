@@ -21,7 +21,8 @@
   const link = (text, path) => `<a href="${href(path)}" target="_blank" rel="noopener">${esc(text)}</a>`;
   const buttons = (act, label) =>
     `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
-  const granted = cat => !!(state && state.choices[cat]);
+  // GPC refuses analytics whatever was chosen before.
+  const granted = cat => !!(state && state.choices[cat]) && !(gpc && cat == 'analytics');
   const diff = (a, b) => '/privacy/diff/' + a + '/' + b;
 
   /* -- consent token (kept in a first-party cookie) ------------------------ */
@@ -201,6 +202,8 @@
 
   const start = (payload, token) => {
     if (payload && payload.site == C.s) state = {id: payload.cid, choices: payload.c, pv: payload.pv, token};
+    // Choices made under an older material version no longer count: ask again.
+    if (state && state.pv < C.cv) state.choices = {necessary: true};
     mount();
     let seen;
     try { seen = localStorage.getItem('hc_seen'); } catch (e) { /* storage blocked */ }
@@ -210,6 +213,7 @@
       if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
       else showBar();
     } else if (state.pv < C.cv) showBar();
+    else if (gpc && state.choices.analytics) decide({...state.choices, analytics: false}, true);
     else {
       fab.hidden = false;
       changed();
