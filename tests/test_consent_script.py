@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import AppFactory
 from tests.consent_helpers import config, publish
 
 BUDGET = 6144
@@ -109,3 +111,12 @@ def test_unknown_site_is_a_harmless_script(client: FlaskClient) -> None:
     evil = client.get("/c/x*%20alert(1)%20*.js").data.decode()
     assert evil.count("*/") == 1
     assert "alert" not in evil
+
+
+def test_script_survives_a_database_outage(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(DATABASE_URL="postgresql+psycopg://nobody:x@127.0.0.1:9/none")
+    client = app.test_client()
+    response = client.get("/c/hottelecom.js")
+    assert response.status_code == 503
+    assert response.mimetype == "text/javascript"
+    assert response.data.decode().startswith("/*")
