@@ -576,3 +576,57 @@ def test_gpc_turned_on_after_consent_is_honoured(browser: Any, setup: Setup) -> 
     page.wait_for_timeout(200)
     assert all("consent" not in b["body"] for b in setup.beacons)
     context.close()
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {"analytics": True},  # short: itsdangerous leaves it uncompressed
+        {"analytics": True, "marketing": False, "necessary": True},  # deflated
+    ],
+)
+def test_banner_reads_both_token_forms(
+    browser: Any, setup: Setup, choices: dict[str, bool]
+) -> None:
+    from gateway.consent.tokens import ConsentClaims, issue_token
+
+    with setup.app.app_context():
+        token = issue_token(ConsentClaims("abcd-efgh-ijkl-mnop", "hottelecom", choices, 0))
+    context = _context(browser, locale="en-US")
+    context.add_cookies([{"name": "hc_consent", "value": token, "url": setup.host.url}])
+    page = context.new_page()
+    page.goto(setup.host.url + "/")
+    page.locator("hot-consent .fab").wait_for()
+    assert _bar(page).is_hidden()
+    state = _state(page)
+    assert state["consentId"] == "abcd-efgh-ijkl-mnop"
+    assert state["choices"] == choices
+    context.close()
+
+
+def test_cookie_is_secure_on_https_pages(browser: Any, setup: Setup) -> None:
+    """Host and gateway on https (served through Playwright's router to the live servers)."""
+    context = _context(browser, locale="en-US")
+    context.route(
+        "https://hottelecom.example/",
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body=HOST_PAGE.format(lang="en", gateway="https://gateway.example"),
+        ),
+    )
+
+    def to_gateway(route: Any) -> None:
+        url = route.request.url.replace("https://gateway.example", setup.gateway.url)
+        route.fulfill(response=route.fetch(url=url))
+
+    context.route("https://gateway.example/**", to_gateway)
+    page = context.new_page()
+    page.goto("https://hottelecom.example/")
+    made = _decide(page, "Reject all")
+    [cookie] = [
+        c for c in context.cookies("https://hottelecom.example") if c["name"] == "hc_consent"
+    ]
+    assert cookie["value"] == made["token"]
+    assert cookie["secure"] is True
+    assert cookie["sameSite"] == "Lax"
+    context.close()
