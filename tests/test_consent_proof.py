@@ -223,3 +223,20 @@ def test_retention_purges_old_consents_and_keeps_the_chain(app_factory: AppFacto
     out = runner.invoke(args=["consent", "export"]).stdout
     assert old["consent_id"] not in out
     assert len(out.splitlines()) == 3
+
+
+def test_daily_decisions_for_the_admin_charts(app: Flask, client: FlaskClient) -> None:
+    with time_machine.travel(utcnow() - timedelta(days=1)):
+        decide(client, {"analytics": True, "marketing": True})
+    first = decide(client, {"analytics": True}).get_json()
+    decide(client, {}, token=first["token"])
+    decide(client, {"analytics": False}, headers={"Sec-GPC": "1"})
+    with app.app_context():
+        days = services.daily_decisions(db.session(), today() - timedelta(days=3))
+    assert [d.day for d in days] == [today() - timedelta(days=1), today()]
+    assert days[0].kinds == {"accept_all": 1}
+    assert days[0].granted == {"analytics": 1, "marketing": 1, "necessary": 1}
+    assert days[1].kinds == {"custom": 1, "change": 1, "gpc": 1}
+    assert days[1].granted["analytics"] == 1
+    assert days[1].total == 3
+    assert {d.site for d in days} == {"hottelecom"}
