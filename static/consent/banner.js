@@ -12,7 +12,7 @@
     .find(l => C.l.includes(l)) || C.l[0];
   const T = C.t[lang];
   const listeners = [];
-  let state = null, pending = [], ready = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
+  let state = null, pending = [], ready = false, busy = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
 
   const esc = s => String(s).replace(/[&<>"]/g, c => '&#' + c.charCodeAt(0) + ';');
   const $ = (sel, from) => (from || root).querySelector(sel);
@@ -132,9 +132,12 @@
       return r.json();
     });
   const decide = (choices, quiet) => {
+    // One decision at a time: a double click must not create two consents.
+    if (busy) return Promise.resolve();
+    busy = true;
     const body = {site: C.s, choices, policy_version: C.cv, language: lang, text_hash: C.h[lang], gpc};
     if (state) body.token = state.token;
-    return post(body).then(r => {
+    return post(body).finally(() => { busy = false; }).then(r => {
       state = {id: r.consent_id, choices: r.choices, pv: r.policy_version, token: r.token};
       d.cookie = 'hc_consent=' + r.token + ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + (loc.protocol == 'https:' ? ';secure' : '');
       if (!quiet) done();
