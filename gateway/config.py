@@ -329,7 +329,9 @@ def load(
             "no secret key: set GATEWAY_SECRET_KEYS, or run `gateway init` to generate one "
             "into instance/gateway.toml"
         )
-    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    # Flask's own default is None (no limit), so setdefault alone would never apply.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     # A visitor may take a long time to write a request; the token still dies with the session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     app.config["SESSION_COOKIE_HTTPONLY"] = True

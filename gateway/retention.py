@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from gateway.timeutil import utcnow
 
@@ -31,6 +32,7 @@ def register_purger(app: Flask, purger: Purger) -> None:
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Print what would be removed; remove nothing.")
 @click.option("--batch", default=500, show_default=True, help="Rows deleted per transaction.")
+@with_appcontext
 def purge_command(dry_run: bool, batch: int) -> None:
     """Remove what is past its retention period (each period is a setting)."""
     now = utcnow()

@@ -287,6 +287,42 @@ def iter_export(session: Session, since: date | None) -> Iterator[dict[str, Any]
         yield record_as_dict(record)
 
 
+@dataclass(frozen=True)
+class DailyDecisions:
+    """Decisions of one day and site: how many of each kind, and how many granted each category."""
+
+    day: date
+    site: str
+    kinds: dict[str, int]
+    granted: dict[str, int]
+    total: int
+
+
+def daily_decisions(session: Session, since: date) -> list[DailyDecisions]:
+    """Per day and site, for the admin charts (oldest day first)."""
+    rows = session.execute(
+        sa.select(
+            ConsentRecord.created_at, ConsentRecord.site, ConsentRecord.kind, ConsentRecord.choices
+        )
+        .where(
+            ConsentRecord.purged.is_(False),
+            ConsentRecord.created_at >= datetime.combine(since, datetime.min.time()),
+        )
+        .order_by(ConsentRecord.seq)
+        .execution_options(yield_per=1000)
+    )
+    buckets: dict[tuple[date, str], tuple[dict[str, int], dict[str, int]]] = {}
+    for created_at, site, kind, choices in rows:
+        kinds, granted = buckets.setdefault((created_at.date(), site or ""), ({}, {}))
+        kinds[kind or ""] = kinds.get(kind or "", 0) + 1
+        for category, value in json.loads(choices or "{}").items():
+            granted[category] = granted.get(category, 0) + (1 if value else 0)
+    return [
+        DailyDecisions(day, site, kinds, granted, sum(kinds.values()))
+        for (day, site), (kinds, granted) in sorted(buckets.items())
+    ]
+
+
 # -- retention -----------------------------------------------------------------------
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.clientinfo import device_facts, gpc_enabled
 from gateway.consent import bundle, services
@@ -26,9 +28,12 @@ from gateway.policy.versions import PolicyState
 from gateway.sites import SITE_ID, Site, all_sites, get_site
 from gateway.timeutil import utcnow
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("consent", __name__)
 
 BUNDLES_KEY = "gateway.consent.bundles"
+LAST_STATE_KEY = "gateway.consent.last_policy_state"
 CORS_METHODS = "GET, POST, DELETE, OPTIONS"
 CORS_HEADERS = "Content-Type, Authorization"
 
@@ -48,10 +53,25 @@ def banner_script(site_id: str) -> ResponseReturnValue:
             mimetype="text/javascript",
             headers={"Cache-Control": "public, max-age=60"},
         )
+    state: PolicyState | None
+    try:
+        state = _policy_state()
+        current_app.extensions[LAST_STATE_KEY] = state
+    except SQLAlchemyError:
+        # The database is away: the last known policy state still makes a working
+        # banner; with none, the host page gets a comment rather than an error page.
+        log.exception("policy state unavailable for the banner script")
+        db.session.rollback()
+        state = current_app.extensions.get(LAST_STATE_KEY)
+        if state is None:
+            return Response(
+                "/* HotConsent: temporarily unavailable */\n",
+                status=503,
+                mimetype="text/javascript",
+                headers={"Cache-Control": "no-store", "Retry-After": "30"},
+            )
     cache = current_app.extensions.setdefault(BUNDLES_KEY, {})
-    built = bundle.cached_bundle(
-        cache, site, _policy_state(), current_app.config["CONSENT_MAX_AGE"]
-    )
+    built = bundle.cached_bundle(cache, site, state, current_app.config["CONSENT_MAX_AGE"])
     gzipped = request.accept_encodings.quality("gzip") > 0
     etag = built.gzip_etag if gzipped else built.etag
     headers = {
@@ -121,7 +141,13 @@ def _json_object() -> dict[str, Any]:
     # text/plain is accepted so the banner's POST needs no CORS preflight.
     if request.mimetype not in ("application/json", "text/plain"):
         raise APIError(415, "send a JSON object as application/json or text/plain")
-    raw = request.get_data(cache=False)
+    limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 64 * 1024)
+    too_large = APIError(413, f"body over {limit // 1024} KiB")
+    if (request.content_length or 0) > limit:
+        raise too_large
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise too_large
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -12,7 +12,7 @@
     .find(l => C.l.includes(l)) || C.l[0];
   const T = C.t[lang];
   const listeners = [];
-  let state = null, pending = [], ready = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
+  let state = null, pending = [], ready = false, busy = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
 
   const esc = s => String(s).replace(/[&<>"]/g, c => '&#' + c.charCodeAt(0) + ';');
   const $ = (sel, from) => (from || root).querySelector(sel);
@@ -21,7 +21,8 @@
   const link = (text, path) => `<a href="${href(path)}" target="_blank" rel="noopener">${esc(text)}</a>`;
   const buttons = (act, label) =>
     `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
-  const granted = cat => !!(state && state.choices[cat]);
+  // GPC refuses analytics whatever was chosen before.
+  const granted = cat => !!(state && state.choices[cat]) && !(gpc && cat == 'analytics');
   const diff = (a, b) => '/privacy/diff/' + a + '/' + b;
 
   /* -- consent token (kept in a first-party cookie) ------------------------ */
@@ -98,7 +99,7 @@
     $('code').textContent = state ? state.id : '';
     $('.id').hidden = !state;
     modal.hidden = false;
-    $('input:not([disabled]),button', modal).focus();
+    ($('input:not([disabled])', modal) || $('.x')).focus();
   };
   const closePrefs = () => {
     modal.hidden = true;
@@ -131,9 +132,12 @@
       return r.json();
     });
   const decide = (choices, quiet) => {
+    // One decision at a time: a double click must not create two consents.
+    if (busy) return Promise.resolve();
+    busy = true;
     const body = {site: C.s, choices, policy_version: C.cv, language: lang, text_hash: C.h[lang], gpc};
     if (state) body.token = state.token;
-    return post(body).then(r => {
+    return post(body).finally(() => { busy = false; }).then(r => {
       state = {id: r.consent_id, choices: r.choices, pv: r.policy_version, token: r.token};
       d.cookie = 'hc_consent=' + r.token + ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + (loc.protocol == 'https:' ? ';secure' : '');
       if (!quiet) done();
@@ -189,6 +193,7 @@
       }
     },
     open: () => openPrefs(),
+    push: c => api[c[0]] && api[c[0]](...c.slice(1)),
     track: (name, params) => send([{name: String(name), params: params || {}}])
   };
   d.addEventListener('click', e => {
@@ -200,6 +205,8 @@
 
   const start = (payload, token) => {
     if (payload && payload.site == C.s) state = {id: payload.cid, choices: payload.c, pv: payload.pv, token};
+    // Choices made under an older material version no longer count: ask again.
+    if (state && state.pv < C.cv) state.choices = {necessary: true};
     mount();
     let seen;
     try { seen = localStorage.getItem('hc_seen'); } catch (e) { /* storage blocked */ }
@@ -209,6 +216,7 @@
       if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
       else showBar();
     } else if (state.pv < C.cv) showBar();
+    else if (gpc && state.choices.analytics) decide({...state.choices, analytics: false}, true);
     else {
       fab.hidden = false;
       changed();
@@ -218,7 +226,7 @@
     ready = true;
     pageView();
     if (pending.length) send(pending.splice(0));
-    queued.forEach(c => api[c[0]] && api[c[0]](...c.slice(1)));
+    queued.forEach(api.push);
   };
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];

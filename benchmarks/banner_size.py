@@ -1,0 +1,123 @@
+"""Size of the one-tag banner response, beside vanilla-cookieconsent.
+
+Builds the response of GET /c/<site>.js for the test site (three categories,
+Russian and English texts) exactly as the gateway serves it, and prints its
+gzipped size in the usual case and in the largest one (re-consent after a
+material change with an upcoming change announced), the share taken by code,
+CSS and configuration, and how long the first build and a cached request take.
+
+Baseline: vanilla-cookieconsent v3 (cookieconsent.umd.js + cookieconsent.css,
+gzipped) is 15.5 kB before any configuration or translations are added, and
+has no tracker; the gateway's figure includes both languages and the tracker.
+
+    .venv/bin/python benchmarks/banner_size.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gateway import create_app
+from gateway.consent import bundle
+from gateway.policy.versions import VersionInfo, state
+from gateway.sites import parse_sites
+
+BUDGET = 6144
+VANILLA_COOKIECONSENT_GZIP = 15_500
+SITES_TOML = """\
+[sites.hottelecom]
+name = "HotTelecom"
+origins = ["https://hottelecom.example"]
+languages = ["ru", "en"]
+
+[sites.hottelecom.categories.marketing.ru]
+title = "Маркетинг"
+description = "Позволяет показывать вам рекламу услуг HotTelecom на других сайтах."
+
+[sites.hottelecom.categories.marketing.en]
+title = "Marketing"
+description = "Lets us show you HotTelecom offers on other websites."
+"""
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9))
+
+
+def main() -> None:
+    site = parse_sites(SITES_TOML)["hottelecom"]
+    today = date.today()
+    usual = state([VersionInfo(1, today - timedelta(days=90), True)], today)
+    largest = state(
+        [
+            VersionInfo(1, today - timedelta(days=400), True),
+            VersionInfo(2, today - timedelta(days=90), True),
+            VersionInfo(3, today - timedelta(days=9), False),
+            VersionInfo(4, today + timedelta(days=20), True),
+        ],
+        today,
+    )
+    started = time.perf_counter()
+    built = bundle.build(site, usual, 183)
+    first_build_ms = (time.perf_counter() - started) * 1000
+    worst = bundle.build(site, largest, 183)
+
+    js, css = bundle.minified_sources()
+    config = json.dumps(bundle.script_config(site, usual, 183), ensure_ascii=False).encode()
+
+    print("GET /c/hottelecom.js  (banner + CSS + config + ru/en texts + tracker)")
+    print(f"  uncompressed            {len(built.body):6d} B")
+    print(f"  served gzip (usual)     {len(built.gzipped):6d} B")
+    print(f"  served gzip (largest)   {len(worst.gzipped):6d} B   re-consent + upcoming notice")
+    print(f"  budget                  {BUDGET:6d} B   {len(worst.gzipped) / BUDGET:.0%} used")
+    print(f"  vanilla-cookieconsent   {VANILLA_COOKIECONSENT_GZIP:6d} B   (code + CSS only)")
+    print(
+        f"  ratio                   {len(built.gzipped) / VANILLA_COOKIECONSENT_GZIP:.2f}x "
+        f"the size of vanilla-cookieconsent"
+    )
+    print("parts, each gzipped alone:")
+    print(f"  code (with tracker)     {gz(js.encode()):6d} B")
+    print(f"  CSS                     {gz(css.encode()):6d} B")
+    print(f"  configuration + texts   {gz(config):6d} B")
+    print(f"first build (minify + zopfli): {first_build_ms:.0f} ms, once per site and policy state")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sites = Path(tmp) / "sites.toml"
+        sites.write_text(SITES_TOML, encoding="utf-8")
+        app = create_app(
+            {
+                "INSTANCE_PATH": tmp,
+                "SECRET_KEYS": ["benchmark"],
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+                "SITES_FILE": str(sites),
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        from gateway.dbcli import upgrade
+
+        upgrade(app.extensions["gateway.db"])
+        client = app.test_client()
+        first = client.get("/c/hottelecom.js", headers={"Accept-Encoding": "gzip"})
+        etag = first.headers["ETag"]
+        for label, headers in (
+            ("200 gzip", {"Accept-Encoding": "gzip"}),
+            ("304 revalidation", {"Accept-Encoding": "gzip", "If-None-Match": etag}),
+        ):
+            runs = 500
+            started = time.perf_counter()
+            for _ in range(runs):
+                client.get("/c/hottelecom.js", headers=headers)
+            rate = runs / (time.perf_counter() - started)
+            print(f"cached {label:<18} {rate:7.0f} requests/s (one thread, test client)")
+
+
+if __name__ == "__main__":
+    main()

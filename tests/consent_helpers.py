@@ -1,0 +1,73 @@
+"""Shared helpers for the consent tests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gateway.consent.models import ConsentRecord
+from gateway.extensions import db
+from gateway.policy.models import PolicyVersion
+
+ORIGIN = "https://hottelecom.example"
+
+
+def publish(app: Flask, number: int, *, material: bool, days_ago: int = 10) -> None:
+    """A policy version row, as the policy face would publish it.
+
+    Version 1 is loaded by `gateway db upgrade`; asking for it again sets its facts.
+    """
+    effective = date.today() - timedelta(days=days_ago)
+    with app.app_context(), db.transaction() as session:
+        existing = session.scalar(sa.select(PolicyVersion).where(PolicyVersion.number == number))
+        if existing is not None:
+            existing.effective_date = effective
+            existing.material = material
+            existing.summary = f"version {number}"
+            return
+        session.add(
+            PolicyVersion(
+                number=number,
+                effective_date=effective,
+                material=material,
+                summary=f"version {number}",
+            )
+        )
+
+
+def config(client: FlaskClient, lang: str = "en", site: str = "hottelecom") -> dict[str, Any]:
+    response = client.get(f"/api/v1/sites/{site}/consent-config?lang={lang}")
+    assert response.status_code == 200, response.data
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def decide(
+    client: FlaskClient,
+    choices: dict[str, Any],
+    *,
+    lang: str = "en",
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Any:
+    cfg = config(client, lang)
+    body: dict[str, Any] = {
+        "site": "hottelecom",
+        "choices": choices,
+        "policy_version": cfg["policy_version"],
+        "language": lang,
+        "text_hash": cfg["text_hash"],
+        **extra,
+    }
+    if token:
+        body["token"] = token
+    return client.post("/api/v1/consent", json=body, headers={"Origin": ORIGIN, **(headers or {})})
+
+
+def records(app: Flask) -> list[ConsentRecord]:
+    with app.app_context():
+        return list(db.session().scalars(sa.select(ConsentRecord).order_by(ConsentRecord.seq)))
