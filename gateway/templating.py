@@ -13,7 +13,6 @@ def _template_globals() -> dict[str, Any]:
     return {
         "lang": request_language(),
         "contact_email": current_app.config["CONTACT_EMAIL"],
-        "url_map_endpoints": frozenset(current_app.view_functions),
     }
 
 
