@@ -48,12 +48,9 @@ RESERVED_PARAMS = frozenset(
 # --- free text --------------------------------------------------------------
 
 _EMAIL = r"[\w.+\-%]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+"
-_JWT = r"eyJ[\w\-]+\.[\w\-]+\.[\w\-]*"
+_JWT = r"[\w\-]*?eyJ[\w\-]+\.[\w\-]+\.[\w\-]*"
 _UUID = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
-_IPV6 = (
-    r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}"
-    r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:])"
-)
+_IPV6 = r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?"
 _DIGITS = r"\+?\(?\d[\d\s().\-/]*\d"
 _OPAQUE = r"[A-Za-z0-9_\-+]{16,}=*"
 
@@ -62,15 +59,18 @@ _OPAQUE = r"[A-Za-z0-9_\-+]{16,}=*"
 _SENSITIVE = re.compile(
     f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P<ipv6>{_IPV6})|(?P<token>{_OPAQUE})"
 )
-_DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}")
-_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
+# The same without the opaque-token branch: a long word that is not a token
+# is searched again with this, so it cannot hide a JWT or UUID glued to it.
+_SHAPED = re.compile(f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P<ipv6>{_IPV6})")
+# A date, possibly followed by the hour of a time ("25.11.2026 12:30").
+_DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}(?:\s+\d{1,2})?")
 _IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
 _DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
 _MIXED_PART = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
-# A cheap first look: text without a digit, '@' or '%' and no long word cannot
+# A cheap first look: text without a digit, "@", "%" or ":" and no long word cannot
 # hold anything the full pattern looks for.
-_WORTH_A_LOOK = re.compile(r"[\d@%]|[A-Za-z0-9_\-+]{16,}")
+_WORTH_A_LOOK = re.compile(r"[\d@%:]|eyJ|[A-Za-z0-9_\-+]{16,}")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -135,6 +135,7 @@ def _replace(match: re.Match[str]) -> str:
             return _replace_digits(match)
         if _looks_like_token(text):
             return "[token]"
+        return _SHAPED.sub(_replace, text)
     return text
 
 
