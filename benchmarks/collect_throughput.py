@@ -94,7 +94,7 @@ def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.
         "/dev/null",
         app,
     ]
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     wait_for_port(port)
@@ -111,7 +111,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def wrk(port: int, script: Path, seconds: int, connections: int) -> float:
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [
             "wrk",
             "-t2",
@@ -179,7 +179,7 @@ def main() -> None:
             "GATEWAY_RATELIMIT_ENABLED": "false",
             "GATEWAY_LOG_LEVEL": "WARNING",
         }
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [str(BIN / "gateway"), "db", "upgrade"],
             cwd=ROOT,
             env={**env, "GATEWAY_GEOIP_DB": ""},
