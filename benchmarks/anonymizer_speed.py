@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.analytics.intake import Context, Hit, Identity, process  # noqa: E402
-from gateway.sites import Site  # noqa: E402
-from gateway.useragent import DeviceFacts  # noqa: E402
+from gateway.analytics.intake import Context, Hit, Identity, process
+from gateway.sites import Site
+from gateway.useragent import DeviceFacts
 
 SITE = Site(
     id="hottelecom",
