@@ -577,3 +577,11 @@ def test_no_injected_secret_is_stored(
     everything = dump_everything(app)
     for needle in pii.needles(secret):
         assert needle not in everything
+
+
+def test_unavailable_database_is_503_not_500(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(DATABASE_URL=f"sqlite:///{tmp_path / 'unmigrated.db'}")
+    response = app.test_client().post("/api/v1/collect", json=body(), headers=HEADERS)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert error(response) == "unavailable"

@@ -10,6 +10,7 @@ concurrent requests on PostgreSQL take row locks in the same order.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,8 @@ from sqlalchemy.engine import Engine
 
 from gateway.analytics.intake import Outcome
 from gateway.analytics.models import OUTBOX_PENDING
+
+log = logging.getLogger(__name__)
 
 _OUTBOX_COLUMNS = (
     "site",
@@ -44,6 +47,10 @@ def _sql(template: str, columns: Sequence[str], placeholder: str) -> str:
     return template.format(
         columns=", ".join(columns), values=", ".join([placeholder] * len(columns))
     )
+
+
+class StoreUnavailable(Exception):
+    """The database refused the write; nothing of the request was kept."""
 
 
 class CollectWriter:
@@ -139,6 +146,20 @@ class CollectWriter:
             (day, site, result, reason, count)
             for (result, reason), count in sorted(outcome.stats.items())
         ]
+        dbapi_error: type[Exception] = getattr(self.engine.dialect.dbapi, "Error", Exception)
+        try:
+            self._write(outbox, buckets, stats)
+        except (dbapi_error, sa.exc.SQLAlchemyError) as exc:
+            # The driver's message names tables and statements, never row values.
+            log.error("collect write failed: %s", type(exc).__name__)
+            raise StoreUnavailable(str(type(exc).__name__)) from exc
+
+    def _write(
+        self,
+        outbox: list[tuple[Any, ...]],
+        buckets: list[tuple[Any, ...]],
+        stats: list[tuple[Any, ...]],
+    ) -> None:
         # The pool checkout happens outside the write lock, which is held only
         # for the statements and the commit.
         connection = self.engine.raw_connection()

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request
 from gateway.analytics import intake
 from gateway.analytics.anonymizer import derive_key
 from gateway.analytics.intake import Context, Hit, Identity, PayloadError
-from gateway.analytics.store import CollectWriter
+from gateway.analytics.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
@@ -113,7 +113,12 @@ def _consent_identity(token: str | None, site: Site) -> Identity | None:
 def _record(hits: list[Hit], site: Site) -> intake.Outcome:
     ctx = _context(site)
     outcome = intake.process(hits, ctx)
-    _writer().write(outcome, site.id, ctx.now)
+    try:
+        _writer().write(outcome, site.id, ctx.now)
+    except StoreUnavailable as exc:
+        raise APIError(
+            503, "analytics storage unavailable; send again later", headers={"Retry-After": "30"}
+        ) from exc
     return outcome
 
 
