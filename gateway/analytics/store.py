@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from gateway.analytics.intake import Outcome
 from gateway.analytics.models import OUTBOX_PENDING
+from gateway.db import _sqlite_pragmas as sqlite_pragmas
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class CollectWriter:
         if dialect.name == "sqlite" and database and database != ":memory:":
             self._lock_path = database + ".write-lock"
         self._thread_lock = threading.Lock()
+        self._local = threading.local()
         # Opened on first write, i.e. in each gunicorn worker after the fork.
         self._lock_fd: int | None = None
         self._date = sa.Date().bind_processor(dialect)
@@ -160,9 +162,10 @@ class CollectWriter:
         buckets: list[tuple[Any, ...]],
         stats: list[tuple[Any, ...]],
     ) -> None:
+        kept = self._kept_connection()
         # The pool checkout happens outside the write lock, which is held only
         # for the statements and the commit.
-        connection = self.engine.raw_connection()
+        connection = kept if kept is not None else self.engine.raw_connection()
         try:
             with self._serialized():
                 try:
@@ -179,4 +182,19 @@ class CollectWriter:
                     connection.rollback()
                     raise
         finally:
-            connection.close()
+            if kept is None:
+                connection.close()
+
+    def _kept_connection(self) -> Any:
+        """On SQLite, one DB-API connection kept per thread (opening one is cheap,
+        but a pool checkout and its reset cost as much as the insert itself)."""
+        if self._lock_path is None:
+            return None
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            dialect = self.engine.dialect
+            cargs, cparams = dialect.create_connect_args(self.engine.url)
+            connection = dialect.connect(*cargs, **cparams)
+            sqlite_pragmas(connection, None)
+            self._local.connection = connection
+        return connection
