@@ -196,5 +196,8 @@ class CollectWriter:
             cargs, cparams = dialect.create_connect_args(self.engine.url)
             connection = dialect.connect(*cargs, **cparams)
             sqlite_pragmas(connection, None)
+            # Each write by another worker invalidates this connection's page
+            # cache; with the file memory-mapped, reading pages back is cheap.
+            connection.execute("PRAGMA mmap_size=268435456")
             self._local.connection = connection
         return connection

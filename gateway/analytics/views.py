@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from gateway.analytics import intake
 from gateway.analytics.anonymizer import derive_key
@@ -62,11 +62,12 @@ def _check_origin(site: Site) -> None:
         raise APIError(403, "origin not allowed for this site", "origin_not_allowed")
 
 
-def _cors(response: Response, site: Site | None) -> Response:
+def _cors(response: Response, site: Site) -> Response:
+    """CORS for the site's own origins; the responses here are fresh, with no Vary yet."""
     origin = request.headers.get("Origin")
-    if origin and site is not None and site.allows_origin(origin):
+    if origin and site.allows_origin(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
-    response.vary.add("Origin")
+    response.headers["Vary"] = "Origin"
     return response
 
 
@@ -202,11 +203,10 @@ def gtag_collect() -> Response:
     return _cors(Response(status=204), site)
 
 
-def init_app_state(app_extensions: dict[str, object], engine: object, secret: str) -> None:
-    """Per-app state of the intake: the prepared writer and the client-id key."""
-    from sqlalchemy.engine import Engine
-
-    assert isinstance(engine, Engine)
-    app_extensions["gateway.analytics.writer"] = CollectWriter(engine)
-    app_extensions["gateway.analytics.key"] = derive_key(secret, CLIENT_ID_KEY_PURPOSE)
-    app_extensions["gateway.analytics.tokens"] = {}
+def init_app_state(app: Flask) -> None:
+    """Per-app state of the intake: the prepared writer, the client-id key, the token cache."""
+    app.extensions["gateway.analytics.writer"] = CollectWriter(app.extensions["gateway.db"])
+    app.extensions["gateway.analytics.key"] = derive_key(
+        app.config.get("SECRET_KEY") or "", CLIENT_ID_KEY_PURPOSE
+    )
+    app.extensions["gateway.analytics.tokens"] = {}
