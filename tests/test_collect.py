@@ -585,3 +585,29 @@ def test_unavailable_database_is_503_not_500(app_factory: AppFactory, tmp_path: 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert error(response) == "unavailable"
+
+
+def test_concurrent_requests_lose_no_count(app: Flask) -> None:
+    import threading
+
+    consent = token(app)
+    errors: list[int] = []
+
+    def send(with_consent: bool) -> None:
+        client = app.test_client()
+        for _ in range(40):
+            payload = body(consent=consent) if with_consent else body()
+            status = client.post("/api/v1/collect", json=payload, headers=HEADERS).status_code
+            if status != 202:
+                errors.append(status)
+
+    threads = [threading.Thread(target=send, args=(i % 2 == 0,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(b["count"] for b in rows(app, "aggregate_counts")) == 80
+    assert len(rows(app, "outbox_events")) == 80
+    stats = {(s["result"], s["reason"]): s["count"] for s in rows(app, "collect_stats")}
+    assert stats == {("aggregate", ""): 80, ("event", ""): 80}
