@@ -611,3 +611,13 @@ def test_concurrent_requests_lose_no_count(app: Flask) -> None:
     assert len(rows(app, "outbox_events")) == 80
     stats = {(s["result"], s["reason"]): s["count"] for s in rows(app, "collect_stats")}
     assert stats == {("aggregate", ""): 80, ("event", ""): 80}
+
+
+def test_event_parameters_including_the_gateways_stay_within_25(
+    app: Flask, client: FlaskClient
+) -> None:
+    events = [{"name": "many", "params": {f"p{i}": i for i in range(40)}}]
+    client.post("/api/v1/collect", json=body(consent=token(app), events=events), headers=HEADERS)
+    params = json.loads(rows(app, "outbox_events")[0]["event_json"])["params"]
+    assert len(params) == 25
+    assert {"page_location", "session_id", "engagement_time_msec"} <= set(params)

@@ -466,15 +466,15 @@ class CleanParams:
     dropped: int = 0
 
 
-def clean_params(raw: Mapping[str, object] | None) -> CleanParams:
-    """Identity-suggesting names dropped, values scrubbed, at most 25 kept."""
+def clean_params(raw: Mapping[str, object] | None, limit: int = MAX_PARAMS) -> CleanParams:
+    """Identity-suggesting names dropped, values scrubbed, at most ``limit`` kept."""
     result = CleanParams()
     if not raw:
         return result
     for name, value in raw.items():
         clean_name = clean_param_name(name)
         clean = clean_value(value) if clean_name else None
-        if clean_name is None or clean is None or len(result.params) >= MAX_PARAMS:
+        if clean_name is None or clean is None or len(result.params) >= limit:
             result.dropped += 1
             continue
         result.params[clean_name] = clean

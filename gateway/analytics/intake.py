@@ -334,7 +334,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             "session_id": session_id,
             "engagement_time_msec": _engagement(hit),
         }
-        params.update(anon.clean_params(hit.params).params)
+        # GA takes 25 parameters per event, the gateway's own included.
+        params.update(anon.clean_params(hit.params, anon.MAX_PARAMS - len(params)).params)
         outcome.outbox_rows.append(
             {
                 "site": site.id,
