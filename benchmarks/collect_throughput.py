@@ -5,7 +5,9 @@ workers) on loopback ports 18100-18199, and wrk (-t2 -c32) posts one JSON
 event per request. The gateway runs the whole pipeline: bot check, consent
 check, anonymizer, GeoIP (a small database built here), and its write to
 SQLite (WAL, synchronous=NORMAL). Printed: requests/s of each and the ratio
-(target >= 0.6). Run: .venv/bin/python benchmarks/collect_throughput.py
+(target >= 0.6), plus the server processes' CPU time per request (from
+/proc), whose ratio is what the throughput ratio converges to on an
+otherwise idle machine. Run: .venv/bin/python benchmarks/collect_throughput.py
 """
 
 from __future__ import annotations
@@ -110,7 +112,33 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def wrk(port: int, script: Path, seconds: int, connections: int) -> float:
+def server_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
+    """CPU time (user + system) used so far by a gunicorn master and its workers."""
+    pids = [master.pid]
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    server: subprocess.Popen[bytes], port: int, script: Path, seconds: int, connections: int
+) -> tuple[float, float]:
+    """Requests per second, and server CPU microseconds per request, of one wrk run."""
+    before = server_cpu_seconds(server)
+    rate, requests = wrk(port, script, seconds, connections)
+    cpu = server_cpu_seconds(server) - before
+    return rate, cpu / max(requests, 1) * 1e6
+
+
+def wrk(port: int, script: Path, seconds: int, connections: int) -> tuple[float, int]:
     out = subprocess.run(
         [
             "wrk",
@@ -128,9 +156,10 @@ def wrk(port: int, script: Path, seconds: int, connections: int) -> float:
     if "Non-2xx" in out:
         raise RuntimeError(f"errors during the run:\n{out}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not match:
+    total = re.search(r"(\d+) requests in", out)
+    if not match or not total:
         raise RuntimeError(out)
-    return float(match.group(1))
+    return float(match.group(1)), int(total.group(1))
 
 
 def build_geoip(path: Path) -> None:
@@ -200,30 +229,39 @@ def main() -> None:
         )
         bare = serve("benchmarks.bare_app:app", args.port, env, args.workers)
         gateway = serve("wsgi:app", args.port + 1, env, args.workers)
-        runs: dict[str, list[float]] = {"bare": [], "aggregate": [], "event": []}
+        runs: dict[str, list[tuple[float, float]]] = {"bare": [], "aggregate": [], "event": []}
         try:
             wrk(args.port, scripts["aggregate"], 2, args.connections)  # warm-up
             wrk(args.port + 1, scripts["aggregate"], 2, args.connections)
             # Interleaved, so a busy moment of the machine hits both sides alike.
             for _ in range(args.rounds):
                 runs["bare"].append(
-                    wrk(args.port, scripts["aggregate"], args.seconds, args.connections)
+                    measure(bare, args.port, scripts["aggregate"], args.seconds, args.connections)
                 )
                 for mode, script in scripts.items():
-                    runs[mode].append(wrk(args.port + 1, script, args.seconds, args.connections))
+                    runs[mode].append(
+                        measure(gateway, args.port + 1, script, args.seconds, args.connections)
+                    )
         finally:
             stop(bare)
             stop(gateway)
-        baseline = statistics.median(runs["bare"])
-        print(f"bare Flask 202 handler:            {baseline:8.0f} req/s")
+        base_rate = statistics.median(r for r, _ in runs["bare"])
+        base_cpu = statistics.median(c for _, c in runs["bare"])
+        print(
+            f"bare Flask 202 handler:            {base_rate:8.0f} req/s, "
+            f"{base_cpu:6.0f} µs server CPU per request"
+        )
         for mode in scripts:
-            rate = statistics.median(runs[mode])
-            ratio = rate / baseline
+            rate = statistics.median(r for r, _ in runs[mode])
+            cpu = statistics.median(c for _, c in runs[mode])
+            ratio = rate / base_rate
             verdict = "ok" if ratio >= 0.6 else "BELOW TARGET"
             print(
-                f"gateway /collect, {mode + ' mode:':16s} {rate:8.0f} req/s  "
-                f"{ratio:.2f}x bare  (target >= 0.60: {verdict})"
+                f"gateway /collect, {mode + ' mode:':16s} {rate:8.0f} req/s, "
+                f"{cpu:6.0f} µs server CPU per request; throughput {ratio:.2f}x bare "
+                f"(target >= 0.60: {verdict}); CPU-bound estimate {base_cpu / cpu:.2f}x"
             )
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 # Paths whose responses are embedded in other sites (the banner script and the
 # cross-origin API): they get no page-level CSP, which would be meaningless there.
@@ -53,7 +54,21 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building a signer when there is no cookie.
+
+    Most requests (every analytics beacon) carry no session cookie; Flask would
+    still derive the signing keys for each of them.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessionInterface()
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     if app.config.get("PUBLIC_URL", "").startswith("https://"):

@@ -14,7 +14,5 @@ def init_app(app: Flask) -> None:
     # is trusted, so there is nothing for a CSRF token to protect.
     csrf.exempt(views.bp)
     app.register_blueprint(views.bp)
-    views.init_app_state(
-        app.extensions, app.extensions["gateway.db"], app.config.get("SECRET_KEY") or ""
-    )
+    views.init_app_state(app)
     forward_cli.init_app(app)

@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 REDACTED_SEGMENT = ":redacted"
@@ -48,29 +49,24 @@ RESERVED_PARAMS = frozenset(
 # --- free text --------------------------------------------------------------
 
 _EMAIL = r"[\w.+\-%]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+"
-_JWT = r"eyJ[\w\-]+\.[\w\-]+\.[\w\-]*"
+_JWT = r"[\w\-]*?eyJ[\w\-]+\.[\w\-]+\.[\w\-]*"
 _UUID = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
-_IPV6 = (
-    r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}"
-    r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\w:])"
-)
+_IPV6 = r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?"
 _DIGITS = r"\+?\(?\d[\d\s().\-/]*\d"
 _OPAQUE = r"[A-Za-z0-9_\-+]{16,}=*"
 
+_LONG_WORD = re.compile(r"[A-Za-z0-9_\-+]{16,}")
 # Two passes: shaped identifiers first, then runs of digits in what is left,
-# so a number next to an address cannot swallow part of it.
-_SENSITIVE = re.compile(
-    f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P<ipv6>{_IPV6})|(?P<token>{_OPAQUE})"
-)
-_DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}")
-_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
+# so a number next to an address cannot swallow part of it. A long word that
+# is not a token is searched again with the shaped patterns (no token branch),
+# so it cannot hide a JWT or UUID glued to it.
+_SHAPED = re.compile(f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P<ipv6>{_IPV6})")
+# A date, possibly followed by the hour of a time ("25.11.2026 12:30").
+_DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}(?:\s+\d{1,2})?")
 _IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
 _DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
 _MIXED_PART = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
-# A cheap first look: text without a digit, '@' or '%' and no long word cannot
-# hold anything the full pattern looks for.
-_WORTH_A_LOOK = re.compile(r"[\d@%]|[A-Za-z0-9_\-+]{16,}")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -103,14 +99,17 @@ def _classify_digits(text: str) -> str | None:
     return "[number]"
 
 
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+_DIGIT = re.compile(r"\d")
+
+
 def _looks_like_token(text: str) -> bool:
     core = text.rstrip("=")
-    has_upper = any(c.isupper() for c in core)
-    has_lower = any(c.islower() for c in core)
-    has_digit = any(c.isdigit() for c in core)
-    if len(core) >= 20 and has_upper and has_lower and has_digit:
+    has_digit = _DIGIT.search(core) is not None
+    if len(core) >= 20 and has_digit and _UPPER.search(core) and _LOWER.search(core):
         return True
-    if _HEX_RUN.search(core) and has_digit:
+    if has_digit and _HEX_RUN.search(core):
         return True
     return bool(_MIXED_PART.search(core))
 
@@ -135,6 +134,7 @@ def _replace(match: re.Match[str]) -> str:
             return _replace_digits(match)
         if _looks_like_token(text):
             return "[token]"
+        return _SHAPED.sub(_replace, text)
     return text
 
 
@@ -151,11 +151,34 @@ def _replace_digits(match: re.Match[str]) -> str:
     return marker
 
 
+@lru_cache(maxsize=32)
+def _pattern(email: bool, jwt: bool, colon: bool, long_word: bool) -> re.Pattern[str]:
+    """Only the branches a text can match: each branch scans every position."""
+    branches = []
+    if email:
+        branches.append(f"(?P<email>{_EMAIL})")
+    if jwt:
+        branches.append(f"(?P<jwt>{_JWT})")
+    if long_word:
+        branches.append(f"(?P<uuid>{_UUID})")
+    if colon:
+        branches.append(f"(?P<ipv6>{_IPV6})")
+    if long_word:
+        branches.append(f"(?P<token>{_OPAQUE})")
+    return re.compile("|".join(branches))
+
+
 def scrub_text(text: str) -> str:
     """Free text with every identifier replaced by a typed marker."""
-    if not _WORTH_A_LOOK.search(text):
-        return text
-    return _SENSITIVE_DIGITS.sub(_replace_digits, _SENSITIVE.sub(_replace, text))
+    email = "@" in text or "%40" in text
+    jwt = "eyJ" in text
+    colon = ":" in text
+    long_word = _LONG_WORD.search(text) is not None
+    if email or jwt or colon or long_word:
+        text = _pattern(email, jwt, colon, long_word).sub(_replace, text)
+    if _DIGIT.search(text):
+        text = _SENSITIVE_DIGITS.sub(_replace_digits, text)
+    return text
 
 
 def contains_identifier(text: str) -> bool:
@@ -443,15 +466,15 @@ class CleanParams:
     dropped: int = 0
 
 
-def clean_params(raw: Mapping[str, object] | None) -> CleanParams:
-    """Identity-suggesting names dropped, values scrubbed, at most 25 kept."""
+def clean_params(raw: Mapping[str, object] | None, limit: int = MAX_PARAMS) -> CleanParams:
+    """Identity-suggesting names dropped, values scrubbed, at most ``limit`` kept."""
     result = CleanParams()
     if not raw:
         return result
     for name, value in raw.items():
         clean_name = clean_param_name(name)
         clean = clean_value(value) if clean_name else None
-        if clean_name is None or clean is None or len(result.params) >= MAX_PARAMS:
+        if clean_name is None or clean is None or len(result.params) >= limit:
             result.dropped += 1
             continue
         result.params[clean_name] = clean

@@ -33,10 +33,11 @@ def _reader(path: str) -> Any:
         if path in _readers or path in _failed:
             return _readers.get(path)
         import geoip2.database
+        from maxminddb import InvalidDatabaseError
 
         try:
             reader = geoip2.database.Reader(path)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, InvalidDatabaseError) as exc:
             # Said once, without any address: the gateway keeps working, with no location.
             log.warning("GeoIP database %s cannot be opened (%s); no location", path, exc)
             _failed.add(path)
@@ -67,6 +68,7 @@ def locate(database: str, address: str) -> Location | None:
     if reader is None:
         return None
     import geoip2.errors
+    from maxminddb import InvalidDatabaseError
 
     try:
         if "City" in reader.metadata().database_type:
@@ -75,7 +77,13 @@ def locate(database: str, address: str) -> Location | None:
         else:
             record = reader.country(str(ip))
             subdivision = None
-    except (geoip2.errors.AddressNotFoundError, ValueError, TypeError, KeyError):
+    except (
+        geoip2.errors.AddressNotFoundError,
+        InvalidDatabaseError,
+        ValueError,
+        TypeError,
+        KeyError,
+    ):
         return None
     country = record.country.iso_code
     if not country:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from gateway.analytics import anonymizer as anon
-from gateway.analytics.aggregate import BucketKey, window_start
+from gateway.analytics.aggregate import EPOCH, BucketKey, window_start
 from gateway.analytics.geo import Location
 from gateway.sites import Site
 from gateway.useragent import DeviceFacts
@@ -252,8 +252,6 @@ def device_info(device: DeviceFacts) -> dict[str, str]:
 
 
 def timestamp_micros(moment: datetime) -> int:
-    from gateway.analytics.aggregate import EPOCH
-
     delta = moment - EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
@@ -263,6 +261,19 @@ def _engagement(hit: Hit) -> int:
     if value is None or value <= 0:
         return DEFAULT_ENGAGEMENT_MSEC
     return min(value, MAX_ENGAGEMENT_MSEC)
+
+
+def _page_params(page: anon.CleanUrl, hit: Hit, site: Site) -> dict[str, object]:
+    params: dict[str, object] = {"page_location": page.url}
+    referrer = anon.anonymize_referrer(
+        hit.referrer if isinstance(hit.referrer, str) else None, (*site.origins, page.origin)
+    )
+    if referrer:
+        params["page_referrer"] = referrer
+    title = anon.anonymize_title(hit.title if isinstance(hit.title, str) else None)
+    if title:
+        params["page_title"] = title
+    return params
 
 
 def process(hits: list[Hit], ctx: Context) -> Outcome:
@@ -281,46 +292,55 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
     window = window_start(ctx.now, ctx.window_seconds)
     day = ctx.now.date().isoformat()
     country = ctx.location.country if ctx.location else ""
+    # Hits of one request usually share their page and visitor: each is
+    # anonymized (and each keyed hash computed) once per request.
+    pages: dict[object, anon.CleanUrl | None] = {}
+    page_params: dict[tuple[object, object, object], dict[str, object]] = {}
+    ids: dict[Identity, tuple[str, str]] = {}
     for hit in hits:
         name = anon.clean_event_name(hit.name)
         if name is None:
             outcome.drop("invalid_event_name")
             continue
-        page = (
-            anon.anonymize_url(hit.page_url, site.query_allowlist)
-            if isinstance(hit.page_url, str)
-            else None
-        )
+        if hit.page_url not in pages:
+            pages[hit.page_url] = (
+                anon.anonymize_url(hit.page_url, site.query_allowlist)
+                if isinstance(hit.page_url, str)
+                else None
+            )
+        page = pages[hit.page_url]
         if page is None:
             outcome.drop("invalid_page_url")
             continue
         outcome.accepted += 1
-        if hit.identity is None:
+        identity = hit.identity
+        if identity is None:
             outcome.aggregates[
                 BucketKey(window, site.id, name, page.path, country, ctx.device.device_category)
             ] += 1
             outcome.stats[(MODE_AGGREGATE, "")] += 1
             continue
-        internal = (*site.origins, page.origin)
-        params: dict[str, object] = {"page_location": page.url}
-        referrer = anon.anonymize_referrer(
-            hit.referrer if isinstance(hit.referrer, str) else None, internal
-        )
-        if referrer:
-            params["page_referrer"] = referrer
-        title = anon.anonymize_title(hit.title if isinstance(hit.title, str) else None)
-        if title:
-            params["page_title"] = title
-        params["session_id"] = anon.session_id_from(
-            ctx.key, hit.identity.kind, hit.identity.value, day
-        )
-        params["engagement_time_msec"] = _engagement(hit)
-        params.update(anon.clean_params(hit.params).params)
+        page_key = (hit.page_url, hit.referrer, hit.title)
+        if page_key not in page_params:
+            page_params[page_key] = _page_params(page, hit, site)
+        if identity not in ids:
+            ids[identity] = (
+                anon.client_id_from(ctx.key, identity.kind, identity.value),
+                anon.session_id_from(ctx.key, identity.kind, identity.value, day),
+            )
+        client_id, session_id = ids[identity]
+        params: dict[str, object] = {
+            **page_params[page_key],
+            "session_id": session_id,
+            "engagement_time_msec": _engagement(hit),
+        }
+        # GA takes 25 parameters per event, the gateway's own included.
+        params.update(anon.clean_params(hit.params, anon.MAX_PARAMS - len(params)).params)
         outcome.outbox_rows.append(
             {
                 "site": site.id,
                 "mode": MODE_EVENT,
-                "client_id": anon.client_id_from(ctx.key, hit.identity.kind, hit.identity.value),
+                "client_id": client_id,
                 "user_location_json": location_json,
                 "device_json": device_json,
                 "event_json": json.dumps(

@@ -6,14 +6,15 @@ Views parse the request, reduce the client to coarse facts through
 
 from __future__ import annotations
 
+import json
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from gateway.analytics import intake
 from gateway.analytics.anonymizer import derive_key
 from gateway.analytics.intake import Context, Hit, Identity, PayloadError
-from gateway.analytics.store import CollectWriter
+from gateway.analytics.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
@@ -61,11 +62,12 @@ def _check_origin(site: Site) -> None:
         raise APIError(403, "origin not allowed for this site", "origin_not_allowed")
 
 
-def _cors(response: Response, site: Site | None) -> Response:
+def _cors(response: Response, site: Site) -> Response:
+    """CORS for the site's own origins; the responses here are fresh, with no Vary yet."""
     origin = request.headers.get("Origin")
-    if origin and site is not None and site.allows_origin(origin):
+    if origin and site.allows_origin(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
-    response.vary.add("Origin")
+    response.headers["Vary"] = "Origin"
     return response
 
 
@@ -112,7 +114,12 @@ def _consent_identity(token: str | None, site: Site) -> Identity | None:
 def _record(hits: list[Hit], site: Site) -> intake.Outcome:
     ctx = _context(site)
     outcome = intake.process(hits, ctx)
-    _writer().write(outcome, site.id, ctx.now)
+    try:
+        _writer().write(outcome, site.id, ctx.now)
+    except StoreUnavailable as exc:
+        raise APIError(
+            503, "analytics storage unavailable; send again later", headers={"Retry-After": "30"}
+        ) from exc
     return outcome
 
 
@@ -150,7 +157,8 @@ def collect() -> tuple[Response, int]:
         for h in payload.hits
     ]
     outcome = _record(hits, site)
-    return _cors(jsonify(outcome.as_response()), site), 202
+    answer = Response(json.dumps(outcome.as_response()), mimetype="application/json")
+    return _cors(answer, site), 202
 
 
 @bp.route("/g/collect", methods=["GET", "POST"])
@@ -195,11 +203,10 @@ def gtag_collect() -> Response:
     return _cors(Response(status=204), site)
 
 
-def init_app_state(app_extensions: dict[str, object], engine: object, secret: str) -> None:
-    """Per-app state of the intake: the prepared writer and the client-id key."""
-    from sqlalchemy.engine import Engine
-
-    assert isinstance(engine, Engine)
-    app_extensions["gateway.analytics.writer"] = CollectWriter(engine)
-    app_extensions["gateway.analytics.key"] = derive_key(secret, CLIENT_ID_KEY_PURPOSE)
-    app_extensions["gateway.analytics.tokens"] = {}
+def init_app_state(app: Flask) -> None:
+    """Per-app state of the intake: the prepared writer, the client-id key, the token cache."""
+    app.extensions["gateway.analytics.writer"] = CollectWriter(app.extensions["gateway.db"])
+    app.extensions["gateway.analytics.key"] = derive_key(
+        app.config.get("SECRET_KEY") or "", CLIENT_ID_KEY_PURPOSE
+    )
+    app.extensions["gateway.analytics.tokens"] = {}
