@@ -71,3 +71,33 @@ def decide(
 def records(app: Flask) -> list[ConsentRecord]:
     with app.app_context():
         return list(db.session().scalars(sa.select(ConsentRecord).order_by(ConsentRecord.seq)))
+
+
+def recorded_token(
+    app: Flask, *, site: str = "hottelecom", analytics: bool = True, consent_id: str = "c-1"
+) -> str:
+    """A consent token backed by its proof of consent, as the consent API makes them."""
+    import json
+
+    from gateway.consent import chain
+    from gateway.consent.tokens import ConsentClaims, issue_token
+    from gateway.timeutil import utcnow
+
+    choices = {"analytics": analytics, "necessary": True}
+    with app.app_context(), db.transaction() as session:
+        chain.append(
+            session,
+            {
+                "consent_id": consent_id,
+                "site": site,
+                "kind": "accept_all" if analytics else "reject_all",
+                "source": "banner",
+                "choices": json.dumps(choices, sort_keys=True, separators=(",", ":")),
+                "policy_version": 1,
+                "language": "en",
+                "text_hash": "0" * 64,
+                "browser_family": "Chrome",
+            },
+            utcnow(),
+        )
+        return issue_token(ConsentClaims(consent_id, site, choices, 1))

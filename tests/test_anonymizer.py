@@ -290,3 +290,12 @@ def test_session_id_is_stable_for_a_day_only() -> None:
     assert monday != anon.session_id_from(key, "consent", "c1", "2026-11-24")
     assert monday != anon.session_id_from(key, "consent", "c2", "2026-11-23")
     assert monday.isdigit()
+
+
+def test_address_hosts_are_dropped_unless_they_are_the_sites_own_origin() -> None:
+    url = "http://192.168.1.20:8000/tariffs"
+    assert anon.anonymize_url(url, ALLOW) is None
+    assert anon.anonymize_url(url, ALLOW, ("https://hottelecom.example",)) is None
+    kept = anon.anonymize_url(url, ALLOW, ("http://192.168.1.20:8000",))
+    assert kept is not None
+    assert kept.url == url

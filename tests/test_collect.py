@@ -15,12 +15,12 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 
 from gateway.analytics.anonymizer import client_id_from
-from gateway.consent.tokens import ConsentClaims, issue_token
 from gateway.db import Base
 from gateway.extensions import db
 from gateway.models import import_all_models
 from tests import pii
 from tests.conftest import DESKTOP_UA, AppFactory
+from tests.consent_helpers import recorded_token
 
 ORIGIN = "https://hottelecom.example"
 HEADERS = {"User-Agent": DESKTOP_UA, "Origin": ORIGIN}
@@ -41,8 +41,7 @@ def body(**overrides: Any) -> dict[str, Any]:
 
 
 def token(app: Flask, site: str = "hottelecom", analytics: bool = True, cid: str = "c-1") -> str:
-    with app.app_context():
-        return issue_token(ConsentClaims(cid, site, {"analytics": analytics}, 1))
+    return recorded_token(app, site=site, analytics=analytics, consent_id=cid)
 
 
 def rows(app: Flask, table: str) -> list[dict[str, Any]]:
@@ -51,12 +50,14 @@ def rows(app: Flask, table: str) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in result]
 
 
-def dump_everything(app: Flask) -> str:
+def dump_everything(app: Flask, *, except_tables: tuple[str, ...] = ()) -> str:
     """Every column of every row of every table, as one string."""
     import_all_models()
     parts: list[str] = []
     with app.app_context():
         for table in Base.metadata.sorted_tables:
+            if table.name in except_tables:
+                continue
             for row in db.session.execute(sa.select(table)):
                 parts.extend(str(value) for value in row)
     return "\n".join(parts)
@@ -149,7 +150,8 @@ def test_consented_visitor_gets_event_mode(app: Flask, client: FlaskClient) -> N
     assert second_params["tariff"] == "home-500"
     assert "email" not in second_params
     assert second_params["session_id"] == params["session_id"]
-    assert "consent-42" not in dump_everything(app)
+    # The consent id lives in the proof of consent only, never beside analytics.
+    assert "consent-42" not in dump_everything(app, except_tables=("consent_records",))
 
 
 @pytest.mark.parametrize(
@@ -621,3 +623,38 @@ def test_event_parameters_including_the_gateways_stay_within_25(
     params = json.loads(rows(app, "outbox_events")[0]["event_json"])["params"]
     assert len(params) == 25
     assert {"page_location", "session_id", "engagement_time_msec"} <= set(params)
+
+
+def test_withdrawn_consent_no_longer_allows_event_mode(app: Flask, client: FlaskClient) -> None:
+    consent = token(app, cid="withdrawn-1")
+    first = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert first.get_json()["mode"] == "event"
+    withdrawn = client.delete(
+        "/api/v1/consent/withdrawn-1",
+        headers={"Authorization": f"Bearer {consent}", "Origin": "https://hottelecom.example"},
+    )
+    assert withdrawn.status_code == 200, withdrawn.get_data(as_text=True)
+    app.extensions["gateway.analytics.tokens"].clear()  # another worker, or a minute later
+    after = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert after.get_json()["mode"] == "aggregate"
+
+
+def test_consent_older_than_a_material_change_means_aggregate(
+    app: Flask, client: FlaskClient
+) -> None:
+    from datetime import date, timedelta
+
+    from gateway.policy.models import PolicyVersion
+
+    consent = token(app, cid="before-change")
+    with app.app_context(), db.transaction() as session:
+        session.add(
+            PolicyVersion(
+                number=2,
+                effective_date=date.today() - timedelta(days=1),
+                material=True,
+                summary="New processor",
+            )
+        )
+    response = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert response.get_json()["mode"] == "aggregate"

@@ -200,11 +200,18 @@ class CleanUrl:
     path: str
 
 
-def _clean_host(parts_hostname: str | None, port: int | None) -> str | None:
+def _clean_host(
+    parts_hostname: str | None, port: int | None, scheme: str = "", trusted: Iterable[str] = ()
+) -> str | None:
     host = (parts_hostname or "").lower().rstrip(".")
-    if not host or not _HOST.match(host) or _IPV4.fullmatch(host):
+    if not host or not _HOST.match(host):
         return None
-    return f"{host}:{port}" if port else host
+    netloc = f"{host}:{port}" if port else host
+    # An address as host may be a visitor's own (a page saved or proxied on a
+    # home machine); it is kept only when it is one of the site's own origins.
+    if _IPV4.fullmatch(host) and f"{scheme}://{netloc}" not in trusted:
+        return None
+    return netloc
 
 
 def is_sensitive_segment(segment: str) -> bool:
@@ -240,7 +247,9 @@ def anonymize_query(query: str, allowlist: Iterable[str]) -> str:
     return urlencode(kept, quote_via=quote)
 
 
-def anonymize_url(url: str, allowlist: Iterable[str] = ()) -> CleanUrl | None:
+def anonymize_url(
+    url: str, allowlist: Iterable[str] = (), site_origins: Iterable[str] = ()
+) -> CleanUrl | None:
     """An http(s) URL without fragment, userinfo, unlisted query or identifying segments."""
     if not isinstance(url, str) or len(url) > 8192:
         return None
@@ -249,12 +258,13 @@ def anonymize_url(url: str, allowlist: Iterable[str] = ()) -> CleanUrl | None:
         port = parts.port
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https"):
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
         return None
-    host = _clean_host(parts.hostname, port)
+    host = _clean_host(parts.hostname, port, scheme, site_origins)
     if host is None:
         return None
-    origin = f"{parts.scheme.lower()}://{host}"
+    origin = f"{scheme}://{host}"
     path = anonymize_path(parts.path)
     query = anonymize_query(parts.query, allowlist)
     full = origin + path + (f"?{query}" if query else "")

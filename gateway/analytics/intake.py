@@ -304,7 +304,7 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             continue
         if hit.page_url not in pages:
             pages[hit.page_url] = (
-                anon.anonymize_url(hit.page_url, site.query_allowlist)
+                anon.anonymize_url(hit.page_url, site.query_allowlist, site.origins)
                 if isinstance(hit.page_url, str)
                 else None
             )

@@ -16,9 +16,11 @@ from gateway.analytics.anonymizer import derive_key
 from gateway.analytics.intake import Context, Hit, Identity, PayloadError
 from gateway.analytics.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
+from gateway.consent.services import current_state
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
-from gateway.extensions import limiter
+from gateway.extensions import db, limiter
+from gateway.policy.store import policy_state
 from gateway.sites import Site, all_sites, get_site, site_by_measurement_id
 from gateway.timeutil import utcnow
 
@@ -93,10 +95,22 @@ def _verified_claims(token: str) -> ConsentClaims | None:
         claims: ConsentClaims | None = read_token(token)
     except TokenInvalid:
         claims = None
+    if claims is not None and not _still_granted(claims):
+        claims = None
     if len(cache) >= TOKEN_CACHE_SIZE:
         cache.clear()
     cache[token] = (claims, now)
     return claims
+
+
+def _still_granted(claims: ConsentClaims) -> bool:
+    """The proof of consent, not the cookie, decides: a withdrawn consent, or one
+    given before a material policy change, no longer allows event mode."""
+    session = db.session()
+    state = current_state(session, claims.consent_id)
+    if state is None or state.withdrawn or not state.choices.get("analytics", False):
+        return False
+    return state.policy_version >= policy_state(session).consent_version
 
 
 def _consent_identity(token: str | None, site: Site) -> Identity | None:
