@@ -73,4 +73,5 @@ def init_command(demo: bool) -> None:
         sites_file.parent.mkdir(parents=True, exist_ok=True)
         sites_file.write_text(DEMO_SITES_TOML, encoding="utf-8")
         click.echo(f"wrote the demo sites file {sites_file}")
-    create_app()  # fails loudly now, not under gunicorn, if anything is wrong
+    # Fails loudly now, not under gunicorn, if anything is wrong.
+    create_app({"INSTANCE_PATH": str(instance)})
