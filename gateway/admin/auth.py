@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, g, redirect, request, session, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -150,11 +150,51 @@ def role_required(role: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return redirect(url_for("admin.login", next=request.path))
+                target = request.full_path if request.query_string else request.path
+                return redirect(url_for("admin.login", next=target))
             if user.role != role and user.role != "admin":
-                abort(403)
+                abort(
+                    403,
+                    description=f"This page is for the {role} role; you are signed in as "
+                    f"{user.role}. Ask an admin if you need it.",
+                )
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+admin_required = role_required("admin")
+
+
+def _expired_sessions(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        StaffSession.last_seen_at < now - IDLE_TIMEOUT,
+        StaffSession.created_at < now - ABSOLUTE_TIMEOUT,
+    )
+
+
+def _count_expired(now: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(StaffSession).where(_expired_sessions(now))
+    return int(db.session.scalar(query) or 0)
+
+
+def _purge_expired(now: datetime, batch: int) -> int:
+    session = db.session()
+    ids = list(
+        session.scalars(sa.select(StaffSession.id).where(_expired_sessions(now)).limit(batch))
+    )
+    if not ids:
+        return 0
+    session.execute(sa.delete(StaffSession).where(StaffSession.id.in_(ids)))
+    session.commit()
+    return len(ids)
+
+
+def register_purger(app: Flask) -> None:
+    """Expired sign-in sessions can no longer be used; `gateway purge` removes them."""
+    from gateway.retention import Purger
+    from gateway.retention import register_purger as register
+
+    register(app, Purger("expired staff sessions", _count_expired, _purge_expired))

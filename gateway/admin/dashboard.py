@@ -63,6 +63,8 @@ class Panel:
     headers: Sequence[str] = ()
     rows: Sequence[Sequence[str]] = field(default_factory=tuple)
     note: str = ""
+    # (label, endpoint) pairs: where to go from the panel (e.g. the request queue).
+    links: Sequence[tuple[str, str]] = ()
 
 
 PanelBuilder = Callable[[Session, DateRange, "str | None"], Panel]

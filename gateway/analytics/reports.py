@@ -63,6 +63,7 @@ def intake_panel(session: Session, period: DateRange, site: str | None) -> Panel
         headers=("drop reason", "events"),
         rows=tuple((reason, str(n)) for reason, n in sorted(reasons.items(), key=lambda i: -i[1])),
         note="Dropped events never reach the database beyond this count.",
+        links=(("Drop reasons and payloads", "admin.forwarded_page"),),
     )
 
 
@@ -111,4 +112,5 @@ def forwarding_panel(session: Session, period: DateRange, site: str | None) -> P
                 (Series(OUTBOX_SENT, "Sent to GA"), Series(OUTBOX_DRY_RUN, "Kept (dry-run)")),
             ),
         ),
+        links=(("What Google receives", "admin.forwarded_page"),),
     )

@@ -16,6 +16,7 @@ from gateway.clientinfo import client_location, device_facts, gpc_enabled
 from gateway.consent.tokens import TokenInvalid, read_token
 from gateway.errors import APIError
 from gateway.extensions import limiter
+from gateway.metrics import COLLECT_EVENTS
 from gateway.sites import Site, all_sites, get_site, site_by_measurement_id
 from gateway.timeutil import utcnow
 
@@ -90,6 +91,9 @@ def _record(hits: list[Hit], site: Site) -> intake.Outcome:
     ctx = _context(site)
     outcome = intake.process(hits, ctx)
     _writer().write(outcome, site.id, ctx.now)
+    # Counted once stored, so the counter never runs ahead of the database.
+    for (result, reason), count in outcome.stats.items():
+        COLLECT_EVENTS.labels(result, reason).inc(count)
     return outcome
 
 
