@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+# Room above the plot for the chart's visible title.
+TOP = 30
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#64748b")
 
 
@@ -48,7 +50,7 @@ def stacked_bars(
     """Stacked bars, one per row (e.g. per day), one colour per series, with a legend.
 
     Tick labels keep the last ``tick_chars`` characters (``11-24`` of a date)."""
-    left, right, top, bottom = 44, 8, 12, 48
+    left, right, top, bottom = 44, 8, TOP, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values.get(s.key, 0) for s in series) for _, values in rows]
     axis_max = _nice_max(max(totals, default=0))
@@ -94,7 +96,7 @@ def lines(
     unit: str = "",
 ) -> str:
     """One line per series across rows (e.g. acceptance rate per category per day)."""
-    left, right, top, bottom = 44, 8, 12, 48
+    left, right, top, bottom = 44, 8, TOP, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((v.get(s.key, 0) for _, v in rows for s in series), default=0)
     axis_max = max_value if max_value is not None else _nice_max(peak)
@@ -145,6 +147,7 @@ def _open(title: str, width: int, height: int, description: str) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" class="chart" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title><desc>{escape(description)}</desc>"
+        f'<text x="4" y="16" class="chart-title">{escape(title)}</text>'
     )
 
 

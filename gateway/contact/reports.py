@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gateway.admin.charts import Series, stacked_bars
-from gateway.admin.dashboard import DateRange, Figure, Panel
+from gateway.admin.dashboard import DateRange, Figure, Panel, series_table
 from gateway.contact import deadlines
 from gateway.contact.models import (
     CLOSED_STATUSES,
@@ -81,6 +81,7 @@ def requests_panel(session: Session, period: DateRange, site: str | None) -> Pan
             ContactRequest.closed_at < end,
         )
     )
+    days = sorted(per_day.items())
     open_total = sum(totals[s] for s in ACTIVE_STATUSES)
     rows = [
         (
@@ -109,7 +110,7 @@ def requests_panel(session: Session, period: DateRange, site: str | None) -> Pan
         title="Data-subject requests",
         figures=(
             Figure("open", str(open_total)),
-            Figure("due within 7 days", str(totals["soon"]), "bad" if totals["soon"] else ""),
+            Figure("due within 7 days", str(totals["soon"]), "warn" if totals["soon"] else ""),
             Figure("overdue", str(totals["overdue"]), "bad" if totals["overdue"] else "ok"),
             Figure("awaiting e-mail confirmation", str(int(unverified or 0))),
             Figure("received in range", str(len(received))),
@@ -117,9 +118,10 @@ def requests_panel(session: Session, period: DateRange, site: str | None) -> Pan
         ),
         charts=(
             stacked_bars("Open requests by type and deadline", chart_rows, URGENCY, tick_chars=12),
-            stacked_bars("Requests received per day", sorted(per_day.items()), RECEIVED),
+            stacked_bars("Requests received per day", days, RECEIVED),
         ),
-        headers=("type", "open", "in progress", "waiting", "due within 7 days", "overdue"),
+        tables=(series_table("Requests received per day", "day", days, RECEIVED),),
+        headers=("type", "open", "in progress", "waiting", "due ≤ 7 days", "overdue"),
         rows=tuple(rows),
         note=note,
         links=(("Open the request queue", "contact_admin.queue"),),
