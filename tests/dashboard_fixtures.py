@@ -26,6 +26,7 @@ DROP_REASONS = (
     ("invalid_page_url", 3),
     ("invalid_event_name", 2),
 )
+GA_REFUSAL = '{"error": "invalid api_secret for measurement_id G-TEST000002"}'
 PAGES = ("/", "/tariffs", "/tariffs/home-100", "/support", "/coverage", "/shop/routers")
 
 
@@ -35,9 +36,7 @@ def _stats(session: Session, today: date, rng: random.Random) -> None:
         weekend = day.weekday() >= 5
         for site, scale in (("hottelecom", 1.0), ("shop", 0.35)):
             base = int((620 if not weekend else 380) * scale)
-            session.add(
-                CollectStat(day=day, site=site, result="aggregate", reason="", count=base)
-            )
+            session.add(CollectStat(day=day, site=site, result="aggregate", reason="", count=base))
             session.add(
                 CollectStat(
                     day=day,
@@ -91,7 +90,9 @@ def _items(site: str, origin: str, moment: datetime, first_id: int) -> list[Outb
                 client_id=None,
                 user_location=None,
                 device=None,
-                event=bucket_event(Bucket("page_view", page, "RU", "desktop", 12 + 7 * index), window, origin),
+                event=bucket_event(
+                    Bucket("page_view", page, "RU", "desktop", 12 + 7 * index), window, origin
+                ),
                 timestamp_micros=micros(window),
             )
             for index, page in enumerate(PAGES[:4])
@@ -118,12 +119,14 @@ def _forwarded(session: Session, today: date, rng: random.Random) -> int:
                     outcome, status, answer = "sent", 204, None
                     if site == "shop" and offset == 2 and hour == 15:
                         outcome, status = "dead", 400
-                        answer = '{"error": "invalid api_secret for measurement_id G-TEST000002"}'
+                        answer = GA_REFUSAL
                     session.add(
                         ForwardedRequest(
                             site=site,
                             mode=request.mode,
-                            measurement_id="G-TEST000001" if site == "hottelecom" else "G-TEST000002",
+                            measurement_id="G-TEST000001"
+                            if site == "hottelecom"
+                            else "G-TEST000002",
                             endpoint_kind="live",
                             outcome=outcome,
                             event_count=len(request.event_ids),
@@ -140,7 +143,9 @@ def _forwarded(session: Session, today: date, rng: random.Random) -> int:
 
 
 def _outbox(session: Session, today: date, rng: random.Random) -> None:
-    event = json.dumps({"name": "page_view", "params": {"page_location": "https://hottelecom.example/"}})
+    event = json.dumps(
+        {"name": "page_view", "params": {"page_location": "https://hottelecom.example/"}}
+    )
     for offset in range(14):
         day = today - timedelta(days=offset)
         for _ in range(rng.randrange(30, 60)):
@@ -178,14 +183,17 @@ def _outbox(session: Session, today: date, rng: random.Random) -> None:
                 site="shop",
                 mode="aggregate",
                 event_json=json.dumps(
-                    {"name": "page_view", "params": {"page_path": "/shop/routers", "aggregated_count": 14}}
+                    {
+                        "name": "page_view",
+                        "params": {"page_path": "/shop/routers", "aggregated_count": 14},
+                    }
                 ),
                 timestamp_micros=micros(dead_at),
                 status="dead",
                 attempts=1,
                 created_at=dead_at - timedelta(minutes=3),
                 sent_at=dead_at,
-                last_error='HTTP 400: {"error": "invalid api_secret for measurement_id G-TEST000002"}',
+                last_error=f"HTTP 400: {GA_REFUSAL}",
             )
         )
 

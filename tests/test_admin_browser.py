@@ -71,7 +71,9 @@ def test_dashboard_and_forwarded_pages_render_without_script(
     assert charts.count() >= 4
     assert charts.first.is_visible()
     box = charts.first.bounding_box()
-    assert box is not None and box["width"] > 300 and box["height"] > 100
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 100
     overdue = page.locator("#panel-requests .figures li", has_text="overdue")
     assert overdue.locator(".value").inner_text() == "2"
     assert "tone-bad" in (overdue.get_attribute("class") or "")
@@ -108,9 +110,9 @@ def test_staff_member_sees_no_admin_entries(
     page.goto(server.url + "/admin/forwarded")
     assert page.get_by_role("button", name="Retry all 3 dead letters").count() == 0
     response = page.goto(server.url + "/admin/users")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     assert "for the admin role" in page.content()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/admin/login")
     context.close()
-
