@@ -73,8 +73,8 @@ def _presets() -> list[tuple[str, str, str]]:
     ]
 
 
-@bp.get("")
 @bp.get("/")
+@bp.get("")  # registered first, so url_for builds /admin
 @auth.login_required
 def index() -> ResponseReturnValue:
     period, site, problems = _scope()
