@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from gateway.timeutil import utcnow
 
@@ -30,7 +31,14 @@ def register_purger(app: Flask, purger: Purger) -> None:
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Print what would be removed; remove nothing.")
-@click.option("--batch", default=500, show_default=True, help="Rows deleted per transaction.")
+@click.option(
+    "--batch",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Rows deleted per transaction.",
+)
+@with_appcontext
 def purge_command(dry_run: bool, batch: int) -> None:
     """Remove what is past its retention period (each period is a setting)."""
     now = utcnow()
@@ -39,6 +47,7 @@ def purge_command(dry_run: bool, batch: int) -> None:
         due = purger.count(now)
         if dry_run:
             click.echo(f"{purger.name}: {due} would be removed")
+            total += due
             continue
         removed = 0
         with click.progressbar(length=due, label=purger.name, show_pos=True) as bar:
@@ -50,8 +59,7 @@ def purge_command(dry_run: bool, batch: int) -> None:
                 bar.update(step)
         click.echo(f"{purger.name}: {removed} removed")
         total += removed
-    if not dry_run:
-        click.echo(f"total: {total} removed")
+    click.echo(f"total: {total} {'would be removed (dry run)' if dry_run else 'removed'}")
 
 
 def init_app(app: Flask) -> None:

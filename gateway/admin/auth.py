@@ -197,4 +197,9 @@ def register_purger(app: Flask) -> None:
     from gateway.retention import Purger
     from gateway.retention import register_purger as register
 
-    register(app, Purger("expired staff sessions", _count_expired, _purge_expired))
+    register(
+        app,
+        Purger(
+            "expired staff sessions (idle 8 h or older than 24 h)", _count_expired, _purge_expired
+        ),
+    )
