@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,11 @@ def test_dashboard_and_forwarded_pages_render_without_script(
     assert "test-api-secret" not in page.content()
     assert page.get_by_role("button", name="Retry all 3 dead letters").count() == 1
     shot = tmp_path / f"forwarded-{scheme}.png"
-    page.screenshot(path=str(shot), full_page=False)
+    page.screenshot(path=str(shot))
+    _keep(shot)
+    page.locator("#requests-title").scroll_into_view_if_needed()
+    shot = tmp_path / f"forwarded-payloads-{scheme}.png"
+    page.screenshot(path=str(shot))
     _keep(shot)
     assert refused == []
     context.close()
@@ -115,4 +120,38 @@ def test_staff_member_sees_no_admin_entries(
     assert "for the admin role" in page.content()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/admin/login")
+    context.close()
+
+
+def test_admin_previews_and_publishes_a_policy_version(
+    filled_app: Flask,
+    live_server_factory: Callable[[Flask], LiveServer],
+    browser: Any,
+    tmp_path: Path,
+) -> None:
+    server = live_server_factory(filled_app)
+    context = browser.new_context(
+        user_agent=DESKTOP_UA, viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    _sign_in(page, server, "officer@hottelecom.example")
+    page.get_by_role("link", name="Policy").click()
+    page.wait_for_url("**/admin/policy")
+    text = page.input_value("#text")
+    page.fill("#text", text.replace("personal", "individual", 1))
+    effective = (today() + timedelta(days=20)).isoformat()
+    page.fill("#effective", effective)
+    page.fill("#summary", "Clearer wording in the introduction.")
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_url("**/admin/policy/preview#preview")
+    assert page.locator(".policy-diff ins", has_text="individual").count() == 1
+    assert page.locator(".policy-diff del", has_text="personal").count() == 1
+    shot = tmp_path / "policy-preview.png"
+    page.screenshot(path=str(shot))  # scrolled to #preview
+    _keep(shot)
+    page.get_by_role("button", name="Publish version 2").last.click()
+    page.wait_for_url("**/admin/policy")
+    assert "Published version 2" in page.content()
+    page.goto(server.url + "/privacy/versions")
+    assert "Clearer wording in the introduction." in page.content()
     context.close()

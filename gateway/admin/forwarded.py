@@ -21,7 +21,7 @@ from gateway.analytics.models import OUTBOX_DEAD, CollectStat, OutboxEvent
 
 PER_PAGE = 20
 MODES = ("event", "aggregate")
-DEAD_LETTERS_SHOWN = 50
+DEAD_LETTERS_SHOWN = 20
 HIDDEN = "[api_secret hidden]"
 
 
