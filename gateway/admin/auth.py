@@ -39,13 +39,17 @@ class UserError(ValueError):
     """A user cannot be created as asked; the message says why."""
 
 
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
 def create_user(session: Session, email: str, password: str, role: str = "staff") -> User:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or _has_control(email) or " " in email:
         raise UserError("expected an e-mail address")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
@@ -60,6 +64,10 @@ def create_user(session: Session, email: str, password: str, role: str = "staff"
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (same time either way)."""
+    if _has_control(email):
+        # No such address can exist (and PostgreSQL refuses NUL in a query).
+        check_password_hash(_DUMMY_HASH, password)
+        return None
     user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)

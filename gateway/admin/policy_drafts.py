@@ -58,7 +58,11 @@ def check_draft(draft: Draft, versions: Sequence[VersionInfo], today: date) -> C
         publishing.check_text(checked.title, checked.body)
     except publishing.PublishError as exc:
         errors["text"] = str(exc)
-    if not draft.summary.strip():
+    if "\x00" in draft.text:
+        errors["text"] = "the text contains a NUL character (\\x00); remove it"
+    if "\x00" in draft.summary:
+        errors["summary"] = "the summary contains a NUL character (\\x00); remove it"
+    elif not draft.summary.strip():
         errors["summary"] = "Say in one sentence what changed; readers see it in the feed."
     else:
         try:

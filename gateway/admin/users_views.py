@@ -13,6 +13,7 @@ from gateway.admin.views import bp
 from gateway.extensions import db
 
 log = logging.getLogger(__name__)
+MAX_ID = 2**31 - 1
 
 
 def _actor() -> User:
@@ -37,7 +38,8 @@ def _render(
 
 
 def _target(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    # Ids are 32-bit in the database; a larger number names nobody.
+    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
     if user is None:
         abort(404, description="There is no such user.")
     return user

@@ -30,6 +30,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "Wrong e-mail or password."
+# Outbox ids are 64-bit: 18 digits always fit.
+MAX_ID_DIGITS = 18
 PRESETS = (("Today", 1), ("7 days", 7), ("14 days", 14), ("30 days", 30), ("90 days", 90))
 
 
@@ -159,7 +161,7 @@ def retry_dead_letters() -> ResponseReturnValue:
     target = back if auth.is_safe_next(back) else url_for("admin.forwarded_page")
     raw_id = request.form.get("event_id", "").strip()
     site = request.form.get("site", "").strip() or None
-    if raw_id and not raw_id.isdigit():
+    if raw_id and not (raw_id.isdigit() and len(raw_id) <= MAX_ID_DIGITS):
         flash("That dead letter does not exist.", "error")
         return redirect(target, code=303)
     if site is not None and site not in all_sites():
