@@ -220,3 +220,20 @@ def test_stats_prints_the_requests_panel_and_the_numbers_per_day(app: Flask) -> 
     unknown = runner.invoke(args=["stats", "--site", "nowhere"])
     assert unknown.exit_code != 0
     assert "unknown site 'nowhere'" in unknown.output
+
+
+@time_machine.travel(NOON, tick=False)
+def test_what_needs_attention_comes_first(app: Flask) -> None:
+    client = signed_in(app, "staff")
+    calm = client.get("/admin").get_data(as_text=True)
+    assert "Nothing needs attention" in calm
+    with app.app_context():
+        fill(db.session(), TODAY)
+    html = client.get("/admin").get_data(as_text=True)
+    strip = html.split('aria-labelledby="attention-title"', 1)[1].split("</section>", 1)[0]
+    assert "Needs attention" in strip
+    assert '<a href="#panel-requests"><strong>2</strong> overdue</a>' in strip
+    assert '<a href="#panel-requests"><strong>3</strong> due within 7 days</a>' in strip
+    assert '<a href="#panel-analytics-forwarding"><strong>3</strong> dead letters</a>' in strip
+    assert "outbox depth" not in strip
+    assert "dropped" not in strip  # bots being dropped is the anonymizer at work

@@ -83,9 +83,15 @@ def index() -> ResponseReturnValue:
     session = db.session()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     panels = [source.build(session, period, site) for source in panel_sources(app)]
+    # Every number a panel marks as bad or as a warning, gathered at the top.
+    attention = sorted(
+        ((p, f) for p in panels for f in p.figures if f.tone in ("bad", "warn")),
+        key=lambda item: item[1].tone != "bad",
+    )
     body = render_template(
         "admin/dashboard.html",
         panels=panels,
+        attention=attention,
         period=period,
         site=site,
         sites=all_sites(),
