@@ -31,13 +31,7 @@ def register_purger(app: Flask, purger: Purger) -> None:
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Print what would be removed; remove nothing.")
-@click.option(
-    "--batch",
-    default=500,
-    show_default=True,
-    type=click.IntRange(1, 100_000),
-    help="Rows deleted per transaction.",
-)
+@click.option("--batch", default=500, show_default=True, help="Rows deleted per transaction.")
 @with_appcontext
 def purge_command(dry_run: bool, batch: int) -> None:
     """Remove what is past its retention period (each period is a setting)."""

@@ -19,8 +19,13 @@ def init_app(app: Flask) -> None:
         users_views,  # noqa: F401
         views,
     )
+    from gateway.retention import Purger, register_purger
 
     app.register_blueprint(views.bp)
+    register_purger(
+        app,
+        Purger("expired staff sessions", auth.count_expired_sessions, auth.purge_expired_sessions),
+    )
     app.cli.add_command(cli.admin_group)
     app.cli.add_command(stats.stats_command)
     app.jinja_env.globals["staff_user"] = auth.current_user
@@ -35,4 +40,3 @@ def init_app(app: Flask) -> None:
         nav.NavEntry("admin.users_page", "Users", 60, role="admin"),
     ):
         nav.register_nav(app, entry)
-    auth.register_purger(app)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -64,10 +64,6 @@ def create_user(session: Session, email: str, password: str, role: str = "staff"
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (same time either way)."""
-    if _has_control(email):
-        # No such address can exist (and PostgreSQL refuses NUL in a query).
-        check_password_hash(_DUMMY_HASH, password)
-        return None
     user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
@@ -103,6 +99,27 @@ def end_session() -> None:
         database.execute(sa.delete(StaffSession).where(StaffSession.id == _digest(sid)))
         database.commit()
     session.clear()
+
+
+def _expired(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        StaffSession.last_seen_at < now - IDLE_TIMEOUT,
+        StaffSession.created_at < now - ABSOLUTE_TIMEOUT,
+    )
+
+
+def count_expired_sessions(now: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(StaffSession).where(_expired(now))
+    return int(db.session.scalar(query) or 0)
+
+
+def purge_expired_sessions(now: datetime, batch: int) -> int:
+    session = db.session()
+    ids = list(session.scalars(sa.select(StaffSession.id).where(_expired(now)).limit(batch)))
+    if ids:
+        session.execute(sa.delete(StaffSession).where(StaffSession.id.in_(ids)))
+        session.commit()
+    return len(ids)
 
 
 def _session_alive(row: StaffSession, now: datetime) -> bool:
@@ -174,40 +191,3 @@ def role_required(role: str) -> Callable[[F], F]:
 
 
 admin_required = role_required("admin")
-
-
-def _expired_sessions(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        StaffSession.last_seen_at < now - IDLE_TIMEOUT,
-        StaffSession.created_at < now - ABSOLUTE_TIMEOUT,
-    )
-
-
-def _count_expired(now: datetime) -> int:
-    query = sa.select(sa.func.count()).select_from(StaffSession).where(_expired_sessions(now))
-    return int(db.session.scalar(query) or 0)
-
-
-def _purge_expired(now: datetime, batch: int) -> int:
-    session = db.session()
-    ids = list(
-        session.scalars(sa.select(StaffSession.id).where(_expired_sessions(now)).limit(batch))
-    )
-    if not ids:
-        return 0
-    session.execute(sa.delete(StaffSession).where(StaffSession.id.in_(ids)))
-    session.commit()
-    return len(ids)
-
-
-def register_purger(app: Flask) -> None:
-    """Expired sign-in sessions can no longer be used; `gateway purge` removes them."""
-    from gateway.retention import Purger
-    from gateway.retention import register_purger as register
-
-    register(
-        app,
-        Purger(
-            "expired staff sessions (idle 8 h or older than 24 h)", _count_expired, _purge_expired
-        ),
-    )

@@ -198,7 +198,8 @@ def login() -> ResponseReturnValue:
         return render_template("admin/login.html", form=form, error="")
     error = ""
     if form.validate_on_submit():
-        email = (form.email.data or "")[:254]
+        # NUL never belongs in an address (and PostgreSQL refuses it in a query).
+        email = (form.email.data or "")[:254].replace("\x00", "")
         password = (form.password.data or "")[:1024]
         user = auth.authenticate(db.session(), email, password)
         if user is not None:
