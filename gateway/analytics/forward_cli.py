@@ -381,21 +381,6 @@ def _purger(name: str, model: Any, where: Any) -> Purger:
 def init_app(app: Flask) -> None:
     for command in (forward_command, outbox_group, ga_validate_command, fake_ga_command):
         app.cli.add_command(command)
-    register_purger(
-        app,
-        _purger("delivered outbox events (past OUTBOX_RETENTION)", OutboxEvent, _delivered_before),
-    )
-    register_purger(
-        app,
-        _purger(
-            "dead-lettered outbox events (past DEAD_LETTER_RETENTION)", OutboxEvent, _dead_before
-        ),
-    )
-    register_purger(
-        app,
-        _purger(
-            "forwarded request records (past FORWARDED_RETENTION)",
-            ForwardedRequest,
-            _requests_before,
-        ),
-    )
+    register_purger(app, _purger("delivered outbox events", OutboxEvent, _delivered_before))
+    register_purger(app, _purger("dead-lettered outbox events", OutboxEvent, _dead_before))
+    register_purger(app, _purger("forwarded request records", ForwardedRequest, _requests_before))
