@@ -138,7 +138,12 @@ def test_dashboard_shows_every_panel_with_its_numbers(app: Flask) -> None:
     assert overdue is not None
     assert overdue.group(1) == "2"
     assert "bot_user_agent" in html
-    assert 'href="/admin/requests"' in html
+    assert '<a href="/admin/requests">Open the request queue →</a>' in html
+    assert '<a href="/admin/forwarded">What Google receives →</a>' in html
+    # Numbers are right-aligned, words are not.
+    assert '<td class="num">1118</td>' not in html  # figures are not table cells
+    assert re.search(r'<th scope="row">bot_user_agent</th><td class="num">\d+</td>', html)
+    assert "<td>Initial version</td>" in html
     assert "2026-11-12 to 2026-11-25" in html
 
 
@@ -237,3 +242,38 @@ def test_what_needs_attention_comes_first(app: Flask) -> None:
     assert '<a href="#panel-analytics-forwarding"><strong>3</strong> dead letters</a>' in strip
     assert "outbox depth" not in strip
     assert "dropped" not in strip  # bots being dropped is the anonymizer at work
+
+
+@time_machine.travel(NOON, tick=False)
+def test_policy_panel_announces_a_material_change(app: Flask) -> None:
+    from gateway.policy.reports import policy_panel
+    from gateway.policy.store import publish_version
+
+    with app.app_context():
+        session = db.session()
+        period = DateRange(TODAY - timedelta(days=13), TODAY)
+        calm = {f.label: (f.value, f.tone) for f in policy_panel(session, period, None).figures}
+        assert calm["in force since 2026-01-01"] == ("v1", "")
+        assert calm["announced, not yet in force"] == ("0", "")
+        publish_version(
+            session,
+            text="# Policy\n\nNew text.",
+            lang="en",
+            effective=date(2026, 12, 20),
+            summary="Longer retention of analytics.",
+            material=True,
+        )
+        session.commit()
+        panel = policy_panel(session, period, None)
+    figures = {f.label: (f.value, f.tone) for f in panel.figures}
+    label = "announced, not yet in force; material: visitors will be asked again"
+    assert figures[label] == ("1", "warn")
+    # Version 1 was loaded when the test database was made: counted when that is in range.
+    assert int(figures["published in range"][0]) == int(calm["published in range"][0]) + 1
+    assert [row[:4] for row in panel.rows] == [
+        ("2", "2026-12-20", "upcoming", "yes"),
+        ("1", "2026-01-01", "current", "yes"),
+    ]
+    html = signed_in(app, "staff").get("/admin").get_data(as_text=True)
+    strip = html.split('aria-labelledby="attention-title"', 1)[1].split("</section>", 1)[0]
+    assert "visitors will be asked again" in strip
