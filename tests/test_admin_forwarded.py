@@ -150,7 +150,7 @@ def test_pages_of_twenty(app: Flask) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("mode=bogus", "Unknown mode &#39;bogus&#39;"),
+        ("mode=Bogus", "Unknown mode &#39;Bogus&#39;; choose one of event, aggregate."),
         ("outcome=lost", "Unknown outcome &#39;lost&#39;"),
         ("page=-1", "The page number must be a whole number from 1"),
         ("from=2026-99-01", "dates are written YYYY-MM-DD"),

@@ -82,7 +82,7 @@ def check_choice(value: str | None, allowed: Iterable[str], what: str) -> str | 
         return None
     choices = list(allowed)
     if value not in choices:
-        raise FilterError(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+        raise FilterError(f"unknown {what} {value[:64]!r}; choose one of {', '.join(choices)}")
     return value
 
 

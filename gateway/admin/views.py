@@ -67,6 +67,11 @@ def _scope() -> tuple[DateRange, str | None, list[str]]:
     return period, site, problems
 
 
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + "."
+
+
 def _presets() -> list[tuple[str, str, str]]:
     end = today()
     return [
@@ -111,15 +116,15 @@ def forwarded_page() -> ResponseReturnValue:
     try:
         mode = forwarded.check_choice(request.args.get("mode"), forwarded.MODES, "mode")
     except forwarded.FilterError as exc:
-        problems.append(str(exc).capitalize() + ".")
+        problems.append(_sentence(exc))
     try:
         outcome = forwarded.check_choice(request.args.get("outcome"), OUTCOMES, "outcome")
     except forwarded.FilterError as exc:
-        problems.append(str(exc).capitalize() + ".")
+        problems.append(_sentence(exc))
     try:
         page = forwarded.parse_page(request.args.get("page"))
     except forwarded.FilterError as exc:
-        problems.append(str(exc).capitalize() + ".")
+        problems.append(_sentence(exc))
     session = db.session()
     sites = all_sites()
     secrets = [s.ga_api_secret for s in sites.values() if s.ga_api_secret]
