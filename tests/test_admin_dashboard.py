@@ -277,3 +277,14 @@ def test_policy_panel_announces_a_material_change(app: Flask) -> None:
     html = signed_in(app, "staff").get("/admin").get_data(as_text=True)
     strip = html.split('aria-labelledby="attention-title"', 1)[1].split("</section>", 1)[0]
     assert "visitors will be asked again" in strip
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_form_shows_the_range_actually_shown(app: Flask) -> None:
+    html = signed_in(app, "staff").get("/admin?from=soon&to=2026-11-20").get_data(as_text=True)
+    assert 'name="from" type="date" value="2026-11-12"' in html
+    assert 'name="to" type="date" value="2026-11-25"' in html
+    good = signed_in(app, "admin").get("/admin?from=2026-11-01&to=2026-11-20&site=shop")
+    page = good.get_data(as_text=True)
+    assert 'name="from" type="date" value="2026-11-01"' in page
+    assert "2026-11-01 to 2026-11-20 (UTC days) · HotTelecom Shop" in page

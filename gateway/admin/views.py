@@ -101,7 +101,6 @@ def index() -> ResponseReturnValue:
         site=site,
         sites=all_sites(),
         problems=problems,
-        typed={key: request.args.get(key, "")[:32] for key in ("from", "to")},
         presets=_presets(),
     )
     return body, 400 if problems else 200
@@ -155,7 +154,6 @@ def forwarded_page() -> ResponseReturnValue:
         modes=forwarded.MODES,
         outcomes=OUTCOMES,
         problems=problems,
-        typed={key: request.args.get(key, "")[:32] for key in ("from", "to")},
         args=args,
         can_retry=user is not None and user.role == "admin",
         dry_run=str(current_app.config["GA_ENDPOINT"]).strip().lower() == "dry-run",
