@@ -228,7 +228,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "OUTBOX_RETENTION",
         7,
-        "Days delivered outbox rows (and dry-run payloads) are kept.",
+        "Days delivered outbox rows are kept.",
+        _as_days,
+    ),
+    Setting(
+        "FORWARDED_RETENTION",
+        30,
+        "Days the record of each request sent to Google (or kept in dry-run) is kept for "
+        "/admin/forwarded.",
         _as_days,
     ),
     Setting("DEAD_LETTER_RETENTION", 30, "Days dead-lettered events are kept.", _as_days),

@@ -41,6 +41,7 @@ def purge_command(dry_run: bool, batch: int) -> None:
         due = purger.count(now)
         if dry_run:
             click.echo(f"{purger.name}: {due} would be removed")
+            total += due
             continue
         removed = 0
         with click.progressbar(length=due, label=purger.name, show_pos=True) as bar:
@@ -52,8 +53,7 @@ def purge_command(dry_run: bool, batch: int) -> None:
                 bar.update(step)
         click.echo(f"{purger.name}: {removed} removed")
         total += removed
-    if not dry_run:
-        click.echo(f"total: {total} removed")
+    click.echo(f"total: {total} {'would be removed (dry run)' if dry_run else 'removed'}")
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from gateway.admin.charts import Series, _nice_max, lines, stacked_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -18,8 +20,13 @@ def test_stacked_bars_heights_are_proportional_to_values() -> None:
     root = ET.fromstring(svg)
     bars = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     heights = {r.find(f"{SVG}title").text: float(r.get("height")) for r in bars}  # type: ignore[union-attr]
-    assert heights["2026-11-01 · Accept all: 30"] == 2 * heights["2026-11-02 · Accept all: 15"]
-    assert heights["2026-11-01 · Accept all: 30"] == 3 * heights["2026-11-01 · Reject all: 10"]
+    # Heights are written with one decimal: equal to within that rounding.
+    assert heights["2026-11-01 · Accept all: 30"] == pytest.approx(
+        2 * heights["2026-11-02 · Accept all: 15"], abs=0.2
+    )
+    assert heights["2026-11-01 · Accept all: 30"] == pytest.approx(
+        3 * heights["2026-11-01 · Reject all: 10"], abs=0.2
+    )
     # Stacked: the reject bar of day one sits on top of its accept bar.
     by_title = {r.find(f"{SVG}title").text: r for r in bars}  # type: ignore[union-attr]
     accept, reject = (

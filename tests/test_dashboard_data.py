@@ -91,7 +91,12 @@ def test_forwarding_panel_depth_retries_and_dead_letters(app: Flask) -> None:
         session.commit()
         panel = forwarding_panel(session, DateRange(date(2026, 11, 20), TODAY), "hottelecom")
         figures = {f.label: f.value for f in panel.figures}
-        assert figures == {"outbox depth": "2", "waiting to retry": "1", "dead letters": "1"}
+        assert figures == {
+            "outbox depth": "2",
+            "waiting to retry": "1",
+            "dead letters": "1",
+            "requests retried in range": "0",
+        }
         assert "Sent to GA: 2" in panel.charts[0]
         assert "Kept (dry-run): 1" in panel.charts[0]
 

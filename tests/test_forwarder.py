@@ -596,7 +596,9 @@ def test_ga_validate_fails_on_validation_messages(app_factory: AppFactory) -> No
 def test_retention_purges_delivered_dead_and_recorded_requests(
     app_factory: AppFactory,
 ) -> None:
-    app = app_factory(GA_ENDPOINT="dry-run", OUTBOX_RETENTION=7, DEAD_LETTER_RETENTION=30)
+    app = app_factory(
+        GA_ENDPOINT="dry-run", OUTBOX_RETENTION=7, DEAD_LETTER_RETENTION=30, FORWARDED_RETENTION=7
+    )
     add_events(app, 3)
     forwarder(app).drain()
     old = utcnow() - timedelta(days=8)

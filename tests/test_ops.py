@@ -163,7 +163,7 @@ def test_front_page_links_every_face(client: FlaskClient) -> None:
         'href="/privacy?lang=ru"',
         'href="/contact?lang=ru"',
         'href="/demo"',
-        'href="/admin/"',
+        'href="/admin"',
     ):
         assert href in page
     assert "Политика конфиденциальности" in page

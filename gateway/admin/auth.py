@@ -37,13 +37,17 @@ class UserError(ValueError):
     """A user cannot be created as asked; the message says why."""
 
 
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
 def create_user(session: Session, email: str, password: str, role: str = "staff") -> User:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or _has_control(email) or " " in email:
         raise UserError("expected an e-mail address")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
@@ -175,11 +179,19 @@ def role_required(role: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return redirect(url_for("admin.login", next=request.path))
+                target = request.full_path if request.query_string else request.path
+                return redirect(url_for("admin.login", next=target))
             if user.role != role and user.role != "admin":
-                abort(403)
+                abort(
+                    403,
+                    description=f"This page is for the {role} role; you are signed in as "
+                    f"{user.role}. Ask an admin if you need it.",
+                )
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+admin_required = role_required("admin")

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+# Room above the plot for the chart's visible title.
+TOP = 30
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#64748b")
 
 
@@ -17,6 +19,7 @@ PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#6
 class Series:
     key: str
     label: str
+    colour: str = ""  # empty: the next colour of PALETTE
 
 
 def _nice_max(value: float) -> float:
@@ -42,9 +45,12 @@ def stacked_bars(
     *,
     width: int = 640,
     height: int = 220,
+    tick_chars: int = 5,
 ) -> str:
-    """Stacked bars, one per row (e.g. per day), one colour per series, with a legend."""
-    left, right, top, bottom = 44, 8, 12, 48
+    """Stacked bars, one per row (e.g. per day), one colour per series, with a legend.
+
+    Tick labels keep the last ``tick_chars`` characters (``11-24`` of a date)."""
+    left, right, top, bottom = 44, 8, TOP, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values.get(s.key, 0) for s in series) for _, values in rows]
     axis_max = _nice_max(max(totals, default=0))
@@ -56,7 +62,7 @@ def stacked_bars(
         for index, (label, values) in enumerate(rows):
             x = left + index * slot + (slot - bar_w) / 2
             y = float(top + plot_h)
-            for colour, s in zip(PALETTE, series, strict=False):
+            for colour, s in _coloured(series):
                 value = values.get(s.key, 0)
                 if value <= 0:
                     continue
@@ -70,7 +76,7 @@ def stacked_bars(
             if len(rows) <= 16 or index % max(1, len(rows) // 8) == 0:
                 parts.append(
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" '
-                    f'text-anchor="middle" class="tick">{escape(label[-5:])}</text>'
+                    f'text-anchor="middle" class="tick">{escape(label[-tick_chars:])}</text>'
                 )
     else:
         parts.append(_empty(left, top, plot_w, plot_h))
@@ -90,7 +96,7 @@ def lines(
     unit: str = "",
 ) -> str:
     """One line per series across rows (e.g. acceptance rate per category per day)."""
-    left, right, top, bottom = 44, 8, 12, 48
+    left, right, top, bottom = 44, 8, TOP, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((v.get(s.key, 0) for _, v in rows for s in series), default=0)
     axis_max = max_value if max_value is not None else _nice_max(peak)
@@ -98,7 +104,7 @@ def lines(
     parts.extend(_y_axis(axis_max, left, top, plot_w, plot_h, unit))
     if rows:
         step = plot_w / max(1, len(rows) - 1)
-        for colour, s in zip(PALETTE, series, strict=False):
+        for colour, s in _coloured(series):
             points = []
             for index, (label, values) in enumerate(rows):
                 if s.key not in values:
@@ -132,11 +138,16 @@ def lines(
     return "".join(parts)
 
 
+def _coloured(series: Sequence[Series]) -> list[tuple[str, Series]]:
+    return [(s.colour or PALETTE[i % len(PALETTE)], s) for i, s in enumerate(series)]
+
+
 def _open(title: str, width: int, height: int, description: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" class="chart" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title><desc>{escape(description)}</desc>"
+        f'<text x="4" y="16" class="chart-title">{escape(title)}</text>'
     )
 
 
@@ -156,7 +167,7 @@ def _y_axis(
 
 def _legend(series: Sequence[Series], left: int, y: int) -> list[str]:
     parts, x = [], float(left)
-    for colour, s in zip(PALETTE, series, strict=False):
+    for colour, s in _coloured(series):
         parts.append(
             f'<rect x="{x:.0f}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
             f'<text x="{x + 14:.0f}" y="{y}" class="legend">{escape(s.label)}</text>'

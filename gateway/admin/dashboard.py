@@ -7,12 +7,14 @@ the first as SVG charts with tables, the second as text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import Flask
 from sqlalchemy.orm import Session
+
+from gateway.admin.charts import Series
 
 PANELS_KEY = "gateway.dashboard_panels"
 DEFAULT_DAYS = 14
@@ -51,7 +53,16 @@ def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
 class Figure:
     label: str
     value: str
-    tone: str = ""  # "", "bad" or "ok": how the number should catch the eye
+    tone: str = ""  # "", "bad", "warn" or "ok": how the number should catch the eye
+
+
+@dataclass(frozen=True)
+class Table:
+    """Numbers behind a chart, for people who read rather than look."""
+
+    caption: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,10 @@ class Panel:
     headers: Sequence[str] = ()
     rows: Sequence[Sequence[str]] = field(default_factory=tuple)
     note: str = ""
+    # (label, endpoint) pairs: where to go from the panel (e.g. the request queue).
+    links: Sequence[tuple[str, str]] = ()
+    # The data of the charts, shown folded under them and printed by `gateway stats --days`.
+    tables: Sequence[Table] = ()
 
 
 PanelBuilder = Callable[[Session, DateRange, "str | None"], Panel]
@@ -80,6 +95,28 @@ def register_panel(app: Flask, order: int, build: PanelBuilder) -> None:
 
 def panel_sources(app: Flask) -> list[PanelSource]:
     return sorted(app.extensions.get(PANELS_KEY, []), key=lambda source: source.order)
+
+
+def series_table(
+    caption: str,
+    first: str,
+    rows: Sequence[tuple[str, Mapping[str, float]]],
+    series: Sequence[Series],
+) -> Table:
+    """A chart's rows as a table: one line per row, one column per series, and a total."""
+
+    def fmt(value: float) -> str:
+        return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+    body = [
+        (
+            label,
+            *(fmt(values.get(s.key, 0)) for s in series),
+            fmt(sum(values.get(s.key, 0) for s in series)),
+        )
+        for label, values in rows
+    ]
+    return Table(caption, (first, *(s.label for s in series), "total"), body)
 
 
 def percent(part: float, whole: float) -> str:

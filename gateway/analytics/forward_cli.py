@@ -368,7 +368,7 @@ def _dead_before(now: datetime) -> Any:
 
 
 def _requests_before(now: datetime) -> Any:
-    cutoff = now - timedelta(days=int(current_app.config["OUTBOX_RETENTION"]))
+    cutoff = now - timedelta(days=int(current_app.config["FORWARDED_RETENTION"]))
     return ForwardedRequest.created_at < cutoff
 
 

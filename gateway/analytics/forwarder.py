@@ -40,6 +40,7 @@ from gateway.analytics.forwarding_models import (
     OUTCOME_SENT,
 )
 from gateway.analytics.ga4 import MAX_EVENTS_PER_REQUEST, BuiltRequest, build_requests
+from gateway.metrics import FORWARD_ATTEMPTS
 from gateway.sites import Site
 from gateway.timeutil import utcnow
 
@@ -135,6 +136,14 @@ def backoff_delay(
     if retry_after is not None:
         delay = max(delay, min(retry_after, RETRY_AFTER_LIMIT))
     return delay
+
+
+def attempt_label(result: HttpOutcome) -> str:
+    """The upstream status of an attempt for /metrics, or the kind of error without one."""
+    if result.status_code is not None:
+        return str(result.status_code)
+    error = (result.error or "error").split(" (")[0]
+    return error.replace(" ", "_")
 
 
 def synthetic_client_id() -> str:
@@ -357,6 +366,7 @@ class Forwarder:
             body_json=body_text,
         )
         if self.settings.dry_run:
+            FORWARD_ATTEMPTS.labels(OUTCOME_DRY_RUN).inc()
             totals.requests += 1
             totals.dry_run += outbox.mark_delivered(
                 self.engine, self.worker, request.event_ids, utcnow(), record, dry_run=True
@@ -374,6 +384,7 @@ class Forwarder:
             )
             return True
         result = self.post(site, body)
+        FORWARD_ATTEMPTS.labels(attempt_label(result)).inc()
         totals.requests += 1
         record = outbox.RequestRecord(
             **{

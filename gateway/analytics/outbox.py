@@ -285,8 +285,13 @@ def pending_count(engine: Engine) -> int:
         )
 
 
-def requeue_dead(engine: Engine, now: datetime, site: str | None = None) -> int:
-    """Dead letters back to pending (after the cause, e.g. a wrong API secret, is fixed)."""
+def requeue_dead(
+    engine: Engine, now: datetime, site: str | None = None, ids: Iterable[int] | None = None
+) -> int:
+    """Dead letters back to pending (after the cause, e.g. a wrong API secret, is fixed).
+
+    All of them, one site's, or only ``ids`` (other ids, or events that are
+    not dead, are left alone)."""
     stmt = (
         sa.update(OutboxEvent)
         .where(OutboxEvent.status == OUTBOX_DEAD)
@@ -294,6 +299,8 @@ def requeue_dead(engine: Engine, now: datetime, site: str | None = None) -> int:
     )
     if site:
         stmt = stmt.where(OutboxEvent.site == site)
+    if ids is not None:
+        stmt = stmt.where(OutboxEvent.id.in_(list(ids)))
     with engine.begin() as conn:
         return int(conn.execute(stmt).rowcount)
 

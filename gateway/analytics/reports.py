@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gateway.admin.charts import Series, stacked_bars
-from gateway.admin.dashboard import DateRange, Figure, Panel
+from gateway.admin.dashboard import DateRange, Figure, Panel, series_table
+from gateway.analytics.forwarding_models import OUTCOME_RETRY, OUTCOMES, ForwardedRequest
 from gateway.analytics.models import (
     OUTBOX_DEAD,
     OUTBOX_DRY_RUN,
@@ -20,10 +21,22 @@ from gateway.analytics.models import (
 )
 
 RESULTS = (
-    Series("event", "Event mode (consented)"),
-    Series("aggregate", "Aggregated"),
-    Series("dropped", "Dropped"),
+    Series("event", "Event mode (consented)", "#2563eb"),
+    Series("aggregate", "Aggregated", "#0891b2"),
+    Series("dropped", "Dropped", "#dc2626"),
 )
+FORWARDED = (
+    Series(OUTBOX_SENT, "Sent to GA", "#16a34a"),
+    Series(OUTBOX_DRY_RUN, "Kept (dry-run)", "#64748b"),
+)
+
+
+OUTCOME_LABELS = {
+    "sent": "sent (GA answered 2xx)",
+    "dry_run": "kept (dry-run)",
+    "retry": "failed, retried later",
+    "dead": "refused (dead-lettered)",
+}
 
 
 def _bounds(period: DateRange) -> tuple[datetime, datetime]:
@@ -57,12 +70,15 @@ def intake_panel(session: Session, period: DateRange, site: str | None) -> Panel
             Figure("received", str(received)),
             Figure("event mode", str(totals["event"])),
             Figure("aggregated", str(totals["aggregate"])),
-            Figure("dropped", str(totals["dropped"]), "bad" if totals["dropped"] else ""),
+            # Drops are the anonymizer doing its job (mostly bots): shown, not alarming.
+            Figure("dropped", str(totals["dropped"])),
         ),
         charts=(stacked_bars("Analytics events per day", rows, RESULTS),),
+        tables=(series_table("Analytics events per day", "day", rows, RESULTS),),
         headers=("drop reason", "events"),
         rows=tuple((reason, str(n)) for reason, n in sorted(reasons.items(), key=lambda i: -i[1])),
         note="Dropped events never reach the database beyond this count.",
+        links=(("Drop reasons and payloads", "admin.forwarded_page"),),
     )
 
 
@@ -96,6 +112,18 @@ def forwarding_panel(session: Session, period: DateRange, site: str | None) -> P
         )
     )
     dead = int(state.get(OUTBOX_DEAD, 0))
+    outcomes = dict(
+        session.execute(
+            sa.select(ForwardedRequest.outcome, sa.func.count())
+            .where(
+                ForwardedRequest.created_at >= start,
+                ForwardedRequest.created_at < end,
+                *([ForwardedRequest.site == site] if site else []),
+            )
+            .group_by(ForwardedRequest.outcome)
+        ).all()
+    )
+    days = sorted(per_day.items())
     return Panel(
         id="analytics-forwarding",
         title="Forwarded to Google Analytics",
@@ -103,12 +131,14 @@ def forwarding_panel(session: Session, period: DateRange, site: str | None) -> P
             Figure("outbox depth", str(int(state.get(OUTBOX_PENDING, 0)))),
             Figure("waiting to retry", str(int(retrying or 0))),
             Figure("dead letters", str(dead), "bad" if dead else "ok"),
+            Figure("requests retried in range", str(int(outcomes.get(OUTCOME_RETRY, 0))), ""),
         ),
-        charts=(
-            stacked_bars(
-                "Events forwarded per day",
-                sorted(per_day.items()),
-                (Series(OUTBOX_SENT, "Sent to GA"), Series(OUTBOX_DRY_RUN, "Kept (dry-run)")),
-            ),
+        charts=(stacked_bars("Events forwarded per day", days, FORWARDED),),
+        headers=("requests in range", "count"),
+        rows=tuple(
+            (OUTCOME_LABELS[outcome], str(int(outcomes.get(outcome, 0)))) for outcome in OUTCOMES
         ),
+        note="A request carries up to 25 events; failed requests are retried with backoff.",
+        tables=(series_table("Events forwarded per day", "day", days, FORWARDED),),
+        links=(("What Google receives", "admin.forwarded_page"),),
     )

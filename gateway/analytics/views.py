@@ -20,6 +20,7 @@ from gateway.consent.services import current_state
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
 from gateway.extensions import db, limiter
+from gateway.metrics import COLLECT_EVENTS
 from gateway.policy.store import policy_state
 from gateway.sites import Site, all_sites, get_site, site_by_measurement_id
 from gateway.timeutil import utcnow
@@ -134,6 +135,9 @@ def _record(hits: list[Hit], site: Site) -> intake.Outcome:
         raise APIError(
             503, "analytics storage unavailable; send again later", headers={"Retry-After": "30"}
         ) from exc
+    # Counted once stored, so the counter never runs ahead of the database.
+    for (result, reason), count in outcome.stats.items():
+        COLLECT_EVENTS.labels(result, reason).inc(count)
     return outcome
 
 

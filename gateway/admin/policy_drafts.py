@@ -1,0 +1,119 @@
+"""A policy version typed into /admin/policy: checked field by field, previewed, diffed.
+
+The checks are the policy face's own (``gateway.policy.publishing``), the ones
+``gateway policy publish`` runs, so the page and the command accept and refuse
+the same versions; here each message is put beside the field it is about.
+Publishing itself goes through ``gateway.policy.store.publish_version``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from gateway.policy import publishing
+from gateway.policy.diff import PolicyDiff, diff_policies
+from gateway.policy.rendering import Rendered, render, split_title, substitute
+from gateway.policy.store import VersionRecord
+from gateway.policy.versions import VersionInfo, current
+
+MAX_FORM_TEXT = publishing.MAX_TEXT + 10_000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The form as typed; kept verbatim so a refused draft loses nothing."""
+
+    text: str = ""
+    lang: str = "en"
+    effective: str = ""
+    summary: str = ""
+    material: bool = False
+
+
+@dataclass
+class CheckedDraft:
+    draft: Draft
+    errors: dict[str, str] = field(default_factory=dict)
+    lang: str = "en"
+    title: str = ""
+    body: str = ""
+    effective: date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_draft(draft: Draft, versions: Sequence[VersionInfo], today: date) -> CheckedDraft:
+    checked = CheckedDraft(draft)
+    errors = checked.errors
+    try:
+        checked.lang = publishing.check_language(draft.lang)
+    except publishing.PublishError as exc:
+        errors["lang"] = str(exc)
+    checked.title, checked.body = split_title(draft.text, checked.lang)
+    try:
+        publishing.check_text(checked.title, checked.body)
+    except publishing.PublishError as exc:
+        errors["text"] = str(exc)
+    if "\x00" in draft.text:
+        errors["text"] = "the text contains a NUL character (\\x00); remove it"
+    if "\x00" in draft.summary:
+        errors["summary"] = "the summary contains a NUL character (\\x00); remove it"
+    elif not draft.summary.strip():
+        errors["summary"] = "Say in one sentence what changed; readers see it in the feed."
+    else:
+        try:
+            publishing.check_summary(draft.summary, required=True)
+        except publishing.PublishError as exc:
+            errors["summary"] = str(exc)
+    if not draft.effective.strip():
+        errors["effective"] = "Choose the date this version takes effect."
+    else:
+        try:
+            checked.effective = publishing.parse_effective_date(draft.effective)
+            publishing.check_new_version(versions, checked.effective, today)
+        except publishing.PublishError as exc:
+            errors["effective"] = str(exc)
+    return checked
+
+
+@dataclass(frozen=True)
+class Preview:
+    rendered: Rendered
+    compared_with: VersionRecord | None
+    compared_lang: str
+    diff: PolicyDiff | None
+
+
+def current_record(records: Sequence[VersionRecord], today: date) -> VersionRecord | None:
+    infos = [VersionInfo(r.number, r.effective_date, r.material, r.summary) for r in records]
+    live = current(infos, today)
+    if live is None:
+        return records[-1] if records else None
+    return next(r for r in records if r.number == live.number)
+
+
+def preview(
+    checked: CheckedDraft, records: Sequence[VersionRecord], today: date, contact_email: str
+) -> Preview:
+    """The new text as readers will see it, and the word diff against the current version."""
+    rendered = render(checked.body, contact_email)
+    base = current_record(records, today)
+    if base is None:
+        return Preview(rendered, None, "", None)
+    lang = checked.lang if checked.lang in base.texts else base.languages[0]
+    old = base.texts[lang].markdown
+    diff = diff_policies(substitute(old, contact_email), substitute(checked.body, contact_email))
+    return Preview(rendered, base, lang, diff)
+
+
+def starting_text(records: Sequence[VersionRecord], today: date, lang: str) -> str:
+    """The current version's text with its title line: what an editor usually starts from."""
+    base = current_record(records, today)
+    if base is None or lang not in base.texts:
+        return ""
+    text = base.texts[lang]
+    return f"# {text.title}\n\n{text.markdown}"
