@@ -6,8 +6,10 @@ from flask import Flask
 
 from gateway.admin.dashboard import register_panel
 from gateway.analytics import reports as analytics_reports
+from gateway.consent import reports as consent_reports
 
 
 def register_all(app: Flask) -> None:
+    register_panel(app, 10, consent_reports.consent_panel)
     register_panel(app, 30, analytics_reports.intake_panel)
     register_panel(app, 40, analytics_reports.forwarding_panel)
