@@ -106,13 +106,15 @@ def consent_rates(session: Session, period: DateRange, site: str | None) -> Cons
 
 
 def decisions_chart(rates: ConsentRates) -> str:
-    rows = [(d.day, {k: float(v) for k, v in d.kinds.items()}) for d in rates.days]
+    # No decision at all: the chart says so instead of drawing an empty grid.
+    days = rates.days if rates.total else []
+    rows = [(d.day, {k: float(v) for k, v in d.kinds.items()}) for d in days]
     return stacked_bars("Consent decisions per day, by outcome", rows, OUTCOMES)
 
 
 def acceptance_chart(rates: ConsentRates) -> str:
     rows = []
-    for d in rates.days:
+    for d in rates.days if rates.total else []:
         values = {c: r for c in rates.categories if (r := d.rate(c)) is not None}
         rows.append((d.day, values))
     series = [Series(c, c) for c in rates.categories]
@@ -124,7 +126,7 @@ def table(rates: ConsentRates) -> tuple[list[str], list[list[str]]]:
     headers = ["day", *(s.label for s in OUTCOMES), "total"]
     headers += [f"{c} accepted" for c in rates.categories]
     rows = []
-    for d in rates.days:
+    for d in rates.days if rates.total else []:
         rows.append(
             [
                 d.day,
