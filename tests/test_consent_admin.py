@@ -546,3 +546,58 @@ def test_rates_on_the_page_follow_the_range_and_site(app: Flask, staff: FlaskCli
     ).get_data(as_text=True)
     assert '<th scope="row" class="nowrap">total</th><td>1</td><td>1</td><td>1</td>' in everywhere
     assert "66.7%" in everywhere
+
+
+def test_completing_a_withdrawal_request_withdraws_the_consent(
+    app: Flask, public: FlaskClient, staff: FlaskClient
+) -> None:
+    api = app.test_client()
+    made = decide(api, {"analytics": True}).get_json()
+    request_id = new_request(
+        app,
+        public,
+        email="w@example.ru",
+        request_type="withdraw-consent",
+        consent_id=made["consent_id"],
+        message="",
+    )
+    page = staff.get(f"/admin/requests/{request_id}", base_url=HTTPS).get_data(as_text=True)
+    assert f'href="/admin/consents?id={made["consent_id"]}"' in page
+    assert "completing this request records the withdrawal" in page
+    before = _samples(api)
+    done = post_action(staff, request_id, "complete", text="Done")
+    assert done.status_code == 303
+    shown = staff.get(f"/admin/requests/{request_id}", base_url=HTTPS).get_data(as_text=True)
+    assert f"The withdrawal of consent {made['consent_id']} is recorded." in shown
+    assert f"{made['consent_id']}: withdrawn" in shown  # the audit log
+    state = api.get(f"/api/v1/consent/{made['consent_id']}", headers=_bearer(made)).get_json()
+    assert state["withdrawn"] is True
+    assert state["choices"]["analytics"] is False
+    assert records(app)[-1].source == "staff"
+    assert _decisions(_samples(api), "withdrawal") - _decisions(before, "withdrawal") == 1
+    assert _verify(app)[0] == 0
+
+    # Asked again (or for an id nothing is kept for): nothing more is recorded.
+    again = new_request(
+        app,
+        public,
+        email="w@example.ru",
+        request_type="withdraw-consent",
+        consent_id=made["consent_id"],
+        message="",
+    )
+    post_action(staff, again, "complete", text="")
+    shown = staff.get(f"/admin/requests/{again}", base_url=HTTPS).get_data(as_text=True)
+    assert f"Consent {made['consent_id']} was already withdrawn." in shown
+    unknown = new_request(
+        app,
+        public,
+        email="u@example.ru",
+        request_type="withdraw-consent",
+        consent_id="abcd-efgh-ijkl-mnop",
+        message="",
+    )
+    post_action(staff, unknown, "complete", text="")
+    shown = staff.get(f"/admin/requests/{unknown}", base_url=HTTPS).get_data(as_text=True)
+    assert "No records are kept for consent abcd-efgh-ijkl-mnop" in shown
+    assert len(records(app)) == 2

@@ -211,6 +211,20 @@ def record_withdrawal(
     return _counted(session, chain.append(session, fields, now))
 
 
+def withdraw_on_request(session: Session, consent_id: str, now: datetime) -> str:
+    """A withdrawal asked for on the contact form, recorded when staff complete the request.
+
+    Returns what happened: ``withdrawn``, ``already withdrawn`` or ``not found``.
+    """
+    state = current_state(session, consent_id)
+    if state is None:
+        return "not found"
+    if state.withdrawn:
+        return "already withdrawn"
+    record_withdrawal(session, state, "staff", "", now)
+    return "withdrawn"
+
+
 # -- metrics: a decision counts once its transaction is committed ----------------------
 
 _UNCOUNTED = "gateway.consent.uncounted_decisions"
