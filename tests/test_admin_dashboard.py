@@ -124,11 +124,13 @@ def test_dashboard_shows_every_panel_with_its_numbers(app: Flask) -> None:
     html = signed_in(app, "staff").get("/admin").get_data(as_text=True)
     for title in (
         "Data-subject requests",
+        "Consent decisions",
         "Analytics events received",
         "Forwarded to Google Analytics",
     ):
         assert title in html
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 4
+    # Requests (2), consent (2), intake (1), forwarding (1).
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 6
     assert "<script" not in html
     # The requests panel comes first: it holds deadlines.
     assert html.index("Data-subject requests") < html.index("Analytics events received")

@@ -350,7 +350,7 @@ def test_export_only_for_access_and_erasure(
 
 
 class FakeConsentStore:
-    """Stands in for the consent face: records keyed by consent id."""
+    """A face whose records are keyed by consent id (the real consent face is tested too)."""
 
     def __init__(self) -> None:
         self.records = {"c-1": {"consent_id": "c-1", "choices": "analytics=false"}}
@@ -373,9 +373,9 @@ def test_other_faces_plug_their_data_into_export_and_erasure(
     app: Flask, public: FlaskClient, staff: FlaskClient
 ) -> None:
     consent = FakeConsentStore()
-    register_subject_data(app, "consent", export=consent.export, erase=consent.erase)
+    register_subject_data(app, "keyed-by-consent", export=consent.export, erase=consent.erase)
     with pytest.raises(ValueError, match="twice"):
-        register_subject_data(app, "consent", export=consent.export, erase=consent.erase)
+        register_subject_data(app, "keyed-by-consent", export=consent.export, erase=consent.erase)
     new_request(
         app,
         public,
@@ -386,7 +386,9 @@ def test_other_faces_plug_their_data_into_export_and_erasure(
     )
     erase_id = new_request(app, public, email="s@example.com", request_type="erase", message="")
     data = staff.get(f"/admin/requests/{erase_id}/export.json", base_url=HTTPS).get_json()
-    assert data["sources"]["consent"] == [{"consent_id": "c-1", "choices": "analytics=false"}]
+    assert data["sources"]["keyed-by-consent"] == [
+        {"consent_id": "c-1", "choices": "analytics=false"}
+    ]
     assert consent.asked[-1] == ["c-1"]
 
     response = post_action(staff, erase_id, "erase", text="Готово", confirm="yes")
@@ -437,7 +439,7 @@ def test_erasure_keeps_only_the_proof(app: Flask, public: FlaskClient, staff: Fl
         ).all()
         assert [(e.action, e.actor) for e in entries] == [("erased", STAFF)]
         # The other request (its row, 1 reply, 4 audit entries) and this one's 2 audit entries.
-        assert entries[0].detail == "contact: 8"
+        assert entries[0].detail == "consent: 0, contact: 8"
         assert (
             db.session.scalars(
                 sa.select(RequestMessage).where(RequestMessage.request_id == erase_id)

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     for entry in (
         nav.NavEntry("admin.index", "Dashboard", 0),
         nav.NavEntry("contact_admin.queue", "Requests", 10),
+        nav.NavEntry("consent_admin.overview", "Consents", 20),
         nav.NavEntry("admin.forwarded_page", "What Google receives", 40),
         nav.NavEntry("admin.policy_page", "Policy", 50, role="admin"),
         nav.NavEntry("admin.users_page", "Users", 60, role="admin"),

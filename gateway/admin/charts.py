@@ -96,7 +96,8 @@ def lines(
     unit: str = "",
 ) -> str:
     """One line per series across rows (e.g. acceptance rate per category per day)."""
-    left, right, top, bottom = 44, 8, TOP, 48
+    # The last point sits on the right edge: room for its centred day label.
+    left, right, top, bottom = 44, 24, TOP, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((v.get(s.key, 0) for _, v in rows for s in series), default=0)
     axis_max = max_value if max_value is not None else _nice_max(peak)

@@ -44,14 +44,20 @@ def _ensure_chain_head() -> None:
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
+    from gateway.consent import admin_views, subject_data
     from gateway.consent.cli import consent_group
     from gateway.consent.views import bp
+    from gateway.contact.subject_data import register_subject_data
     from gateway.extensions import csrf
 
     # The API is called cross-origin by the banner; it checks Origin instead of a
     # CSRF token (and a decision needs no cookie of the gateway's).
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    app.register_blueprint(admin_views.bp)
+    register_subject_data(
+        app, "consent", export=subject_data.export_consent, erase=subject_data.erase_consent
+    )
     app.cli.add_command(consent_group)
     register_purger(app, Purger("consent records", _count_expired, _purge_expired))
     register_after_upgrade(app.extensions, _ensure_chain_head)

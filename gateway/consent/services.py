@@ -1,7 +1,8 @@
-"""Consent decisions as plain functions: validate, record, read back, export, purge.
+"""Consent decisions as plain functions: validate, record, read back, export, purge, erase.
 
-Other faces call ``current_state`` (is this consent still given?) and
-``records_for`` (what the gateway holds about these consent ids).
+Other faces call ``current_state`` (is this consent still given?),
+``records_for`` (what the gateway holds about these consent ids) and
+``erase_consents`` (a data subject's erasure request).
 """
 
 from __future__ import annotations
@@ -11,21 +12,24 @@ import json
 import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from gateway.consent import chain
 from gateway.consent.models import ConsentRecord
 from gateway.consent.texts import banner_texts, categories, text_hash
+from gateway.metrics import CONSENT_DECISIONS
 from gateway.policy.versions import PolicyState
 from gateway.sites import Site
 
 KINDS = ("accept_all", "reject_all", "custom", "change", "withdrawal", "gpc")
-SOURCES = ("banner", "api", "gpc")
+# "staff": a withdrawal recorded while fulfilling a data subject's erasure request.
+SOURCES = ("banner", "api", "gpc", "staff")
 CONSENT_ID = re.compile(r"^[a-z2-7]{4}(?:-[a-z2-7]{4}){3}$")
 
 
@@ -47,6 +51,11 @@ class ConsentState:
     @property
     def withdrawn(self) -> bool:
         return self.kind == "withdrawal"
+
+    @property
+    def grants_optional(self) -> bool:
+        """Some category beyond ``necessary`` is still granted."""
+        return any(value for name, value in self.choices.items() if name != "necessary")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -180,7 +189,7 @@ def record_decision(
         "text_hash": decision.text_hash,
         "browser_family": decision.browser_family[:64],
     }
-    return chain.append(session, fields, now)
+    return _counted(session, chain.append(session, fields, now))
 
 
 def record_withdrawal(
@@ -199,7 +208,43 @@ def record_withdrawal(
         "text_hash": None,
         "browser_family": browser_family[:64],
     }
-    return chain.append(session, fields, now)
+    return _counted(session, chain.append(session, fields, now))
+
+
+def withdraw_on_request(session: Session, consent_id: str, now: datetime) -> str:
+    """A withdrawal asked for on the contact form, recorded when staff complete the request.
+
+    Returns what happened: ``withdrawn``, ``already withdrawn`` or ``not found``.
+    """
+    state = current_state(session, consent_id)
+    if state is None:
+        return "not found"
+    if state.withdrawn:
+        return "already withdrawn"
+    record_withdrawal(session, state, "staff", "", now)
+    return "withdrawn"
+
+
+# -- metrics: a decision counts once its transaction is committed ----------------------
+
+_UNCOUNTED = "gateway.consent.uncounted_decisions"
+
+
+def _counted(session: Session, record: ConsentRecord) -> ConsentRecord:
+    session.info.setdefault(_UNCOUNTED, []).append(record.kind or "")
+    if not event.contains(session, "after_commit", _count_committed):
+        event.listen(session, "after_commit", _count_committed)
+        event.listen(session, "after_rollback", _forget_rolled_back)
+    return record
+
+
+def _count_committed(session: Session) -> None:
+    for kind in session.info.pop(_UNCOUNTED, []):
+        CONSENT_DECISIONS.labels(kind).inc()
+
+
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_UNCOUNTED, None)
 
 
 def _canonical(choices: Mapping[str, bool]) -> str:
@@ -254,17 +299,23 @@ def record_as_dict(record: ConsentRecord) -> dict[str, Any]:
     }
 
 
-def records_for(session: Session, consent_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Every kept record of these consent ids, oldest first (for access requests)."""
+def kept_records(session: Session, consent_ids: Sequence[str]) -> list[ConsentRecord]:
+    """Every kept (not purged) record of these consent ids, oldest first."""
     wanted = sorted({c for c in consent_ids if c})
     if not wanted:
         return []
-    rows = session.scalars(
-        sa.select(ConsentRecord)
-        .where(ConsentRecord.consent_id.in_(wanted), ConsentRecord.purged.is_(False))
-        .order_by(ConsentRecord.seq)
+    return list(
+        session.scalars(
+            sa.select(ConsentRecord)
+            .where(ConsentRecord.consent_id.in_(wanted), ConsentRecord.purged.is_(False))
+            .order_by(ConsentRecord.seq)
+        )
     )
-    return [record_as_dict(r) for r in rows]
+
+
+def records_for(session: Session, consent_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every kept record of these consent ids, oldest first (for access requests)."""
+    return [record_as_dict(r) for r in kept_records(session, consent_ids)]
 
 
 def export_query(since: date | None) -> sa.Select[Any]:
@@ -289,37 +340,49 @@ def iter_export(session: Session, since: date | None) -> Iterator[dict[str, Any]
 
 @dataclass(frozen=True)
 class DailyDecisions:
-    """Decisions of one day and site: how many of each kind, and how many granted each category."""
+    """Decisions of one day and site: how many of each kind, and how many granted each category.
+
+    ``offered`` counts the decisions that had a choice for each category (sites differ in
+    their categories, so a rate over several sites divides by it, not by ``total``).
+    """
 
     day: date
     site: str
     kinds: dict[str, int]
     granted: dict[str, int]
     total: int
+    offered: dict[str, int] = field(default_factory=dict)
 
 
-def daily_decisions(session: Session, since: date) -> list[DailyDecisions]:
-    """Per day and site, for the admin charts (oldest day first)."""
-    rows = session.execute(
-        sa.select(
-            ConsentRecord.created_at, ConsentRecord.site, ConsentRecord.kind, ConsentRecord.choices
-        )
-        .where(
-            ConsentRecord.purged.is_(False),
-            ConsentRecord.created_at >= datetime.combine(since, datetime.min.time()),
-        )
-        .order_by(ConsentRecord.seq)
-        .execution_options(yield_per=1000)
+def daily_decisions(
+    session: Session, since: date, until: date | None = None, site: str | None = None
+) -> list[DailyDecisions]:
+    """Per day and site from ``since`` to ``until`` (inclusive, UTC days), for the admin
+    charts (oldest day first); ``site`` keeps one site only."""
+    query = sa.select(
+        ConsentRecord.created_at, ConsentRecord.site, ConsentRecord.kind, ConsentRecord.choices
+    ).where(
+        ConsentRecord.purged.is_(False),
+        ConsentRecord.created_at >= datetime.combine(since, datetime.min.time()),
     )
-    buckets: dict[tuple[date, str], tuple[dict[str, int], dict[str, int]]] = {}
-    for created_at, site, kind, choices in rows:
-        kinds, granted = buckets.setdefault((created_at.date(), site or ""), ({}, {}))
+    if until is not None:
+        end = datetime.combine(until + timedelta(days=1), datetime.min.time())
+        query = query.where(ConsentRecord.created_at < end)
+    if site is not None:
+        query = query.where(ConsentRecord.site == site)
+    rows = session.execute(query.order_by(ConsentRecord.seq).execution_options(yield_per=1000))
+    buckets: dict[tuple[date, str], tuple[dict[str, int], dict[str, int], dict[str, int]]] = {}
+    for created_at, site_id, kind, choices in rows:
+        kinds, granted, offered = buckets.setdefault(
+            (created_at.date(), site_id or ""), ({}, {}, {})
+        )
         kinds[kind or ""] = kinds.get(kind or "", 0) + 1
         for category, value in json.loads(choices or "{}").items():
             granted[category] = granted.get(category, 0) + (1 if value else 0)
+            offered[category] = offered.get(category, 0) + 1
     return [
-        DailyDecisions(day, site, kinds, granted, sum(kinds.values()))
-        for (day, site), (kinds, granted) in sorted(buckets.items())
+        DailyDecisions(day, site_id, kinds, granted, sum(kinds.values()), offered)
+        for (day, site_id), (kinds, granted, offered) in sorted(buckets.items())
     ]
 
 
@@ -362,11 +425,20 @@ def purge_expired(session: Session, now: datetime, retention_days: int, batch: i
         .order_by(ConsentRecord.seq)
         .limit(batch)
     ).all()
-    if not ids:
+    return blank_records(session, ids)
+
+
+def blank_records(session: Session, record_ids: Sequence[int]) -> int:
+    """Reduce these records to their chain links (sequence number and hashes).
+
+    Nothing about the visitor stays, and the chain still verifies: a purged record
+    is checked by its links only. Used by retention and by erasure requests.
+    """
+    if not record_ids:
         return 0
     session.execute(
         sa.update(ConsentRecord)
-        .where(ConsentRecord.id.in_(ids))
+        .where(ConsentRecord.id.in_(record_ids))
         .values(
             consent_id=None,
             site=None,
@@ -381,4 +453,30 @@ def purge_expired(session: Session, now: datetime, retention_days: int, batch: i
         )
         .execution_options(synchronize_session=False)
     )
-    return len(ids)
+    return len(record_ids)
+
+
+# -- erasure -------------------------------------------------------------------------
+
+
+def erase_consents(session: Session, consent_ids: Sequence[str], now: datetime) -> int:
+    """A data subject's erasure request: end and erase these consents.
+
+    A consent that still grants something is first withdrawn, recorded like any
+    decision (the withdrawal is proof that the consent ended). Then every record of
+    these ids, that withdrawal included, is reduced to its chain link, so nothing
+    left can be linked to the person. Returns how many of the subject's records
+    were erased (the withdrawal written here is not counted).
+    """
+    wanted = sorted({c for c in consent_ids if c})
+    added = 0
+    for consent_id in wanted:
+        state = current_state(session, consent_id)
+        if state is not None and state.grants_optional:
+            record_withdrawal(session, state, "staff", "", now)
+            added += 1
+    records = kept_records(session, wanted)
+    erased = blank_records(session, [record.id for record in records])
+    for record in records:
+        session.expire(record)  # blanked in the database, not in these loaded objects
+    return erased - added

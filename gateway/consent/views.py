@@ -224,7 +224,10 @@ def create_consent() -> ResponseReturnValue:
         claims = _claims(token)
         if claims.site != site.id:
             raise APIError(401, "consent token belongs to another site", "token_invalid")
-        existing = claims.consent_id
+        # A consent whose records were erased starts afresh under a new id, so the
+        # visitor's next decision cannot be linked to what was erased.
+        if services.current_state(db.session(), claims.consent_id) is not None:
+            existing = claims.consent_id
     gpc = gpc_enabled() or body.get("gpc") is True
     decision = services.DecisionInput(
         site=site,
@@ -268,7 +271,14 @@ def _authorized_state(consent_id: str) -> services.ConsentState:
         raise APIError(403, "this token is for another consent id")
     state = services.current_state(db.session(), consent_id)
     if state is None:
-        raise APIError(404, "no decision is recorded for this consent id")
+        # The token is ours, so this consent was recorded once: its records have been
+        # erased (a data-subject request) or have passed their retention period.
+        raise APIError(
+            410,
+            "nothing is kept for this consent any more (erased or past retention); "
+            "ask the visitor again",
+            "consent_gone",
+        )
     site = get_site(state.site)
     if site is not None:
         g.consent_site = site

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.admin.auth import current_user, login_required
 from gateway.admin.models import User
+from gateway.consent import services as consent_services
 from gateway.contact import deadlines, notifications, services, subject_data
 from gateway.contact.forms import csrf_token_valid
 from gateway.contact.models import REQUEST_TYPES, STATUSES, ContactRequest
@@ -150,10 +152,13 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
         session.commit()
         return f"Deadline extended to {due.isoformat()}."
     if action == "complete":
+        withdrawal = ""
+        if contact_request.request_type == "withdraw-consent" and contact_request.consent_id:
+            withdrawal = _withdraw_consent(contact_request, staff, now)
         services.complete(session, contact_request, staff, text, now)
         notifications.mail_update(session, contact_request, message=text.strip())
         session.commit()
-        return "Request completed; the requester was told."
+        return "Request completed; the requester was told." + withdrawal
     if action == "reject":
         services.reject(session, contact_request, staff, text, now)
         notifications.mail_update(session, contact_request, reason=text.strip())
@@ -182,6 +187,24 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
         total = sum(counts.values())
         return f"Erased {total} records; only the proof of fulfilment is kept."
     abort(404)
+
+
+WITHDRAWAL_OUTCOMES = {
+    "withdrawn": " The withdrawal of consent {} is recorded.",
+    "already withdrawn": " Consent {} was already withdrawn.",
+    "not found": " No records are kept for consent {}: nothing to withdraw.",
+}
+
+
+def _withdraw_consent(contact_request: ContactRequest, staff: User, now: datetime) -> str:
+    """Completing a consent withdrawal request records the withdrawal itself."""
+    session = db.session()
+    consent_id = contact_request.consent_id
+    outcome = consent_services.withdraw_on_request(session, consent_id, now)
+    services.audit(
+        session, contact_request, staff.email, "consent", f"{consent_id}: {outcome}", now
+    )
+    return WITHDRAWAL_OUTCOMES[outcome].format(consent_id)
 
 
 @bp.post("/<int:request_id>/<action>")
