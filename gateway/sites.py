@@ -59,9 +59,14 @@ class Site:
 def _origin(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise SitesError(f"{where}: origin must be a string")
-    parts = urlsplit(value)
+    problem = SitesError(f"{where}: {value!r} is not an origin like https://example.com")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError when out of range or not a number
+    except ValueError as exc:  # e.g. "https://[x" (an unclosed IPv6 address)
+        raise problem from exc
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-        raise SitesError(f"{where}: {value!r} is not an origin like https://example.com")
+        raise problem
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
@@ -156,7 +161,11 @@ def load_sites(path: str) -> dict[str, Site]:
     file = Path(path)
     if not file.exists():
         return {}
-    return parse_sites(file.read_text(encoding="utf-8"), str(file))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SitesError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return parse_sites(text, str(file))
 
 
 def all_sites() -> dict[str, Site]:

@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 
 from gateway.admin import auth, forwarded
@@ -23,6 +22,7 @@ from gateway.admin.dashboard import DateRange, RangeError, panel_sources, parse_
 from gateway.analytics import outbox
 from gateway.analytics.forwarding_models import OUTCOMES
 from gateway.extensions import db, limiter
+from gateway.forms import TextForm
 from gateway.sites import all_sites
 from gateway.timeutil import today, utcnow
 
@@ -35,7 +35,7 @@ MAX_ID_DIGITS = 18
 PRESETS = (("Today", 1), ("7 days", 7), ("14 days", 14), ("30 days", 30), ("90 days", 90))
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(TextForm):  # type: ignore[misc]
     email = StringField()
     password = PasswordField()
     next = HiddenField()

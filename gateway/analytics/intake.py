@@ -9,6 +9,7 @@ an address or a User-Agent string.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl
 from gateway.analytics import anonymizer as anon
 from gateway.analytics.aggregate import EPOCH, BucketKey, window_start
 from gateway.analytics.geo import Location
+from gateway.jsonbody import JSONBodyError, parse_json_body, storable_text
 from gateway.sites import Site
 from gateway.useragent import DeviceFacts
 
@@ -76,12 +78,10 @@ class GtagBatch:
 
 
 def decode_json(body: bytes) -> Any:
-    if not body.strip():
-        raise PayloadError("empty body")
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise PayloadError("body is not valid JSON") from exc
+        return parse_json_body(body)
+    except JSONBodyError as exc:
+        raise PayloadError(str(exc)) from exc
 
 
 def _optional_str(value: object, where: str) -> str | None:
@@ -127,13 +127,17 @@ def _gtag_fields(text: str) -> dict[str, str]:
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_GTAG_FIELDS)
     except ValueError as exc:
         raise PayloadError("too many fields in a gtag hit") from exc
-    return dict(pairs)
+    # %00 decodes to NUL, which no database text column keeps.
+    return {storable_text(key): storable_text(value) for key, value in pairs}
 
 
 def _gtag_number(text: str) -> int | float | None:
     try:
         number = float(text)
     except ValueError:
+        return None
+    # "inf", "nan" and "1e999" parse as floats but are no count or duration.
+    if not math.isfinite(number):
         return None
     return int(number) if number.is_integer() else number
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from gateway.consent.tokens import (
 from gateway.errors import APIError
 from gateway.extensions import db, limiter
 from gateway.i18n import pick_language
+from gateway.jsonbody import JSONBodyError, parse_json_body
 from gateway.policy.store import policy_state
 from gateway.policy.versions import PolicyState
 from gateway.sites import SITE_ID, Site, all_sites, get_site
@@ -149,9 +149,9 @@ def _json_object() -> dict[str, Any]:
     if len(raw) > limit:
         raise too_large
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise APIError(400, "malformed JSON", "malformed_json") from exc
+        body = parse_json_body(raw)
+    except JSONBodyError as exc:
+        raise APIError(400, f"malformed JSON: {exc}", "malformed_json") from exc
     if not isinstance(body, dict):
         raise APIError(400, "expected a JSON object", "malformed_json")
     return body

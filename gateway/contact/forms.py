@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from flask import request
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from gateway.contact.models import REQUEST_TYPES
 from gateway.contact.services import clean_text
 from gateway.contact.texts import texts, type_label
+from gateway.forms import TextForm
 
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
 CONSENT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -23,7 +23,7 @@ MESSAGE_REQUIRED = ("rectify", "question", "other")
 MAX_LENGTHS = {"email": 254, "name": 200, "message": 5000, "contract_number": 64}
 
 
-class ContactForm(FlaskForm):  # type: ignore[misc]
+class ContactForm(TextForm):  # type: ignore[misc]
     email = StringField()
     name = StringField()
     request_type = SelectField(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from gateway.i18n import LANGUAGES
+from gateway.jsonbody import storable_text
 from gateway.policy.versions import VersionInfo, current, status_of
 
 MAX_TITLE = 200
@@ -36,7 +37,16 @@ def check_language(lang: str) -> str:
     return code
 
 
+def _unstorable(text: str) -> bool:
+    """NUL or a lone surrogate: characters neither database can keep as text."""
+    return storable_text(text) != text
+
+
 def check_text(title: str, body: str) -> None:
+    if _unstorable(title) or _unstorable(body):
+        raise PublishError(
+            "the policy text contains a NUL character (\\x00) or a lone surrogate; remove it"
+        )
     if not body.strip():
         raise PublishError("the policy text is empty")
     if len(body) > MAX_TEXT:
@@ -47,6 +57,8 @@ def check_text(title: str, body: str) -> None:
 
 def check_summary(summary: str, *, required: bool) -> str:
     text = " ".join(summary.split())
+    if _unstorable(text):
+        raise PublishError("the summary contains a NUL character (\\x00) or a lone surrogate")
     if required and not text:
         raise PublishError("--summary is required: say in one sentence what changed")
     if len(text) > MAX_SUMMARY:

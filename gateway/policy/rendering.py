@@ -15,6 +15,8 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
+from gateway.jsonbody import storable_text
+
 CONTACT_EMAIL_PLACEHOLDER = re.compile(r"\{\{\s*contact_email\s*\}\}")
 # Markdown may percent-encode the braces when the placeholder sits in a link target.
 _ENCODED_PLACEHOLDER = re.compile(r"%7B%7B\s*contact_email\s*%7D%7D", re.IGNORECASE)
@@ -90,6 +92,9 @@ def sanitize(fragment: str) -> str:
 
 def render(text: str, contact_email: str, *, permalinks: bool = True) -> Rendered:
     """Safe HTML of a policy body, with its table of contents (second-level headings)."""
+    # The sanitizer takes UTF-8 only: a lone surrogate (in a draft being previewed,
+    # say) would make it raise instead of render.
+    text = storable_text(text)
     converter = markdown.Markdown(
         extensions=["attr_list", "sane_lists", "tables", "toc"],
         extension_configs={
