@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 
 from gateway.analytics.anonymizer import client_id_from
+from gateway.analytics.intake import DEFAULT_ENGAGEMENT_MSEC
 from gateway.db import Base
 from gateway.extensions import db
 from gateway.models import import_all_models
@@ -411,6 +412,21 @@ def test_gtag_errors(client: FlaskClient, query: dict[str, str], status: int) ->
     response = client.get(f"/g/collect?{urlencode(query)}", headers=HEADERS)
     assert response.status_code == status
     assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize("number", ["inf", "-inf", "nan", "1e400"])
+def test_gtag_numbers_that_are_not_finite_are_ignored(
+    app: Flask, client: FlaskClient, number: str
+) -> None:
+    query = urlencode(
+        {**GTAG_SHARED, "gcs": "G101", "en": "scroll", "_et": number, "epn.depth": number}
+    )
+    response = client.get(f"/g/collect?{query}", headers=HEADERS)
+    assert response.status_code == 204
+    (row,) = rows(app, "outbox_events")
+    params = json.loads(row["event_json"])["params"]
+    assert "depth" not in params
+    assert params["engagement_time_msec"] == DEFAULT_ENGAGEMENT_MSEC
 
 
 def test_gtag_post_with_wrong_content_type_is_415(client: FlaskClient) -> None:

@@ -9,6 +9,7 @@ an address or a User-Agent string.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -134,6 +135,9 @@ def _gtag_number(text: str) -> int | float | None:
     try:
         number = float(text)
     except ValueError:
+        return None
+    if not math.isfinite(number):
+        # "inf" and "nan" parse as floats but are no count and no valid JSON.
         return None
     return int(number) if number.is_integer() else number
 
