@@ -150,7 +150,8 @@ def _json_object() -> dict[str, Any]:
         raise too_large
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser follows ("[[[[…").
         raise APIError(400, "malformed JSON", "malformed_json") from exc
     if not isinstance(body, dict):
         raise APIError(400, "expected a JSON object", "malformed_json")
@@ -205,7 +206,9 @@ def consent_config(site_id: str) -> ResponseReturnValue:
     response = jsonify(services.consent_config(site, language, _policy_state()))
     response.headers["Cache-Control"] = "public, max-age=300"
     response.vary.add("Accept-Language")
-    return response
+    # Banners revalidate cheaply: 304 until the texts or the policy version change.
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.post("/api/v1/consent")
@@ -223,7 +226,9 @@ def create_consent() -> ResponseReturnValue:
             raise APIError(400, "token must be a string", "invalid_token")
         claims = _claims(token)
         if claims.site != site.id:
-            raise APIError(401, "consent token belongs to another site", "token_invalid")
+            raise APIError(
+                401, "consent token belongs to another site", "token_invalid", _bearer_challenge()
+            )
         existing = claims.consent_id
     gpc = gpc_enabled() or body.get("gpc") is True
     decision = services.DecisionInput(
