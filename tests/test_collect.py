@@ -304,6 +304,22 @@ def test_page_url_that_is_not_a_page_drops_the_events(client: FlaskClient) -> No
     assert response.get_json()["reasons"] == {"invalid_page_url": 1}
 
 
+def test_page_url_with_a_nul_character_is_dropped_not_a_storage_error(
+    app: Flask, client: FlaskClient
+) -> None:
+    """PostgreSQL refuses NUL in text: such a URL is no page's, and never reaches the database."""
+    response = client.post(
+        "/api/v1/collect",
+        json=body(page={"url": "https://hottelecom.example/a\x00b"}),
+        headers=HEADERS,
+    )
+    assert response.status_code == 202
+    assert response.get_json()["reasons"] == {"invalid_page_url": 1}
+    query = urlencode({**GTAG_SHARED, "en": "page_view", "dl": "https://hottelecom.example/\x00"})
+    assert client.get(f"/g/collect?{query}", headers=HEADERS).status_code == 204
+    assert rows(app, "aggregate_counts") == []
+
+
 # --- CORS -----------------------------------------------------------------------------
 
 
