@@ -14,9 +14,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    missing_required_header,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from gateway.ops.openapi import openapi_document
@@ -30,6 +32,9 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    # Requests without a required header are refused; undeclared methods get 405.
+    missing_required_header,
+    unsupported_method,
 ]
 # Per operation; the whole run stays well under a minute on two cores.
 MAX_EXAMPLES = 30
@@ -238,6 +243,23 @@ def test_collect_and_policy_match_the_document(live: str) -> None:
     missing = requests.get(f"{live}/api/v1/policy/999", timeout=10)
     assert missing.status_code == 404
     _validate(schema, "/api/v1/policy/{number}", "GET", missing)
+
+
+def test_rate_limit_answer_matches_the_document(
+    app_factory: AppFactory, live_server_factory: Any
+) -> None:
+    live = live_server_factory(app_factory(RATELIMIT_ENABLED=True)).url
+    schema = schemathesis.openapi.from_url(f"{live}/api/v1/openapi.json")
+    statuses = []
+    with requests.Session() as session:
+        for _ in range(31):  # the limit is 30 a minute
+            response = session.post(f"{live}/api/v1/consent", json={}, timeout=10)
+            statuses.append(response.status_code)
+    assert statuses[:30] == [400] * 30
+    assert statuses[30] == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.json()["error"]["code"] == "rate_limited"
+    _validate(schema, "/api/v1/consent", "POST", response)
 
 
 def test_validation_catches_an_undocumented_answer(live: str) -> None:

@@ -395,6 +395,13 @@ PARAMETERS: dict[str, Schema] = {
         "description": "An ETag from an earlier answer.",
         "schema": STRING,
     },
+    "GlobalPrivacyControl": {
+        "name": "Sec-GPC",
+        "in": "header",
+        "required": False,
+        "description": "`1`: Global Privacy Control; analytics is refused (events only counted).",
+        "schema": {"type": "string", "enum": ["1"]},
+    },
     "ConsentId": {
         "name": "consent_id",
         "in": "path",
@@ -433,6 +440,7 @@ def _cached_json(schema: Schema, description: str) -> dict[str, Schema]:
     }
 
 
+GPC = {"$ref": "#/components/parameters/GlobalPrivacyControl"}
 CORS_ORIGIN = {
     "name": "Origin",
     "in": "header",
@@ -440,6 +448,15 @@ CORS_ORIGIN = {
     "description": "Sent by browsers; when present it must be one of the site's origins "
     "(or the gateway's own), otherwise 403.",
     "schema": STRING,
+}
+
+
+LOCALISED = {
+    "Content-Language": {
+        "required": True,
+        "description": "The language of the text (`lang` in the body).",
+        "schema": STRING,
+    }
 }
 
 
@@ -487,7 +504,7 @@ def _gtag_operation(method: str) -> Schema:
         "tags": ["analytics"],
         "summary": "GA4 gtag hits",
         "description": GTAG_DESCRIPTION,
-        "parameters": [*_gtag_query(), CORS_ORIGIN],
+        "parameters": [*_gtag_query(), CORS_ORIGIN, GPC],
         "responses": {
             "204": {"description": "Accepted (kept or counted)."},
             **_errors("BadRequest", "Forbidden", "NotFound"),
@@ -498,7 +515,9 @@ def _gtag_operation(method: str) -> Schema:
     if method == "post":
         operation["requestBody"] = {
             "required": False,
-            "description": "Batched hits, one URL-encoded event per line (`en=…&ep.x=…`).",
+            "description": "Batched hits, one URL-encoded event per line (`en=…&ep.x=…`). "
+            "Also accepted without a content type or as application/x-www-form-urlencoded, "
+            "as gtag.js sends it.",
             "content": {
                 TEXT: {"schema": {"type": "string", "examples": ["en=page_view\nen=scroll"]}}
             },
@@ -551,16 +570,7 @@ def _paths() -> dict[str, Schema]:
                 "description": "Every decision is appended to the tamper-evident proof of "
                 "consent. `text/plain` is accepted so browsers send it without a preflight.",
                 "security": [{}, *consent_security],
-                "parameters": [
-                    CORS_ORIGIN,
-                    {
-                        "name": "Sec-GPC",
-                        "in": "header",
-                        "required": False,
-                        "description": "`1`: Global Privacy Control; analytics is refused.",
-                        "schema": {"type": "string", "enum": ["1"]},
-                    },
-                ],
+                "parameters": [CORS_ORIGIN, GPC],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -628,7 +638,7 @@ def _paths() -> dict[str, Schema]:
                 "summary": "Analytics events from the banner's tracker",
                 "description": "Identifiers are stripped before anything is stored; bots are "
                 "dropped. `text/plain` is what navigator.sendBeacon sends.",
-                "parameters": [CORS_ORIGIN],
+                "parameters": [CORS_ORIGIN, GPC],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -683,7 +693,7 @@ def _paths() -> dict[str, Schema]:
                 "summary": "The privacy policy in force",
                 "parameters": [{"$ref": "#/components/parameters/Lang"}],
                 "responses": {
-                    "200": _json_body(_ref("PolicyVersion"), "The current version."),
+                    "200": _json_body(_ref("PolicyVersion"), "The current version.", LOCALISED),
                     **_errors("NotFound", "TooManyRequests", "Unavailable"),
                 },
             }
@@ -703,7 +713,7 @@ def _paths() -> dict[str, Schema]:
                     {"$ref": "#/components/parameters/Lang"},
                 ],
                 "responses": {
-                    "200": _json_body(_ref("PolicyVersion"), "That version."),
+                    "200": _json_body(_ref("PolicyVersion"), "That version.", LOCALISED),
                     **_errors("NotFound", "TooManyRequests", "Unavailable"),
                 },
             }
