@@ -87,10 +87,27 @@ def test_url_drops_matrix_parameters() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "ftp://x/y", "/relative", "https://", "https://1.2.3.4/"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "ftp://x/y",
+        "/relative",
+        "https://",
+        "https://1.2.3.4/",
+        # Raw control characters: no browser sends them (PostgreSQL refuses NUL).
+        "https://hottelecom.example/a\x00b",
+        "https://hottelecom.example/\x01",
+        "https://hottelecom.example/a\x85b",
+    ],
 )
 def test_url_rejects_what_is_not_a_site_page(url: str) -> None:
     assert anon.anonymize_url(url, ALLOW) is None
+
+
+def test_url_keeps_percent_encoded_control_characters_encoded() -> None:
+    clean = anon.anonymize_url("https://hottelecom.example/a%00b\tc", ALLOW)
+    assert clean is not None
+    assert clean.path == "/a%00bc"
 
 
 # --- referrer ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 
 from gateway.analytics.anonymizer import client_id_from
+from gateway.analytics.intake import DEFAULT_ENGAGEMENT_MSEC
 from gateway.db import Base
 from gateway.extensions import db
 from gateway.models import import_all_models
@@ -303,6 +304,26 @@ def test_page_url_that_is_not_a_page_drops_the_events(client: FlaskClient) -> No
     assert response.get_json()["reasons"] == {"invalid_page_url": 1}
 
 
+def test_page_url_with_a_nul_character_is_dropped_not_a_storage_error(
+    app: Flask, client: FlaskClient
+) -> None:
+    """PostgreSQL refuses NUL in text: it never reaches the database, and never as a 5xx.
+
+    Both parsers drop NUL from what they read (a JSON body can only spell it as
+    an escape), so the pages are counted without it.
+    """
+    response = client.post(
+        "/api/v1/collect",
+        json=body(page={"url": "https://hottelecom.example/a\x00b"}),
+        headers=HEADERS,
+    )
+    assert response.status_code == 202
+    assert response.get_json()["accepted"] == 1
+    query = urlencode({**GTAG_SHARED, "en": "page_view", "dl": "https://hottelecom.example/\x00"})
+    assert client.get(f"/g/collect?{query}", headers=HEADERS).status_code == 204
+    assert sorted(r["page_path"] for r in rows(app, "aggregate_counts")) == ["/", "/ab"]
+
+
 # --- CORS -----------------------------------------------------------------------------
 
 
@@ -411,6 +432,21 @@ def test_gtag_errors(client: FlaskClient, query: dict[str, str], status: int) ->
     response = client.get(f"/g/collect?{urlencode(query)}", headers=HEADERS)
     assert response.status_code == status
     assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize("number", ["inf", "-inf", "nan", "1e400"])
+def test_gtag_numbers_that_are_not_finite_are_ignored(
+    app: Flask, client: FlaskClient, number: str
+) -> None:
+    query = urlencode(
+        {**GTAG_SHARED, "gcs": "G101", "en": "scroll", "_et": number, "epn.depth": number}
+    )
+    response = client.get(f"/g/collect?{query}", headers=HEADERS)
+    assert response.status_code == 204
+    (row,) = rows(app, "outbox_events")
+    params = json.loads(row["event_json"])["params"]
+    assert "depth" not in params
+    assert params["engagement_time_msec"] == DEFAULT_ENGAGEMENT_MSEC
 
 
 def test_gtag_post_with_wrong_content_type_is_415(client: FlaskClient) -> None:

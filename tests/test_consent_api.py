@@ -257,6 +257,9 @@ def _post(client: FlaskClient, data: bytes | str, content_type: str = "applicati
         ('{"choices": {}}', 400, "site is required"),
         ('{"site": "nowhere", "choices": {}}', 404, "unknown site"),
         ('{"site": "../etc", "choices": {}}', 404, "unknown site"),
+        # Deeper than the JSON parser follows: refused, not a server error.
+        ("[" * 20_000, 400, "malformed JSON"),
+        ('{"a":' * 12_000, 400, "malformed JSON"),
     ],
 )
 def test_malformed_bodies(
@@ -347,7 +350,32 @@ def test_token_of_another_site_is_refused(app: Flask, client: FlaskClient) -> No
             "text_hash": shop_cfg["text_hash"],
         },
     ).get_json()
-    assert decide(client, {}, token=shop["token"]).status_code == 401
+    refused = decide(client, {}, token=shop["token"])
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["code"] == "token_invalid"
+    assert refused.headers["WWW-Authenticate"] == 'Bearer realm="consent"'
+
+
+def test_config_revalidates_with_its_etag(app: Flask, client: FlaskClient) -> None:
+    first = client.get("/api/v1/sites/hottelecom/consent-config?lang=en")
+    etag = first.headers["ETag"]
+    same = client.get(
+        "/api/v1/sites/hottelecom/consent-config?lang=en", headers={"If-None-Match": etag}
+    )
+    assert same.status_code == 304
+    assert same.data == b""
+    other_language = client.get(
+        "/api/v1/sites/hottelecom/consent-config?lang=ru", headers={"If-None-Match": etag}
+    )
+    assert other_language.status_code == 200
+    assert other_language.headers["ETag"] != etag
+    # A material change asks again: the old ETag no longer matches.
+    publish(app, 2, material=True, days_ago=1)
+    changed = client.get(
+        "/api/v1/sites/hottelecom/consent-config?lang=en", headers={"If-None-Match": etag}
+    )
+    assert changed.status_code == 200
+    assert changed.get_json()["policy_version"] == 2
 
 
 def test_unknown_consent_id_and_method(client: FlaskClient) -> None:

@@ -28,7 +28,8 @@ USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.6778.86 Safari/537.36 Edg/131.0.2903.70"
 )
-CONSENT_ID = "c0ffee0012344abc8def0123456789ab"
+# The shape the consent API issues (the column holds 32 characters on PostgreSQL).
+CONSENT_ID = "c2ff-ee23-4abc-7def"
 GA_CLIENT_ID = "1234567890.1700000000"
 
 FORBIDDEN = (

@@ -65,6 +65,10 @@ _SHAPED = re.compile(f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P
 _DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}(?:\s+\d{1,2})?")
 _IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
+# Browsers percent-encode control characters in a page's address; raw ones (NUL
+# above all, which PostgreSQL text refuses) mean the URL was not a page's.
+# Tab and line breaks are left to the URL parser, which removes them as browsers do.
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
 _MIXED_PART = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
 
@@ -251,7 +255,7 @@ def anonymize_url(
     url: str, allowlist: Iterable[str] = (), site_origins: Iterable[str] = ()
 ) -> CleanUrl | None:
     """An http(s) URL without fragment, userinfo, unlisted query or identifying segments."""
-    if not isinstance(url, str) or len(url) > 8192:
+    if not isinstance(url, str) or len(url) > 8192 or _RAW_CONTROL.search(url):
         return None
     try:
         parts = urlsplit(url.strip())

@@ -205,7 +205,9 @@ def consent_config(site_id: str) -> ResponseReturnValue:
     response = jsonify(services.consent_config(site, language, _policy_state()))
     response.headers["Cache-Control"] = "public, max-age=300"
     response.vary.add("Accept-Language")
-    return response
+    # Banners revalidate cheaply: 304 until the texts or the policy version change.
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.post("/api/v1/consent")
@@ -223,7 +225,9 @@ def create_consent() -> ResponseReturnValue:
             raise APIError(400, "token must be a string", "invalid_token")
         claims = _claims(token)
         if claims.site != site.id:
-            raise APIError(401, "consent token belongs to another site", "token_invalid")
+            raise APIError(
+                401, "consent token belongs to another site", "token_invalid", _bearer_challenge()
+            )
         # A consent whose records were erased starts afresh under a new id, so the
         # visitor's next decision cannot be linked to what was erased.
         if services.current_state(db.session(), claims.consent_id) is not None:

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import hmac
+import json
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from gateway.errors import json_error
 from gateway.metrics import metrics_response
 from gateway.ops import readiness
+from gateway.ops.openapi import openapi_document
 from gateway.sites import all_sites
 
 bp = Blueprint("ops", __name__)
+
+OPENAPI_KEY = "gateway.ops.openapi_json"
 
 
 @bp.get("/healthz")
@@ -45,6 +49,21 @@ def metrics() -> ResponseReturnValue:
                 401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
             )
     return metrics_response(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The API contract (OpenAPI 3.1), cached per process: it changes only with the code."""
+    body = current_app.extensions.get(OPENAPI_KEY)
+    if body is None:
+        body = current_app.extensions[OPENAPI_KEY] = json.dumps(
+            openapi_document(), ensure_ascii=False, indent=1
+        )
+    response = Response(body, mimetype="application/json")
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/")
