@@ -660,3 +660,40 @@ def test_consent_older_than_a_material_change_means_aggregate(
         )
     response = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
     assert response.get_json()["mode"] == "aggregate"
+
+
+def test_collect_limit_is_checked_when_enabled_and_skipped_when_off(
+    app_factory: AppFactory,
+) -> None:
+    limited = app_factory(RATELIMIT_ENABLED=True)
+    response = limited.test_client().post("/api/v1/collect", json=body(), headers=HEADERS)
+    assert response.status_code == 202
+    # The route's own declared limit was evaluated for this request.
+    assert response.headers["X-RateLimit-Limit"] == "1200"
+    assert int(response.headers["X-RateLimit-Remaining"]) == 1199
+    unlimited = app_factory(RATELIMIT_ENABLED=False)
+    response = unlimited.test_client().post("/api/v1/collect", json=body(), headers=HEADERS)
+    assert response.status_code == 202
+    assert "X-RateLimit-Limit" not in response.headers
+
+
+def test_collect_answers_carry_the_security_headers_and_count(
+    app: Flask, client: FlaskClient
+) -> None:
+    from gateway.metrics import HTTP_REQUESTS
+
+    def counted() -> float:
+        value = HTTP_REQUESTS.labels("analytics.collect", "POST", "202")._value.get()
+        return float(value)
+
+    before = counted()
+    response = client.post("/api/v1/collect", json=body(), headers=HEADERS)
+    assert response.status_code == 202
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "interest-cohort=()" in response.headers["Permissions-Policy"]
+    # No page CSP on the cross-origin API, and no header twice.
+    assert "Content-Security-Policy" not in response.headers
+    assert len(response.headers.getlist("X-Content-Type-Options")) == 1
+    assert counted() == before + 1
