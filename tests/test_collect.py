@@ -697,3 +697,29 @@ def test_collect_answers_carry_the_security_headers_and_count(
     assert "Content-Security-Policy" not in response.headers
     assert len(response.headers.getlist("X-Content-Type-Options")) == 1
     assert counted() == before + 1
+
+
+def test_policy_version_is_reread_once_its_cache_expires(app: Flask, client: FlaskClient) -> None:
+    from datetime import date, timedelta
+
+    from gateway.policy.models import PolicyVersion
+
+    consent = token(app, cid="cached-policy")
+    first = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert first.get_json()["mode"] == "event"
+    with app.app_context(), db.transaction() as session:
+        session.add(
+            PolicyVersion(
+                number=2,
+                effective_date=date.today() - timedelta(days=1),
+                material=True,
+                summary="New processor",
+            )
+        )
+    # A minute later (or in another worker) both caches are empty: the
+    # material change is seen and the old consent no longer allows event mode.
+    app.extensions["gateway.analytics.tokens"].clear()
+    app.extensions["gateway.analytics.policy"].clear()
+    after = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert after.get_json()["mode"] == "aggregate"
+    assert app.extensions["gateway.analytics.policy"]["consent_version"][0] == 2
