@@ -79,7 +79,9 @@ class Database:
         app.cli.add_command(dbcli.db_group)
 
     def _remove_session(self, _exc: BaseException | None) -> None:
-        self.session.remove()
+        # Most requests of the hot path (beacons) never open a session.
+        if self.session.registry.has():
+            self.session.remove()
 
     @property
     def engine(self) -> Engine:

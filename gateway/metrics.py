@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, request
 from prometheus_client import (
@@ -92,9 +93,19 @@ def metrics_response(app: Flask) -> Response:
     return Response(exposition(app), mimetype=CONTENT_TYPE_LATEST)
 
 
+# The labelled children of HTTP_REQUESTS, by (endpoint, method, status):
+# labels() validates and locks on every call, and this runs on every response.
+# Counters are never cleared, so a child stays the one the registry exports.
+_request_counters: dict[tuple[str, str, int], Any] = {}
+
+
 def _count_request(response: Response) -> Response:
-    endpoint = request.endpoint or "unmatched"
-    HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    key = (request.endpoint or "unmatched", request.method, response.status_code)
+    counter = _request_counters.get(key)
+    if counter is None:
+        counter = HTTP_REQUESTS.labels(key[0], key[1], str(key[2]))
+        _request_counters[key] = counter
+    counter.inc()
     return response
 
 

@@ -37,12 +37,26 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+# Set on every response unless the view chose its own value: (name, lowercase, value).
+_EVERY_RESPONSE = tuple(
+    (name, name.lower(), value)
+    for name, value in (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "interest-cohort=(), browsing-topics=()"),
+    )
+)
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
+    # One pass over the headers the view set, instead of a scan per setdefault
+    # (this hook runs on every response, beacons included).
+    present = {name.lower() for name, _value in headers.items()}
+    for name, lowered, value in _EVERY_RESPONSE:
+        if lowered not in present:
+            headers.add(name, value)
     if not request.path.startswith(_EMBEDDED_PREFIXES):
         headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
         headers.setdefault("X-Frame-Options", "DENY")
@@ -62,7 +76,11 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all: skip parsing an empty cookie jar too.
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ
+            or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 

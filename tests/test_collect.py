@@ -696,3 +696,66 @@ def test_consent_older_than_a_material_change_means_aggregate(
         )
     response = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
     assert response.get_json()["mode"] == "aggregate"
+
+
+def test_collect_limit_is_checked_when_enabled_and_skipped_when_off(
+    app_factory: AppFactory,
+) -> None:
+    limited = app_factory(RATELIMIT_ENABLED=True)
+    response = limited.test_client().post("/api/v1/collect", json=body(), headers=HEADERS)
+    assert response.status_code == 202
+    # The route's own declared limit was evaluated for this request.
+    assert response.headers["X-RateLimit-Limit"] == "1200"
+    assert int(response.headers["X-RateLimit-Remaining"]) == 1199
+    unlimited = app_factory(RATELIMIT_ENABLED=False)
+    response = unlimited.test_client().post("/api/v1/collect", json=body(), headers=HEADERS)
+    assert response.status_code == 202
+    assert "X-RateLimit-Limit" not in response.headers
+
+
+def test_collect_answers_carry_the_security_headers_and_count(
+    app: Flask, client: FlaskClient
+) -> None:
+    from gateway.metrics import HTTP_REQUESTS
+
+    def counted() -> float:
+        value = HTTP_REQUESTS.labels("analytics.collect", "POST", "202")._value.get()
+        return float(value)
+
+    before = counted()
+    response = client.post("/api/v1/collect", json=body(), headers=HEADERS)
+    assert response.status_code == 202
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "interest-cohort=()" in response.headers["Permissions-Policy"]
+    # No page CSP on the cross-origin API, and no header twice.
+    assert "Content-Security-Policy" not in response.headers
+    assert len(response.headers.getlist("X-Content-Type-Options")) == 1
+    assert counted() == before + 1
+
+
+def test_policy_version_is_reread_once_its_cache_expires(app: Flask, client: FlaskClient) -> None:
+    from datetime import date, timedelta
+
+    from gateway.policy.models import PolicyVersion
+
+    consent = token(app, cid="cached-policy")
+    first = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert first.get_json()["mode"] == "event"
+    with app.app_context(), db.transaction() as session:
+        session.add(
+            PolicyVersion(
+                number=2,
+                effective_date=date.today() - timedelta(days=1),
+                material=True,
+                summary="New processor",
+            )
+        )
+    # A minute later (or in another worker) both caches are empty: the
+    # material change is seen and the old consent no longer allows event mode.
+    app.extensions["gateway.analytics.tokens"].clear()
+    app.extensions["gateway.analytics.policy"].clear()
+    after = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert after.get_json()["mode"] == "aggregate"
+    assert app.extensions["gateway.analytics.policy"]["consent_version"][0] == 2

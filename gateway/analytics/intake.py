@@ -291,14 +291,17 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
         return outcome
     site = ctx.site
     micros = timestamp_micros(ctx.now)
-    location_json = json.dumps(user_location(ctx.location)) if ctx.location else None
-    device_json = json.dumps(device_info(ctx.device))
+    # Serialized only for event-mode rows (aggregate hits keep none of it).
+    location_json: str | None = None
+    device_json = ""
     window = window_start(ctx.now, ctx.window_seconds)
     day = ctx.now.date().isoformat()
     country = ctx.location.country if ctx.location else ""
     # Hits of one request usually share their page and visitor: each is
     # anonymized (and each keyed hash computed) once per request.
-    pages: dict[object, anon.CleanUrl | None] = {}
+    # Keyed by (URL, event mode): an aggregate hit keeps only the path, so
+    # its query string is not even parsed.
+    pages: dict[tuple[object, bool], anon.CleanUrl | None] = {}
     page_params: dict[tuple[object, object, object], dict[str, object]] = {}
     ids: dict[Identity, tuple[str, str]] = {}
     for hit in hits:
@@ -306,27 +309,33 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
         if name is None:
             outcome.drop("invalid_event_name")
             continue
-        if hit.page_url not in pages:
-            pages[hit.page_url] = (
-                anon.anonymize_url(hit.page_url, site.query_allowlist, site.origins)
+        identity = hit.identity
+        page_key = (hit.page_url, identity is not None)
+        if page_key not in pages:
+            pages[page_key] = (
+                anon.anonymize_url(
+                    hit.page_url, site.query_allowlist if page_key[1] else (), site.origins
+                )
                 if isinstance(hit.page_url, str)
                 else None
             )
-        page = pages[hit.page_url]
+        page = pages[page_key]
         if page is None:
             outcome.drop("invalid_page_url")
             continue
         outcome.accepted += 1
-        identity = hit.identity
         if identity is None:
             outcome.aggregates[
                 BucketKey(window, site.id, name, page.path, country, ctx.device.device_category)
             ] += 1
             outcome.stats[(MODE_AGGREGATE, "")] += 1
             continue
-        page_key = (hit.page_url, hit.referrer, hit.title)
-        if page_key not in page_params:
-            page_params[page_key] = _page_params(page, hit, site)
+        params_key = (hit.page_url, hit.referrer, hit.title)
+        if params_key not in page_params:
+            page_params[params_key] = _page_params(page, hit, site)
+        if not device_json:
+            location_json = json.dumps(user_location(ctx.location)) if ctx.location else None
+            device_json = json.dumps(device_info(ctx.device))
         if identity not in ids:
             ids[identity] = (
                 anon.client_id_from(ctx.key, identity.kind, identity.value),
@@ -334,7 +343,7 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             )
         client_id, session_id = ids[identity]
         params: dict[str, object] = {
-            **page_params[page_key],
+            **page_params[params_key],
             "session_id": session_id,
             "engagement_time_msec": _engagement(hit),
         }

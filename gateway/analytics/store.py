@@ -13,8 +13,7 @@ import fcntl
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -71,6 +70,11 @@ class CollectWriter:
         # Opened on first write, i.e. in each gunicorn worker after the fork.
         self._lock_fd: int | None = None
         self._date = sa.Date().bind_processor(dialect)
+        # Looked up once: what a failed write may raise.
+        self._errors: tuple[type[Exception], ...] = (
+            getattr(dialect.dbapi, "Error", Exception),
+            sa.exc.SQLAlchemyError,
+        )
         self.insert_outbox = _sql(
             "INSERT INTO outbox_events ({columns}) VALUES ({values})", _OUTBOX_COLUMNS, placeholder
         )
@@ -92,8 +96,13 @@ class CollectWriter:
             placeholder,
         )
 
-    @contextmanager
-    def _serialized(self) -> Iterator[None]:
+    def _locked_run(
+        self,
+        connection: Any,
+        outbox: list[tuple[Any, ...]],
+        buckets: list[tuple[Any, ...]],
+        stats: list[tuple[Any, ...]],
+    ) -> None:
         """On SQLite, writers queue on a kernel lock instead of SQLite's busy-wait.
 
         SQLite lets one writer in at a time and makes the others poll with
@@ -101,16 +110,43 @@ class CollectWriter:
         an flock() wake the moment the previous write commits.
         """
         if self._lock_path is None:
-            yield
+            self._run(connection, outbox, buckets, stats)
             return
         with self._thread_lock:
             if self._lock_fd is None:
                 self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
-                yield
+                self._run(connection, outbox, buckets, stats)
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _run(
+        self,
+        connection: Any,
+        outbox: list[tuple[Any, ...]],
+        buckets: list[tuple[Any, ...]],
+        stats: list[tuple[Any, ...]],
+    ) -> None:
+        """The statements and the commit; on any error nothing of them stays."""
+        try:
+            cursor = connection.cursor()
+            for statement, rows in (
+                (self.insert_outbox, outbox),
+                (self.upsert_bucket, buckets),
+                (self.upsert_stat, stats),
+            ):
+                # Most requests carry one row per table: execute() skips the
+                # per-call iterator machinery of executemany().
+                if len(rows) == 1:
+                    cursor.execute(statement, rows[0])
+                elif rows:
+                    cursor.executemany(statement, rows)
+            cursor.close()
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
 
     def _dt(self, value: datetime) -> Any:
         return self._datetime(value) if self._datetime else value
@@ -148,10 +184,9 @@ class CollectWriter:
             (day, site, result, reason, count)
             for (result, reason), count in sorted(outcome.stats.items())
         ]
-        dbapi_error: type[Exception] = getattr(self.engine.dialect.dbapi, "Error", Exception)
         try:
             self._write(outbox, buckets, stats)
-        except (dbapi_error, sa.exc.SQLAlchemyError) as exc:
+        except self._errors as exc:
             # The driver's message names tables and statements, never row values.
             log.error("collect write failed: %s", type(exc).__name__)
             raise StoreUnavailable(str(type(exc).__name__)) from exc
@@ -167,20 +202,7 @@ class CollectWriter:
         # for the statements and the commit.
         connection = kept if kept is not None else self.engine.raw_connection()
         try:
-            with self._serialized():
-                try:
-                    cursor = connection.cursor()
-                    if outbox:
-                        cursor.executemany(self.insert_outbox, outbox)
-                    if buckets:
-                        cursor.executemany(self.upsert_bucket, buckets)
-                    if stats:
-                        cursor.executemany(self.upsert_stat, stats)
-                    cursor.close()
-                    connection.commit()
-                except BaseException:
-                    connection.rollback()
-                    raise
+            self._locked_run(connection, outbox, buckets, stats)
         finally:
             if kept is None:
                 connection.close()

@@ -38,6 +38,12 @@ CLIENT_ID_KEY_PURPOSE = "hottelecom.gateway.analytics.client-id.v1"
 TOKEN_CACHE_SECONDS = 60.0
 TOKEN_CACHE_SIZE = 10_000
 TokenCache = dict[str, tuple[ConsentClaims | None, float]]
+# The policy version consent is measured against is the same for every
+# visitor: read at most once per this many seconds per process (and app), so
+# a new visitor's token costs one query, not two. A material change therefore
+# takes event mode away at most this long after it takes effect, the same
+# bound the token cache already puts on a withdrawal.
+POLICY_CACHE_SECONDS = TOKEN_CACHE_SECONDS
 
 
 def _writer() -> CollectWriter:
@@ -111,7 +117,19 @@ def _still_granted(claims: ConsentClaims) -> bool:
     state = current_state(session, claims.consent_id)
     if state is None or state.withdrawn or not state.choices.get("analytics", False):
         return False
-    return state.policy_version >= policy_state(session).consent_version
+    return state.policy_version >= _consent_version()
+
+
+def _consent_version() -> int:
+    """``policy_state(...).consent_version``, remembered for POLICY_CACHE_SECONDS."""
+    cache: dict[str, tuple[int, float]] = current_app.extensions["gateway.analytics.policy"]
+    now = time.monotonic()
+    hit = cache.get("consent_version")
+    if hit is not None and now - hit[1] < POLICY_CACHE_SECONDS:
+        return hit[0]
+    version = policy_state(db.session()).consent_version
+    cache["consent_version"] = (version, now)
+    return version
 
 
 def _consent_identity(token: str | None, site: Site) -> Identity | None:
@@ -222,9 +240,10 @@ def gtag_collect() -> Response:
 
 
 def init_app_state(app: Flask) -> None:
-    """Per-app state of the intake: the prepared writer, the client-id key, the token cache."""
+    """Per-app state of the intake: the prepared writer, the client-id key, the caches."""
     app.extensions["gateway.analytics.writer"] = CollectWriter(app.extensions["gateway.db"])
     app.extensions["gateway.analytics.key"] = derive_key(
         app.config.get("SECRET_KEY") or "", CLIENT_ID_KEY_PURPOSE
     )
     app.extensions["gateway.analytics.tokens"] = {}
+    app.extensions["gateway.analytics.policy"] = {}
