@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from typing import Any
 
+from gateway.policy.texts import long_date
 from gateway.policy.versions import VersionInfo
 from gateway.sites import Site
 
@@ -107,7 +107,7 @@ def banner_texts(language: str, upcoming: VersionInfo | None) -> dict[str, str]:
         del texts["upcoming"]
     else:
         texts["upcoming"] = texts["upcoming"].format(
-            date=format_date(upcoming.effective_date, language)
+            date=long_date(upcoming.effective_date, language)
         )
     return texts
 
@@ -136,40 +136,3 @@ def text_hash(site: Site, language: str, policy_version: int) -> str:
     }
     canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-RU_MONTHS = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
-EN_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def format_date(day: date, language: str) -> str:
-    """A date as people write it: ``1 марта 2027`` / ``1 March 2027``."""
-    if language == "ru":
-        return f"{day.day} {RU_MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day} {EN_MONTHS[day.month - 1]} {day.year}"
