@@ -147,15 +147,23 @@ def _set_status(
             request.closed_at = now
 
 
+def _add_message(
+    session: Session, request: ContactRequest, author: str, body: str, now: datetime
+) -> RequestMessage:
+    """A public message on the request's history (shown on the status page)."""
+    message = RequestMessage(author=author, body=body, created_at=now)
+    request.messages.append(message)
+    session.add(message)
+    return message
+
+
 def reply(
     session: Session, request: ContactRequest, actor: User, body: str, now: datetime
 ) -> RequestMessage:
     """A public reply, e-mailed to the requester; an open request moves to in progress."""
     _require_open(request)
     body = _require_text(body, "The reply")
-    message = RequestMessage(author=AUTHOR_STAFF, body=body, created_at=now)
-    request.messages.append(message)
-    session.add(message)
+    message = _add_message(session, request, AUTHOR_STAFF, body, now)
     audit(session, request, actor.email, "replied", body[:200], now)
     if request.status in (STATUS_OPEN, STATUS_WAITING):
         _set_status(session, request, actor.email, STATUS_IN_PROGRESS, now)
@@ -168,9 +176,7 @@ def ask_for_information(
     """A public question; the request waits for the requester's answer."""
     _require_open(request)
     question = _require_text(question, "The question")
-    message = RequestMessage(author=AUTHOR_STAFF, body=question, created_at=now)
-    request.messages.append(message)
-    session.add(message)
+    message = _add_message(session, request, AUTHOR_STAFF, question, now)
     audit(session, request, actor.email, "asked", question[:200], now)
     _set_status(session, request, actor.email, STATUS_WAITING, now)
     return message
@@ -188,9 +194,7 @@ def requester_answer(
     if not takes_answers(request):
         raise ActionError("This request does not take answers.")
     body = _require_text(body, "The answer")
-    message = RequestMessage(author=AUTHOR_REQUESTER, body=body, created_at=now)
-    request.messages.append(message)
-    session.add(message)
+    message = _add_message(session, request, AUTHOR_REQUESTER, body, now)
     audit(session, request, ACTOR_REQUESTER, "answered", "", now)
     if request.status == STATUS_WAITING:
         _set_status(session, request, ACTOR_REQUESTER, STATUS_IN_PROGRESS, now)
@@ -222,9 +226,7 @@ def complete(
     _require_open(request)
     note = clean_text(note).strip()
     if note:
-        message = RequestMessage(author=AUTHOR_STAFF, body=note, created_at=now)
-        request.messages.append(message)
-        session.add(message)
+        _add_message(session, request, AUTHOR_STAFF, note, now)
     audit(session, request, actor.email, "completed", note[:200], now)
     _set_status(session, request, actor.email, STATUS_COMPLETED, now)
 
@@ -234,9 +236,7 @@ def reject(
 ) -> None:
     _require_open(request)
     reason = _require_text(reason, "The reason")
-    message = RequestMessage(author=AUTHOR_STAFF, body=reason, created_at=now)
-    request.messages.append(message)
-    session.add(message)
+    _add_message(session, request, AUTHOR_STAFF, reason, now)
     audit(session, request, actor.email, "rejected", reason[:200], now)
     _set_status(session, request, actor.email, STATUS_REJECTED, now)
 
