@@ -28,24 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gateway import create_app
 from gateway.consent import bundle
 from gateway.policy.versions import VersionInfo, state
-from gateway.sites import parse_sites
+from gateway.sites import DEMO_SITES_TOML, parse_sites
 
 BUDGET = 6144
 VANILLA_COOKIECONSENT_GZIP = 15_500
-SITES_TOML = """\
-[sites.hottelecom]
-name = "HotTelecom"
-origins = ["https://hottelecom.example"]
-languages = ["ru", "en"]
-
-[sites.hottelecom.categories.marketing.ru]
-title = "Маркетинг"
-description = "Позволяет показывать вам рекламу услуг HotTelecom на других сайтах."
-
-[sites.hottelecom.categories.marketing.en]
-title = "Marketing"
-description = "Lets us show you HotTelecom offers on other websites."
-"""
+# The demo site `make run` writes: what /c/hottelecom.js serves there.
+SITES_TOML = DEMO_SITES_TOML
 
 
 def gz(data: bytes) -> int:
