@@ -48,7 +48,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     ratelimits.init_app(app)
-    clientinfo.init_app(app)
     security.init_app(app)
     metrics.init_app(app)
     errors.init_app(app)
@@ -57,4 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     for face in (ops, policy, consent, analytics, contact, admin):
         face.init_app(app)
+    # Outermost: ProxyFix decides the client address before anything reads it,
+    # the analytics face's lean intake path included.
+    clientinfo.init_app(app)
     return app

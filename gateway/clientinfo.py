@@ -3,7 +3,9 @@
 Both are turned into coarse facts right here and dropped: nothing else in the
 gateway touches ``request.remote_addr`` or the ``User-Agent`` header, so
 neither can reach the database, a log line or Google.  Which address is the
-client's is decided by ProxyFix according to ``TRUSTED_PROXIES``.
+client's is decided by ProxyFix according to ``TRUSTED_PROXIES``. Each function
+reads the current Flask request, or the one it is given (the lean intake path
+runs without a request context).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 import hmac
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.analytics.geo import Location, locate
@@ -29,27 +31,29 @@ def init_app(app: Flask) -> None:
         )
 
 
-def client_ip() -> str:
+def client_ip(req: Request | None = None) -> str:
     """The client address, for reduction to coarse facts only (never stored)."""
-    return request.remote_addr or ""
+    return (req if req is not None else request).remote_addr or ""
 
 
-def device_facts() -> DeviceFacts:
+def device_facts(req: Request | None = None) -> DeviceFacts:
     """Browser family, OS family, device category and bot verdict of this request."""
-    return describe(request.headers.get("User-Agent", "")[:1024])
+    headers = (req if req is not None else request).headers
+    return describe(headers.get("User-Agent", "")[:1024])
 
 
-def client_location() -> Location | None:
+def client_location(req: Request | None = None) -> Location | None:
     """Country and ISO 3166-2 region of the client (GEOIP_DB), or None."""
-    return locate(current_app.config["GEOIP_DB"], client_ip())
+    return locate(current_app.config["GEOIP_DB"], client_ip(req))
 
 
-def gpc_enabled() -> bool:
+def gpc_enabled(req: Request | None = None) -> bool:
     """Global Privacy Control: ``Sec-GPC: 1`` means analytics is refused."""
-    return request.headers.get("Sec-GPC", "").strip() == "1"
+    headers = (req if req is not None else request).headers
+    return headers.get("Sec-GPC", "").strip() == "1"
 
 
-def client_address_for_limits() -> str:
+def client_address_for_limits(req: Request | None = None) -> str:
     """Rate-limit key: a keyed hash of the address that changes every day.
 
     Limits need to tell clients apart for a few minutes; they do not need the
@@ -57,5 +61,5 @@ def client_address_for_limits() -> str:
     """
     day = str(int(time.time() // 86400)).encode()
     key = (current_app.config.get("SECRET_KEY") or "gateway").encode()
-    digest = hmac.new(key, day + b"|" + client_ip().encode(), hashlib.sha256)
+    digest = hmac.new(key, day + b"|" + client_ip(req).encode(), hashlib.sha256)
     return digest.hexdigest()[:32]

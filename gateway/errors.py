@@ -116,6 +116,29 @@ def _unexpected(exc: Exception) -> Response | tuple[str, int]:
     return _http_error(InternalServerError())
 
 
+def json_error_for(exc: Exception, where: str) -> Response:
+    """The JSON answer the handlers above give under /api/ and /g/, for code that runs
+    without a request context (the lean intake path). ``where`` names the route in logs."""
+    if isinstance(exc, APIError):
+        return _api_error(exc)
+    if isinstance(exc, HTTPException) and exc.code:
+        headers = dict(exc.get_headers()) if exc.code in (405, 429) else {}
+        headers.pop("Content-Type", None)
+        return json_error(exc.code, exc.description or exc.name, headers=headers)
+    if isinstance(exc, OperationalError | PoolTimeout):
+        from gateway.extensions import db
+
+        db.session.rollback()
+        log.warning("database unavailable on %s: %s", where, type(exc).__name__)
+        return json_error(
+            503,
+            "The service is briefly unavailable; please retry.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    log.error("unhandled error on %s", where, exc_info=exc)
+    return json_error(500, InternalServerError.description)
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -99,13 +99,29 @@ def metrics_response(app: Flask) -> Response:
 _request_counters: dict[tuple[str, str, int], Any] = {}
 
 
-def _count_request(response: Response) -> Response:
-    key = (request.endpoint or "unmatched", request.method, response.status_code)
+def count_request(endpoint: str, method: str, status: int) -> None:
+    key = (endpoint, method, status)
     counter = _request_counters.get(key)
     if counter is None:
-        counter = HTTP_REQUESTS.labels(key[0], key[1], str(key[2]))
+        counter = HTTP_REQUESTS.labels(endpoint, method, str(status))
         _request_counters[key] = counter
     counter.inc()
+
+
+_collect_counters: dict[tuple[str, str], Any] = {}
+
+
+def count_collect_events(result: str, reason: str, count: int) -> None:
+    key = (result, reason)
+    counter = _collect_counters.get(key)
+    if counter is None:
+        counter = COLLECT_EVENTS.labels(result, reason)
+        _collect_counters[key] = counter
+    counter.inc(count)
+
+
+def _count_request(response: Response) -> Response:
+    count_request(request.endpoint or "unmatched", request.method, response.status_code)
     return response
 
 

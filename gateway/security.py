@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.datastructures import Headers
 
 # Paths whose responses are embedded in other sites (the banner script and the
 # cross-origin API): they get no page-level CSP, which would be meaningless there.
@@ -49,22 +50,26 @@ _EVERY_RESPONSE = tuple(
 )
 
 
-def set_security_headers(response: Response) -> Response:
-    headers = response.headers
+def add_baseline_headers(headers: Headers, is_secure: bool, hsts_max_age: int) -> None:
+    """The headers every response carries, unless the view chose its own value."""
     # One pass over the headers the view set, instead of a scan per setdefault
-    # (this hook runs on every response, beacons included).
+    # (this runs on every response, beacons included).
     present = {name.lower() for name, _value in headers.items()}
     for name, lowered, value in _EVERY_RESPONSE:
         if lowered not in present:
             headers.add(name, value)
+    if is_secure:
+        headers.setdefault(
+            "Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"
+        )
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
     if not request.path.startswith(_EMBEDDED_PREFIXES):
         headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
         headers.setdefault("X-Frame-Options", "DENY")
-    if request.is_secure:
-        from flask import current_app
-
-        max_age = current_app.config["HSTS_MAX_AGE"]
-        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+    add_baseline_headers(headers, request.is_secure, current_app.config["HSTS_MAX_AGE"])
     return response
 
 

@@ -1,7 +1,10 @@
 """Intake endpoints: the banner's tracker (/api/v1/collect) and gtag.js hits (/g/collect).
 
-Views parse the request, reduce the client to coarse facts through
-``gateway.clientinfo``, check consent, and hand plain data to the pipeline.
+The handlers parse the request they are given, reduce the client to coarse
+facts through ``gateway.clientinfo``, check consent, and hand plain data to
+the pipeline. They take the app and the request as arguments because
+``gateway.analytics.lean`` calls them without a Flask request context; the
+Flask views below call the same handlers.
 """
 
 from __future__ import annotations
@@ -9,18 +12,19 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Request, Response, current_app, request
 
 from gateway.analytics import intake
 from gateway.analytics.anonymizer import derive_key
 from gateway.analytics.intake import Context, Hit, Identity, PayloadError
+from gateway.analytics.lean import lean_handler
 from gateway.analytics.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
 from gateway.consent.services import current_state
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
 from gateway.extensions import db, limiter
-from gateway.metrics import COLLECT_EVENTS
+from gateway.metrics import count_collect_events
 from gateway.policy.store import policy_state
 from gateway.sites import Site, all_sites, get_site, site_by_measurement_id
 from gateway.timeutil import utcnow
@@ -46,54 +50,46 @@ TokenCache = dict[str, tuple[ConsentClaims | None, float]]
 POLICY_CACHE_SECONDS = TOKEN_CACHE_SECONDS
 
 
-def _writer() -> CollectWriter:
-    return current_app.extensions["gateway.analytics.writer"]  # type: ignore[no-any-return]
-
-
-def _key() -> bytes:
-    return current_app.extensions["gateway.analytics.key"]  # type: ignore[no-any-return]
-
-
-def _body() -> bytes:
-    length = request.content_length
+def _body(req: Request) -> bytes:
+    length = req.content_length
     if length is not None and length > MAX_BODY:
         raise APIError(413, f"body over {MAX_BODY // 1024} KiB")
     # get_data enforces MAX_CONTENT_LENGTH on chunked bodies too (413).
-    data = request.get_data(cache=False)
+    data = req.get_data(cache=False)
     if len(data) > MAX_BODY:
         raise APIError(413, f"body over {MAX_BODY // 1024} KiB")
     return data
 
 
-def _check_origin(site: Site) -> None:
-    origin = request.headers.get("Origin")
+def _check_origin(req: Request, site: Site) -> None:
+    origin = req.headers.get("Origin")
     if origin is not None and not site.allows_origin(origin):
         raise APIError(403, "origin not allowed for this site", "origin_not_allowed")
 
 
-def _cors(response: Response, site: Site) -> Response:
+def _cors(req: Request, response: Response, site: Site) -> Response:
     """CORS for the site's own origins; the responses here are fresh, with no Vary yet."""
-    origin = request.headers.get("Origin")
+    origin = req.headers.get("Origin")
     if origin and site.allows_origin(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Vary"] = "Origin"
     return response
 
 
-def _context(site: Site) -> Context:
+def _context(app: Flask, req: Request, site: Site) -> Context:
     return Context(
         site=site,
-        device=device_facts(),
-        location=client_location(),
+        device=device_facts(req),
+        location=client_location(req),
         now=utcnow(),
-        key=_key(),
-        window_seconds=current_app.config["AGGREGATE_WINDOW"],
+        key=app.extensions["gateway.analytics.key"],
+        window_seconds=app.config["AGGREGATE_WINDOW"],
     )
 
 
-def _verified_claims(token: str) -> ConsentClaims | None:
+def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
     """read_token, remembered briefly: a visitor sends the same token on every page."""
-    cache: TokenCache = current_app.extensions["gateway.analytics.tokens"]
+    cache: TokenCache = app.extensions["gateway.analytics.tokens"]
     now = time.monotonic()
     hit = cache.get(token)
     if hit is not None and now - hit[1] < TOKEN_CACHE_SECONDS:
@@ -102,7 +98,7 @@ def _verified_claims(token: str) -> ConsentClaims | None:
         claims: ConsentClaims | None = read_token(token)
     except TokenInvalid:
         claims = None
-    if claims is not None and not _still_granted(claims):
+    if claims is not None and not _still_granted(app, claims):
         claims = None
     if len(cache) >= TOKEN_CACHE_SIZE:
         cache.clear()
@@ -110,19 +106,19 @@ def _verified_claims(token: str) -> ConsentClaims | None:
     return claims
 
 
-def _still_granted(claims: ConsentClaims) -> bool:
+def _still_granted(app: Flask, claims: ConsentClaims) -> bool:
     """The proof of consent, not the cookie, decides: a withdrawn consent, or one
     given before a material policy change, no longer allows event mode."""
     session = db.session()
     state = current_state(session, claims.consent_id)
     if state is None or state.withdrawn or not state.choices.get("analytics", False):
         return False
-    return state.policy_version >= _consent_version()
+    return state.policy_version >= _consent_version(app)
 
 
-def _consent_version() -> int:
+def _consent_version(app: Flask) -> int:
     """``policy_state(...).consent_version``, remembered for POLICY_CACHE_SECONDS."""
-    cache: dict[str, tuple[int, float]] = current_app.extensions["gateway.analytics.policy"]
+    cache: dict[str, tuple[int, float]] = app.extensions["gateway.analytics.policy"]
     now = time.monotonic()
     hit = cache.get("consent_version")
     if hit is not None and now - hit[1] < POLICY_CACHE_SECONDS:
@@ -132,11 +128,11 @@ def _consent_version() -> int:
     return version
 
 
-def _consent_identity(token: str | None, site: Site) -> Identity | None:
+def _consent_identity(app: Flask, req: Request, token: str | None, site: Site) -> Identity | None:
     """The consent id when this visitor granted analytics on this site, else None."""
-    if not token or gpc_enabled():
+    if not token or gpc_enabled(req):
         return None
-    claims = _verified_claims(token)
+    claims = _verified_claims(app, token)
     if claims is None:
         return None
     if claims.site != site.id or not claims.grants("analytics"):
@@ -144,71 +140,55 @@ def _consent_identity(token: str | None, site: Site) -> Identity | None:
     return Identity("consent", claims.consent_id)
 
 
-def _record(hits: list[Hit], site: Site) -> intake.Outcome:
-    ctx = _context(site)
+def _record(app: Flask, req: Request, hits: list[Hit], site: Site) -> intake.Outcome:
+    ctx = _context(app, req, site)
     outcome = intake.process(hits, ctx)
+    writer: CollectWriter = app.extensions["gateway.analytics.writer"]
     try:
-        _writer().write(outcome, site.id, ctx.now)
+        writer.write(outcome, site.id, ctx.now)
     except StoreUnavailable as exc:
         raise APIError(
             503, "analytics storage unavailable; send again later", headers={"Retry-After": "30"}
         ) from exc
     # Counted once stored, so the counter never runs ahead of the database.
     for (result, reason), count in outcome.stats.items():
-        COLLECT_EVENTS.labels(result, reason).inc(count)
+        count_collect_events(result, reason, count)
     return outcome
 
 
-@bp.route("/api/v1/collect", methods=["OPTIONS"])
-def collect_preflight() -> Response:
-    origin = request.headers.get("Origin", "")
-    allowed = any(site.allows_origin(origin) for site in all_sites().values())
-    if not allowed:
-        raise APIError(403, "origin not allowed", "origin_not_allowed")
-    response = Response(status=204)
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    response.vary.add("Origin")
-    return response
-
-
-@bp.post("/api/v1/collect")
-@limiter.limit(COLLECT_LIMIT)
-def collect() -> tuple[Response, int]:
-    if request.mimetype not in JSON_TYPES:
+def collect_response(app: Flask, req: Request) -> Response:
+    """POST /api/v1/collect: the banner's tracker (JSON, or text/plain from sendBeacon)."""
+    if req.mimetype not in JSON_TYPES:
         raise APIError(415, "send application/json (or text/plain from sendBeacon)")
     try:
-        payload = intake.parse_collect_payload(intake.decode_json(_body()))
+        payload = intake.parse_collect_payload(intake.decode_json(_body(req)))
     except PayloadError as exc:
         raise APIError(400, str(exc)) from exc
     site = get_site(payload.site_id)
     if site is None:
         raise APIError(404, "unknown site", "unknown_site")
-    _check_origin(site)
-    identity = _consent_identity(payload.consent_token, site)
+    _check_origin(req, site)
+    identity = _consent_identity(app, req, payload.consent_token, site)
     hits = [
         Hit(h.name, h.params, h.page_url, h.referrer, h.title, identity=identity)
         for h in payload.hits
     ]
-    outcome = _record(hits, site)
-    answer = Response(json.dumps(outcome.as_response()), mimetype="application/json")
-    return _cors(answer, site), 202
+    outcome = _record(app, req, hits, site)
+    answer = Response(json.dumps(outcome.as_response()), 202, mimetype="application/json")
+    return _cors(req, answer, site)
 
 
-@bp.route("/g/collect", methods=["GET", "POST"])
-@limiter.limit(COLLECT_LIMIT)
-def gtag_collect() -> Response:
+def gtag_response(app: Flask, req: Request) -> Response:
+    """GET|POST /g/collect: GA4 gtag.js hits, one per query or one per body line."""
     body = ""
-    if request.method == "POST":
-        if request.mimetype not in GTAG_TYPES:
+    if req.method == "POST":
+        if req.mimetype not in GTAG_TYPES:
             raise APIError(415, "gtag hits are text/plain")
         try:
-            body = _body().decode("utf-8")
+            body = _body(req).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise APIError(400, "body is not UTF-8") from exc
-    query = request.query_string.decode("utf-8", "replace")
+    query = req.query_string.decode("utf-8", "replace")
     try:
         batch = intake.parse_gtag(query, body)
     except PayloadError as exc:
@@ -216,8 +196,8 @@ def gtag_collect() -> Response:
     site = site_by_measurement_id(batch.measurement_id)
     if site is None:
         raise APIError(404, "unknown measurement id", "unknown_site")
-    _check_origin(site)
-    refused = gpc_enabled()
+    _check_origin(req, site)
+    refused = gpc_enabled(req)
     hits = []
     for hit, gcs, cid in zip(batch.hits, batch.consent_states, batch.client_ids, strict=True):
         # gtag's own id is replaced by a keyed hash, and only when the hit says
@@ -235,8 +215,41 @@ def gtag_collect() -> Response:
                 identity,
             )
         )
-    _record(hits, site)
-    return _cors(Response(status=204), site)
+    _record(app, req, hits, site)
+    return _cors(req, Response(status=204), site)
+
+
+@bp.route("/api/v1/collect", methods=["OPTIONS"])
+def collect_preflight() -> Response:
+    origin = request.headers.get("Origin", "")
+    allowed = any(site.allows_origin(origin) for site in all_sites().values())
+    if not allowed:
+        raise APIError(403, "origin not allowed", "origin_not_allowed")
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    response.vary.add("Origin")
+    return response
+
+
+# The two intake routes are declared here, with their limits, like every other
+# route. gateway.analytics.lean answers them in front of Flask; Flask's own
+# dispatch (an app mounted without the lean path) runs the same handlers, and
+# tests/test_lean_intake.py holds the two to the same answers.
+@bp.post("/api/v1/collect")
+@limiter.limit(COLLECT_LIMIT)
+@lean_handler(collect_response)
+def collect() -> Response:
+    return collect_response(current_app._get_current_object(), request._get_current_object())  # type: ignore[attr-defined]
+
+
+@bp.route("/g/collect", methods=["GET", "POST"])
+@limiter.limit(COLLECT_LIMIT)
+@lean_handler(gtag_response)
+def gtag_collect() -> Response:
+    return gtag_response(current_app._get_current_object(), request._get_current_object())  # type: ignore[attr-defined]
 
 
 def init_app_state(app: Flask) -> None:

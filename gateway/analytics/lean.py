@@ -1,0 +1,171 @@
+"""The intake's lean path: beacons skip Flask's per-request machinery.
+
+/api/v1/collect and /g/collect carry nearly all of the gateway's traffic, one
+beacon per page view, and need none of what Flask prepares for every request:
+a request context, URL matching, the session, CSRF, the blueprints' hooks. On
+a two-core node that machinery cost as much as the anonymizer and the
+database write together. ``LeanIntake`` sits in front of Flask (inside
+ProxyFix) and serves exactly the routes whose views are marked with
+``lean_handler``: it calls the same handler Flask would, inside an app
+context, and does itself what the hooks do for those routes:
+
+- the rate limits declared on the view with ``@limiter.limit``, in the same
+  storage (memory or Redis) and with the same key as Flask-Limiter;
+- errors as the JSON the error handlers give under /api/ and /g/ (503 with
+  Retry-After when the database is unavailable, never a bare 500);
+- the security baseline headers and the request counter of /metrics.
+
+Every other request, OPTIONS and wrong methods on these paths included, goes
+to Flask unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Flask, Request, Response
+from flask_limiter import RequestLimit
+from werkzeug.datastructures import Headers
+
+from gateway.clientinfo import client_address_for_limits
+from gateway.errors import APIError, json_error_for
+from gateway.extensions import limiter
+from gateway.metrics import count_request
+from gateway.security import add_baseline_headers
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask_limiter._limits import RuntimeLimit
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Flask, Request], Response]
+View = TypeVar("View", bound=Callable[..., Any])
+
+RATE_LIMITED = "Too many requests; try again later."
+
+
+def lean_handler(handler: Handler) -> Callable[[View], View]:
+    """Mark a view as served by ``handler(app, request)`` on the lean path."""
+
+    def mark(view: View) -> View:
+        view.lean_handler = handler  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+@dataclass(frozen=True)
+class LeanRoute:
+    endpoint: str
+    methods: frozenset[str]
+    handler: Handler
+    # The name Flask-Limiter files the view's decorated limits under
+    # (module.name.qualname of the undecorated view).
+    limits_name: str
+
+
+def lean_routes(app: Flask) -> dict[str, list[LeanRoute]]:
+    """The marked routes of ``app``, by path (static paths only)."""
+    routes: dict[str, list[LeanRoute]] = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        handler = getattr(view, "lean_handler", None)
+        if handler is None or rule.arguments:
+            continue
+        target: Any = getattr(view, "__wrapped__", view)
+        routes.setdefault(rule.rule, []).append(
+            LeanRoute(
+                rule.endpoint,
+                frozenset(rule.methods or ()) - {"OPTIONS"},  # Flask answers OPTIONS
+                handler,
+                f"{target.__module__}.{target.__name__}.{target.__qualname__}",
+            )
+        )
+    return routes
+
+
+class LeanIntake:
+    """WSGI middleware: the lean routes are answered here, the rest by ``wsgi_app``."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.routes = lean_routes(app)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        candidates = self.routes.get(environ.get("PATH_INFO", ""))
+        if candidates is not None:
+            method = environ.get("REQUEST_METHOD", "GET")
+            for route in candidates:
+                if method in route.methods:
+                    return self.serve(route, environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def serve(
+        self, route: LeanRoute, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        app = self.app
+        with app.app_context():
+            req = app.request_class(environ)
+            limit: RequestLimit | None = None
+            try:
+                limit = self.check_limits(route, req)
+                response = route.handler(app, req)
+            except Exception as exc:  # every error becomes JSON, as the handlers do
+                response = json_error_for(exc, route.endpoint)
+            if limit is not None:
+                add_limit_headers(response.headers, limit)
+            add_baseline_headers(response.headers, req.is_secure, app.config["HSTS_MAX_AGE"])
+            count_request(route.endpoint, req.method, response.status_code)
+            return response(environ, start_response)
+
+    def check_limits(self, route: LeanRoute, req: Request) -> RequestLimit | None:
+        """Hit the route's declared limits; raise a 429 APIError when one is spent.
+
+        Returns the limit whose state goes into the X-RateLimit headers (the
+        one with the fewest requests left), like Flask-Limiter's own.
+        """
+        if not self.app.config["RATELIMIT_ENABLED"]:
+            return None
+        declared: list[RuntimeLimit] = limiter.limit_manager.decorated_limits(route.limits_name)
+        key = client_address_for_limits(req)
+        prefix = self.app.config.get("RATELIMIT_KEY_PREFIX") or ""
+        headers = Headers()
+        try:
+            states = []
+            for lim in sorted(declared, key=lambda item: item.limit):
+                if lim.methods is not None and req.method.lower() not in lim.methods:
+                    continue
+                scope = lim.scope_for(route.endpoint, req.method)
+                args = [prefix, key, scope] if prefix else [key, scope]
+                allowed = limiter.limiter.hit(lim.limit, *args)
+                states.append(RequestLimit(limiter, lim.limit, args, not allowed, lim.shared))
+            if not states:
+                return None
+            shown = next((state for state in states if state.breached), None)
+            if shown is None:
+                return min(states, key=lambda state: state.remaining)
+            add_limit_headers(headers, shown)
+        except Exception as exc:  # storage down: serve, as Flask-Limiter's fallback does
+            log.warning("rate-limit storage unavailable: %s", type(exc).__name__)
+            return None
+        raise APIError(429, RATE_LIMITED, headers=dict(headers))
+
+
+def add_limit_headers(headers: Headers, limit: RequestLimit) -> None:
+    reset = int(limit.reset_at)
+    headers["X-RateLimit-Limit"] = str(limit.limit.amount)
+    headers["X-RateLimit-Remaining"] = str(limit.remaining)
+    headers["X-RateLimit-Reset"] = str(reset)
+    if limit.breached:
+        headers["Retry-After"] = str(max(1, reset - int(time.time())))
+
+
+def init_app(app: Flask) -> None:
+    """Put the lean path in front of Flask; call once the views are registered."""
+    app.wsgi_app = LeanIntake(app, app.wsgi_app)  # type: ignore[method-assign]
