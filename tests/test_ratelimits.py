@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from html import unescape
@@ -352,3 +354,33 @@ def test_an_apps_own_retry_after_is_left_alone(app_factory: AppFactory, tmp_path
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert response.headers["X-RateLimit-Limit"] == "1200"
+
+
+def _readme_table() -> dict[tuple[str, str], Counter[tuple[int, str]]]:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Rate limits", 1)[1].split("\n#", 1)[0]
+    rows: dict[tuple[str, str], Counter[tuple[int, str]]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("| `") or len(cells) < 2:
+            continue
+        found = re.findall(r"(\d+) per (second|minute|hour|day)", cells[1])
+        limits = Counter((int(amount), unit) for amount, unit in found)
+        for method, path in re.findall(r"`(GET|POST|PUT|PATCH|DELETE) ([^`]+)`", cells[0]):
+            rows[(method, path)] = limits
+    return rows
+
+
+def test_readme_table_lists_every_limit(app: Flask) -> None:
+    declared: dict[tuple[str, str], Counter[tuple[int, str]]] = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}):
+            limits = route_limits(app, rule.endpoint, method)
+            if limits:
+                declared[(method, rule.rule)] = Counter(
+                    (lim.limit.amount, lim.limit.GRANULARITY.name)
+                    for lim in limits
+                    if lim.limit.multiples == 1
+                )
+                assert all(lim.limit.multiples == 1 for lim in limits)
+    assert _readme_table() == declared
