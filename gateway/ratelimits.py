@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     # log (never raise) whatever else the storage throws mid-request.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    if url.startswith("redis"):  # redis://, rediss://, redis+unix://, redis+sentinel://
+    if url.startswith("redis"):  # redis://, rediss://, redis+unix://, …
         app.config.setdefault(
             "RATELIMIT_STORAGE_OPTIONS",
             {
