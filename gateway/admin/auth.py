@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.admin.models import ROLES, StaffSession, User
-from gateway.extensions import db
+from gateway.extensions import db, limiter
 from gateway.timeutil import utcnow
 
 SESSION_KEY = "staff_sid"
@@ -195,3 +195,10 @@ def role_required(role: str) -> Callable[[F], F]:
 
 
 admin_required = role_required("admin")
+
+# Every staff write (behind the sign-in) draws on one generous budget per client
+# address: a person working through the queue never meets it, a runaway script
+# or a stolen session does. Declared above the sign-in check on each route, so
+# anonymous posts to those addresses count too.
+STAFF_WRITE_LIMIT = "120 per minute;2000 per hour"
+staff_writes = limiter.shared_limit(STAFF_WRITE_LIMIT, scope="staff-writes", methods=["POST"])

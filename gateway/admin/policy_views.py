@@ -82,6 +82,7 @@ def policy_page() -> ResponseReturnValue:
 
 
 @bp.post("/policy/preview")
+@auth.staff_writes
 @auth.admin_required
 def policy_preview() -> ResponseReturnValue:
     draft = _draft_from_form()
@@ -94,6 +95,7 @@ def policy_preview() -> ResponseReturnValue:
 
 
 @bp.post("/policy/publish")
+@auth.staff_writes
 @auth.admin_required
 def policy_publish() -> ResponseReturnValue:
     draft = _draft_from_form()

@@ -52,6 +52,7 @@ def users_page() -> ResponseReturnValue:
 
 
 @bp.post("/users")
+@auth.staff_writes
 @auth.admin_required
 def create_user() -> ResponseReturnValue:
     email = request.form.get("email", "")[:300].strip()
@@ -74,6 +75,7 @@ def create_user() -> ResponseReturnValue:
 
 
 @bp.post("/users/<int:user_id>/role")
+@auth.staff_writes
 @auth.admin_required
 def change_role(user_id: int) -> ResponseReturnValue:
     user = _target(user_id)
@@ -90,6 +92,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/users/<int:user_id>/active")
+@auth.staff_writes
 @auth.admin_required
 def set_active(user_id: int) -> ResponseReturnValue:
     user = _target(user_id)

@@ -15,8 +15,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_limiter import RateLimitExceeded
 from wtforms import HiddenField, PasswordField, StringField
 
+from gateway import ratelimits
 from gateway.admin import auth, forwarded
 from gateway.admin.dashboard import DateRange, RangeError, panel_sources, parse_range
 from gateway.analytics import outbox
@@ -163,6 +165,7 @@ def forwarded_page() -> ResponseReturnValue:
 
 
 @bp.post("/forwarded/retry")
+@auth.staff_writes
 @auth.admin_required
 def retry_dead_letters() -> ResponseReturnValue:
     """Dead letters back to pending: one (``event_id``) or all of a site (or of every site)."""
@@ -213,7 +216,23 @@ def login() -> ResponseReturnValue:
     return render_template("admin/login.html", form=form, error=error), 401
 
 
+@bp.errorhandler(RateLimitExceeded)
+def _over_limit(exc: RateLimitExceeded) -> ResponseReturnValue:
+    """Too many sign-in attempts: the sign-in form again, saying how long to wait."""
+    if request.endpoint != "admin.login":
+        return ratelimits.too_many_requests(exc)
+    seconds = ratelimits.retry_after_seconds()
+    form = LoginForm()
+    form.password.data = ""
+    when = ratelimits.wait_phrase(seconds, "en")
+    error = f"Too many sign-in attempts from your address. Nothing was checked; try again {when}."
+    body = render_template("admin/login.html", form=form, error=error)
+    return ratelimits.over_limit_response(body, seconds)
+
+
 @bp.post("/logout")
+# Reachable without signing in (it only ends a session, and needs the form token).
+@limiter.limit("30 per minute")
 def logout() -> ResponseReturnValue:
     auth.end_session()
     return redirect(url_for("admin.login"), code=303)

@@ -20,7 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.admin.auth import current_user, login_required
+from gateway.admin.auth import current_user, login_required, staff_writes
 from gateway.admin.models import User
 from gateway.consent import services as consent_services
 from gateway.contact import deadlines, notifications, services, subject_data
@@ -209,6 +209,7 @@ def _withdraw_consent(contact_request: ContactRequest, staff: User, now: datetim
 
 @bp.post("/<int:request_id>/<action>")
 @csrf.exempt  # type: ignore[untyped-decorator]  # checked below, so a stale form keeps its text
+@staff_writes
 @login_required
 def act(request_id: int, action: str) -> ResponseReturnValue:
     if action not in ACTIONS:

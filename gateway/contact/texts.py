@@ -77,6 +77,10 @@ TEXTS: Final = {
             "Срок действия формы истёк. Мы сохранили введённые данные — отправьте форму ещё раз."
         ),
         "errors_above": "Исправьте отмеченные поля.",
+        "rate_limited": (
+            "Слишком много отправок с вашего адреса: форма не отправлена. "
+            "Введённый текст сохранён ниже — отправьте его ещё раз {when}."
+        ),
         "sent_title": "Запрос принят",
         "sent_body": (
             "Мы отправили письмо на {email}. Перейдите по ссылке в письме в течение "
@@ -158,6 +162,10 @@ TEXTS: Final = {
         "too_fast": "The form was sent very quickly. Please check it and send it again.",
         "csrf": "The form had expired. We kept what you typed: please send it again.",
         "errors_above": "Please correct the marked fields.",
+        "rate_limited": (
+            "Too many submissions from your address: this one was not sent. "
+            "What you typed is kept below; please send it again {when}."
+        ),
         "sent_title": "Request received",
         "sent_body": (
             "We have sent an e-mail to {email}. Open the link in it within 7 days to "

@@ -15,9 +15,11 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_limiter import RateLimitExceeded
 from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway import ratelimits
 from gateway.contact import deadlines, notifications, services
 from gateway.contact.forms import ContactForm, csrf_token_valid
 from gateway.contact.models import ContactRequest
@@ -54,7 +56,7 @@ def _filled_too_fast(stamp: str) -> bool:
 
 def _render_form(
     form: ContactForm, lang: str, notice: str = "", status: int = 200
-) -> ResponseReturnValue:
+) -> tuple[str, int]:
     form.started.data = _form_stamp()
     form.website.data = ""
     return (
@@ -233,9 +235,16 @@ def status(token: str) -> ResponseReturnValue:
             _deliver_mail()
             flash(t["reply_sent"], "success")
             return redirect(url_for("contact.status", token=token, lang=lang), code=303)
-    body = render_template(
+    body = _status_page(contact_request, lang, answer_text, answer_error)
+    return body, 400 if answer_error else 200
+
+
+def _status_page(
+    contact_request: ContactRequest, lang: str, answer_text: str, answer_error: str
+) -> str:
+    return render_template(
         "contact/status.html",
-        t=t,
+        t=texts(lang),
         lang=lang,
         req=contact_request,
         type_label=TYPE_LABELS[lang][contact_request.request_type],
@@ -244,4 +253,25 @@ def status(token: str) -> ResponseReturnValue:
         answer_error=answer_error,
         answer_text=answer_text,
     )
-    return body, 400 if answer_error else 200
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _over_limit(exc: RateLimitExceeded) -> ResponseReturnValue:
+    """Too many posts: the same form again, with what was typed and when to resend."""
+    seconds = ratelimits.retry_after_seconds()
+    if request.endpoint == "contact.form":
+        lang = request_language()
+        notice = texts(lang)["rate_limited"].format(when=ratelimits.wait_phrase(seconds, lang))
+        contact_form = ContactForm(lang=lang, today=deadlines.moscow_date(utcnow()))
+        body, _status = _render_form(contact_form, lang, notice)
+        return ratelimits.over_limit_response(body, seconds)
+    if request.endpoint == "contact.status":
+        contact_request, _problem = _load(str((request.view_args or {}).get("token", "")), "status")
+        if contact_request is not None:
+            lang = _lang_for(contact_request)
+            when = ratelimits.wait_phrase(seconds, lang)
+            answer = services.clean_text(request.form.get("body", ""))
+            notice = texts(lang)["rate_limited"].format(when=when)
+            body = _status_page(contact_request, lang, answer, notice)
+            return ratelimits.over_limit_response(body, seconds)
+    return ratelimits.too_many_requests(exc)
