@@ -160,12 +160,15 @@ def over_limit_response(body: str, seconds: int) -> Response:
     return Response(body, status=429, headers={"Retry-After": str(seconds)})
 
 
+def rate_limited_message(seconds: int) -> str:
+    return f"Too many requests; try again in {seconds} seconds."
+
+
 def too_many_requests(exc: RateLimitExceeded) -> Response:
     """The 429: JSON under /api/ and /g/, otherwise a page saying when to try again."""
     seconds = retry_after_seconds()
     if wants_json():
-        message = f"Too many requests; try again in {seconds} seconds."
-        return json_error(429, message, headers={"Retry-After": str(seconds)})
+        return json_error(429, rate_limited_message(seconds), headers={"Retry-After": str(seconds)})
     lang = request_language()
     title, message = _PAGE[lang]
     body = render_template(

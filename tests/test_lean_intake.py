@@ -202,11 +202,12 @@ def test_declared_collect_limit_is_enforced_on_the_lean_path(app_factory: AppFac
 
 def test_every_lean_route_declares_a_limit(app: Flask) -> None:
     """A marked view whose limits the lean path cannot find would go unlimited."""
-    from gateway.extensions import limiter
+    from gateway.ratelimits import route_limits
 
     for routes in _lean(app).routes.values():
         for route in routes:
-            assert limiter.limit_manager.decorated_limits(route.limits_name), route.endpoint
+            for method in route.methods:
+                assert route_limits(app, route.endpoint, method), (route.endpoint, method)
 
 
 def test_unexpected_error_is_a_json_500_without_request_details(

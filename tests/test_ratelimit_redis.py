@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -144,3 +145,33 @@ def test_redis_that_stops_answering_costs_at_most_a_timeout(
     # The first request waits for the socket timeout (0.5 s), the rest use the fallback.
     assert max(timings) < 2.5
     assert sum(timings) < 4
+
+
+def test_lean_intake_counts_in_memory_while_redis_is_away(
+    app_factory: AppFactory, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/g/collect is served by the lean path: the same fallback and return as Flask's."""
+    from gateway.analytics import lean
+
+    monkeypatch.setattr(lean, "STORAGE_RECHECK_SECONDS", 0.5)
+    first, second = _node(app_factory, redis_server), _node(app_factory, redis_server)
+    client = _client(first, ALICE)
+    assert client.post("/g/collect").status_code == 400
+    assert any("analytics.gtag_collect" in key for key in redis_server.all_keys())
+    # A second node saw the same client's hit in Redis.
+    before = _client(second, ALICE).post("/g/collect")
+    assert before.headers["X-RateLimit-Remaining"] == "1198"
+
+    redis_server.stop()
+    codes = [client.post("/g/collect").status_code for _ in range(1201)]
+    assert 500 not in codes
+    # Counted afresh in this node's memory: 1200 allowed, then refused.
+    assert codes[:1200] == [400] * 1200
+    assert codes[1200] == 429
+
+    redis_server.start()
+    deadline = time.monotonic() + 20
+    while not any("analytics.gtag_collect" in k for k in redis_server.all_keys()):
+        assert time.monotonic() < deadline, "the lean path never went back to Redis"
+        assert _client(first, BOB).post("/g/collect").status_code == 400
+        time.sleep(0.2)

@@ -22,6 +22,7 @@ to Flask unchanged.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ from werkzeug.datastructures import Headers
 
 from gateway.clientinfo import client_address_for_limits
 from gateway.errors import APIError, json_error_for
-from gateway.extensions import limiter
+from gateway.extensions import AppLimiter, app_limiter
 from gateway.metrics import count_request
+from gateway.ratelimits import rate_limited_message, route_limits
 from gateway.security import add_baseline_headers
 
 if TYPE_CHECKING:
@@ -46,7 +48,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Flask, Request], Response]
 View = TypeVar("View", bound=Callable[..., Any])
 
-RATE_LIMITED = "Too many requests; try again later."
+# How often a failed rate-limit storage is asked whether it is back.
+STORAGE_RECHECK_SECONDS = 5.0
 
 
 def lean_handler(handler: Handler) -> Callable[[View], View]:
@@ -64,9 +67,6 @@ class LeanRoute:
     endpoint: str
     methods: frozenset[str]
     handler: Handler
-    # The name Flask-Limiter files the view's decorated limits under
-    # (module.name.qualname of the undecorated view).
-    limits_name: str
 
 
 def lean_routes(app: Flask) -> dict[str, list[LeanRoute]]:
@@ -77,13 +77,11 @@ def lean_routes(app: Flask) -> dict[str, list[LeanRoute]]:
         handler = getattr(view, "lean_handler", None)
         if handler is None or rule.arguments:
             continue
-        target: Any = getattr(view, "__wrapped__", view)
         routes.setdefault(rule.rule, []).append(
             LeanRoute(
                 rule.endpoint,
                 frozenset(rule.methods or ()) - {"OPTIONS"},  # Flask answers OPTIONS
                 handler,
-                f"{target.__module__}.{target.__name__}.{target.__qualname__}",
             )
         )
     return routes
@@ -96,6 +94,9 @@ class LeanIntake:
         self.app = app
         self.wsgi_app = wsgi_app
         self.routes = lean_routes(app)
+        # Each route's declared limits, resolved on its first request.
+        self._limits: dict[tuple[str, str], list[RuntimeLimit]] = {}
+        self._storage_checked = 0.0
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         candidates = self.routes.get(environ.get("PATH_INFO", ""))
@@ -128,42 +129,76 @@ class LeanIntake:
         """Hit the route's declared limits; raise a 429 APIError when one is spent.
 
         Returns the limit whose state goes into the X-RateLimit headers (the
-        one with the fewest requests left), like Flask-Limiter's own.
+        one with the fewest requests left), as Flask-Limiter does. When the
+        storage (Redis) fails, counting moves to this app's in-memory fallback,
+        as on Flask's path, and back once the storage answers again.
         """
-        if not self.app.config["RATELIMIT_ENABLED"]:
+        own = app_limiter(self.app)
+        if not own.enabled:
             return None
-        declared: list[RuntimeLimit] = limiter.limit_manager.decorated_limits(route.limits_name)
+        limits = self._limits.get((route.endpoint, req.method))
+        if limits is None:
+            limits = route_limits(self.app, route.endpoint, req.method)
+            self._limits[(route.endpoint, req.method)] = limits
+        if not limits:
+            return None
+        if own._storage_dead:
+            self._revive_storage(own)
         key = client_address_for_limits(req)
-        prefix = self.app.config.get("RATELIMIT_KEY_PREFIX") or ""
-        headers = Headers()
         try:
-            states = []
-            for lim in sorted(declared, key=lambda item: item.limit):
-                if lim.methods is not None and req.method.lower() not in lim.methods:
-                    continue
-                scope = lim.scope_for(route.endpoint, req.method)
-                args = [prefix, key, scope] if prefix else [key, scope]
-                allowed = limiter.limiter.hit(lim.limit, *args)
-                states.append(RequestLimit(limiter, lim.limit, args, not allowed, lim.shared))
-            if not states:
-                return None
-            shown = next((state for state in states if state.breached), None)
-            if shown is None:
-                return min(states, key=lambda state: state.remaining)
-            add_limit_headers(headers, shown)
-        except Exception as exc:  # storage down: serve, as Flask-Limiter's fallback does
+            states = self._hit(own, route, req, limits, key)
+        except Exception as exc:
             log.warning("rate-limit storage unavailable: %s", type(exc).__name__)
-            return None
-        raise APIError(429, RATE_LIMITED, headers=dict(headers))
+            if own._storage_dead or not own._in_memory_fallback_enabled:
+                return None  # nothing left to count with: serve
+            own._storage_dead = True
+            self._storage_checked = time.monotonic()
+            return self.check_limits(route, req)
+        breached = [state for state in states if state.breached]
+        if not breached:
+            return min(states, key=lambda state: state.remaining)
+        now = time.time()
+        seconds = max(1, math.ceil(max(state.window[0] for state in breached) - now))
+        headers = Headers()
+        add_limit_headers(headers, breached[0])
+        headers["Retry-After"] = str(seconds)
+        raise APIError(429, rate_limited_message(seconds), headers=dict(headers))
+
+    def _hit(
+        self,
+        own: AppLimiter,
+        route: LeanRoute,
+        req: Request,
+        limits: list[RuntimeLimit],
+        key: str,
+    ) -> list[RequestLimit]:
+        states = []
+        for lim in sorted(limits, key=lambda item: item.limit):
+            scope = lim.scope_for(route.endpoint, req.method)
+            args = [own._key_prefix, key, scope] if own._key_prefix else [key, scope]
+            allowed = own.limiter.hit(lim.limit, *args, cost=lim.deduction_amount)
+            states.append(RequestLimit(own, lim.limit, args, not allowed, lim.shared))
+        return states
+
+    def _revive_storage(self, own: AppLimiter) -> None:
+        """Every STORAGE_RECHECK_SECONDS, ask the failed storage whether it is back."""
+        now = time.monotonic()
+        if now - self._storage_checked < STORAGE_RECHECK_SECONDS:
+            return
+        self._storage_checked = now
+        try:
+            back = bool(own._storage is not None and own._storage.check())
+        except Exception:
+            back = False
+        if back:
+            log.info("rate-limit storage recovered")
+            own._storage_dead = False
 
 
 def add_limit_headers(headers: Headers, limit: RequestLimit) -> None:
-    reset = int(limit.reset_at)
     headers["X-RateLimit-Limit"] = str(limit.limit.amount)
     headers["X-RateLimit-Remaining"] = str(limit.remaining)
-    headers["X-RateLimit-Reset"] = str(reset)
-    if limit.breached:
-        headers["Retry-After"] = str(max(1, reset - int(time.time())))
+    headers["X-RateLimit-Reset"] = str(limit.reset_at)
 
 
 def init_app(app: Flask) -> None:
