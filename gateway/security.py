@@ -1,4 +1,13 @@
-"""Security headers for every response, in one place, driven by configuration."""
+"""Security headers for every response, in one place, driven by configuration.
+
+HTML pages get a Content-Security-Policy with a fresh nonce per response;
+every other answer (JSON, the banner script, the Atom feed, CSS, metrics)
+gets a policy that allows nothing at all, since no document should ever run
+or embed anything from them. No page of the gateway is meant to be framed
+(the banner is a script on the host page, not an iframe): both policies say
+``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` backs that up for
+old browsers. ``tests/test_security_headers.py`` walks every route.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,8 @@ import secrets
 from flask import Flask, Request, Response, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-# Paths whose responses are embedded in other sites (the banner script and the
-# cross-origin API): they get no page-level CSP, which would be meaningless there.
-_EMBEDDED_PREFIXES = ("/c/", "/api/", "/g/")
+# For everything that is not an HTML page: nothing may load, run, frame or submit.
+NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
 def csp_nonce() -> str:
@@ -37,6 +45,10 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+# Pages that show a person's data (staff area, a requester's status page) or
+# carry form tokens: never kept by a browser cache or a proxy.
+PRIVATE_PREFIXES = ("/admin", "/contact")
+
 # Set on every response unless the view chose its own value: (name, lowercase, value).
 _EVERY_RESPONSE = tuple(
     (name, name.lower(), value)
@@ -45,6 +57,7 @@ _EVERY_RESPONSE = tuple(
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Permissions-Policy", "interest-cohort=(), browsing-topics=()"),
+        ("X-Frame-Options", "DENY"),
     )
 )
 
@@ -57,9 +70,15 @@ def set_security_headers(response: Response) -> Response:
     for name, lowered, value in _EVERY_RESPONSE:
         if lowered not in present:
             headers.add(name, value)
-    if not request.path.startswith(_EMBEDDED_PREFIXES):
-        headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
-        headers.setdefault("X-Frame-Options", "DENY")
+    if "content-security-policy" not in present:
+        if response.mimetype == "text/html":
+            headers.add("Content-Security-Policy", content_security_policy(csp_nonce()))
+        else:
+            headers.add("Content-Security-Policy", NON_HTML_POLICY)
+    if "cache-control" not in present and request.path.startswith(PRIVATE_PREFIXES):
+        headers["Cache-Control"] = "no-store"
+    # Only over HTTPS as the server sees it: wsgi.url_scheme, or X-Forwarded-Proto
+    # from a trusted proxy (ProxyFix, TRUSTED_PROXIES). Never on plain HTTP.
     if request.is_secure:
         from flask import current_app
 
