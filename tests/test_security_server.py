@@ -21,7 +21,7 @@ import requests
 
 from gateway import PROJECT_ROOT
 from gateway.logs import redact_path
-from tests.conftest import TEST_SECRET, TEST_SITES_TOML
+from tests.conftest import TEST_SECRET, TEST_SITES_TOML, AppFactory
 
 SECRET_TOKEN = "eyJyIjoxfQ.SecretCapabilityToken.abc123"
 CONSENT_ID = "k3df-9wqa-72mz-lbte"
@@ -40,7 +40,8 @@ class Gunicorn:
 
 
 @pytest.fixture
-def gunicorn(database_url: str, tmp_path: Path) -> Iterator[Gunicorn]:
+def gunicorn(database_url: str, app_factory: AppFactory, tmp_path: Path) -> Iterator[Gunicorn]:
+    app_factory()  # the database as `gateway db upgrade` leaves it (policy version 1)
     sites = tmp_path / "sites.toml"
     sites.write_text(TEST_SITES_TOML, encoding="utf-8")
     port = _free_port()
@@ -76,9 +77,9 @@ def gunicorn(database_url: str, tmp_path: Path) -> Iterator[Gunicorn]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("gunicorn did not start:\n" + log.read_text(errors="replace"))
