@@ -21,8 +21,8 @@ def is_safe_target(target: str | None) -> bool:
     Browsers strip tabs and newlines from URLs, treat ``\\`` as ``/`` and
     ignore leading spaces, so any of those could turn ``/\\t/evil.example``
     into ``//evil.example``; they are refused outright, as are non-ASCII
-    characters (look-alike slashes and dots) and percent-encoded slashes at
-    the start, in case anything on the way decodes them.
+    characters (look-alike slashes and dots), dot segments, and
+    percent-encoded forms of all that, in case anything on the way decodes them.
     """
     if not target or len(target) > MAX_TARGET_LENGTH or not target.isascii():
         return False
@@ -33,6 +33,9 @@ def is_safe_target(target: str | None) -> bool:
             return False
         parts = urlsplit(candidate)
         if parts.scheme or parts.netloc:
+            return False
+        # "/..//evil.example" stays on this host, but dot segments are never ours.
+        if any(segment in (".", "..") for segment in parts.path.split("/")):
             return False
     return True
 

@@ -65,6 +65,9 @@ HOSTILE = [
     "/\u3000/evil.example",
     "/\u200b/evil.example",
     '"><script>alert(1)</script>',
+    "/..//evil.example",
+    "/.//evil.example",
+    "/%2e%2e//evil.example",
     "/" + "a" * 5000,
 ]
 LOCAL = ["/admin", "/admin/requests?status=all", "/admin/forwarded?site=hottelecom&page=2"]
