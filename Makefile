@@ -4,11 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install init clean
+.PHONY: run test lint audit install init clean
 
+# The newest pip and setuptools: the ones a new venv is seeded with carry known
+# vulnerabilities (tools/dependency_audit.py could not vouch for them).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -28,6 +30,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Known vulnerabilities of every installed distribution (PyPI's JSON API); also
+# run by `make test` through tests/test_security_dependencies.py.
+audit: $(STAMP)
+	$(BIN)/python tools/dependency_audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,8 +2,24 @@
 
 The access log carries no client address (%(h)s), no User-Agent (%(a)s), no
 referrer (%(f)s) and no query string (%(r)s and %(q)s would include it): only
-the time, method, path, status, size and duration.
+the time, method, path, status, size and duration. Paths that carry a secret
+(the e-mailed links of a data-subject request, consent ids) are logged with
+that segment replaced by ``:redacted`` (``gateway.logs.redact_path``).
 """
+
+from gunicorn.glogging import Logger
+
+
+class PrivacyLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger with capability tokens cut out of the logged path."""
+
+    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        from gateway.logs import redact_path
+
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = redact_path(atoms.get("U") or "")
+        return atoms
+
 
 bind = "127.0.0.1:8000"
 workers = 2
@@ -13,6 +29,7 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = PrivacyLogger
 proc_name = "hottelecom-gateway"
 # One node per host may run several gunicorns (web, benchmarks); none needs gunicornc.
 control_socket_disable = True

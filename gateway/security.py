@@ -1,4 +1,13 @@
-"""Security headers for every response, in one place, driven by configuration."""
+"""Security headers for every response, in one place, driven by configuration.
+
+HTML pages get a Content-Security-Policy with a fresh nonce per response;
+every other answer (JSON, the banner script, the Atom feed, CSS, metrics)
+gets a policy that allows nothing at all, since no document should ever run
+or embed anything from them. No page of the gateway is meant to be framed
+(the banner is a script on the host page, not an iframe): both policies say
+``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` backs that up for
+old browsers. ``tests/test_security_headers.py`` walks every route.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,9 @@ import secrets
 
 from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from werkzeug.datastructures import Headers
 
-# Paths whose responses are embedded in other sites (the banner script and the
-# cross-origin API): they get no page-level CSP, which would be meaningless there.
-_EMBEDDED_PREFIXES = ("/c/", "/api/", "/g/")
+# For everything that is not an HTML page: nothing may load, run, frame or submit.
+NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
 def csp_nonce() -> str:
@@ -38,6 +45,10 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+# Pages that show a person's data (staff area, a requester's status page) or
+# carry form tokens: never kept by a browser cache or a proxy.
+PRIVATE_PREFIXES = ("/admin", "/contact")
+
 # Set on every response unless the view chose its own value: (name, lowercase, value).
 _EVERY_RESPONSE = tuple(
     (name, name.lower(), value)
@@ -46,18 +57,34 @@ _EVERY_RESPONSE = tuple(
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Permissions-Policy", "interest-cohort=(), browsing-topics=()"),
+        ("X-Frame-Options", "DENY"),
     )
 )
 
 
-def add_baseline_headers(headers: Headers, is_secure: bool, hsts_max_age: int) -> None:
-    """The headers every response carries, unless the view chose its own value."""
+def add_baseline_headers(response: Response, path: str, is_secure: bool, hsts_max_age: int) -> None:
+    """The headers every response carries, unless the view chose its own value.
+
+    Takes what it needs of the request as arguments: the lean intake path
+    (gateway.analytics.lean) calls it without a request context.
+    """
+    headers = response.headers
     # One pass over the headers the view set, instead of a scan per setdefault
     # (this runs on every response, beacons included).
     present = {name.lower() for name, _value in headers.items()}
     for name, lowered, value in _EVERY_RESPONSE:
         if lowered not in present:
             headers.add(name, value)
+    if "content-security-policy" not in present:
+        # A 204 (a beacon's answer, a preflight) is no document, whatever its type says.
+        if response.mimetype == "text/html" and response.status_code != 204:
+            headers.add("Content-Security-Policy", content_security_policy(csp_nonce()))
+        else:
+            headers.add("Content-Security-Policy", NON_HTML_POLICY)
+    if "cache-control" not in present and path.startswith(PRIVATE_PREFIXES):
+        headers["Cache-Control"] = "no-store"
+    # Only over HTTPS as the server sees it: wsgi.url_scheme, or X-Forwarded-Proto
+    # from a trusted proxy (ProxyFix, TRUSTED_PROXIES). Never on plain HTTP.
     if is_secure:
         headers.setdefault(
             "Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"
@@ -65,11 +92,9 @@ def add_baseline_headers(headers: Headers, is_secure: bool, hsts_max_age: int) -
 
 
 def set_security_headers(response: Response) -> Response:
-    headers = response.headers
-    if not request.path.startswith(_EMBEDDED_PREFIXES):
-        headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
-        headers.setdefault("X-Frame-Options", "DENY")
-    add_baseline_headers(headers, request.is_secure, current_app.config["HSTS_MAX_AGE"])
+    add_baseline_headers(
+        response, request.path, request.is_secure, current_app.config["HSTS_MAX_AGE"]
+    )
     return response
 
 

@@ -19,6 +19,7 @@ from gateway.analytics.intake import DEFAULT_ENGAGEMENT_MSEC
 from gateway.db import Base
 from gateway.extensions import db
 from gateway.models import import_all_models
+from gateway.security import NON_HTML_POLICY
 from tests import pii
 from tests.conftest import DESKTOP_UA, AppFactory
 from tests.consent_helpers import recorded_token
@@ -729,8 +730,8 @@ def test_collect_answers_carry_the_security_headers_and_count(
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "interest-cohort=()" in response.headers["Permissions-Policy"]
-    # No page CSP on the cross-origin API, and no header twice.
-    assert "Content-Security-Policy" not in response.headers
+    # The deny-all CSP of non-HTML answers (no page policy), and no header twice.
+    assert response.headers.getlist("Content-Security-Policy") == [NON_HTML_POLICY]
     assert len(response.headers.getlist("X-Content-Type-Options")) == 1
     assert counted() == before + 1
 

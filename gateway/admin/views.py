@@ -25,6 +25,7 @@ from gateway.analytics import outbox
 from gateway.analytics.forwarding_models import OUTCOMES
 from gateway.extensions import db, limiter
 from gateway.forms import TextForm
+from gateway.redirects import safe_target
 from gateway.sites import all_sites
 from gateway.timeutil import today, utcnow
 
@@ -41,10 +42,6 @@ class LoginForm(TextForm):  # type: ignore[misc]
     email = StringField()
     password = PasswordField()
     next = HiddenField()
-
-
-def _landing(target: str | None) -> str:
-    return target if auth.is_safe_next(target) and target else url_for("admin.index")
 
 
 def _scope() -> tuple[DateRange, str | None, list[str]]:
@@ -169,8 +166,7 @@ def forwarded_page() -> ResponseReturnValue:
 @auth.admin_required
 def retry_dead_letters() -> ResponseReturnValue:
     """Dead letters back to pending: one (``event_id``) or all of a site (or of every site)."""
-    back = request.form.get("next", "")
-    target = back if auth.is_safe_next(back) else url_for("admin.forwarded_page")
+    target = safe_target(request.form.get("next"), "admin.forwarded_page")
     raw_id = request.form.get("event_id", "").strip()
     site = request.form.get("site", "").strip() or None
     if raw_id and not (raw_id.isdigit() and len(raw_id) <= MAX_ID_DIGITS):
@@ -200,7 +196,7 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
         if auth.current_user() is not None:
-            return redirect(_landing(form.next.data))
+            return redirect(safe_target(form.next.data, "admin.index"))
         return render_template("admin/login.html", form=form, error="")
     error = ""
     if form.validate_on_submit():
@@ -210,7 +206,7 @@ def login() -> ResponseReturnValue:
         user = auth.authenticate(db.session(), email, password)
         if user is not None:
             auth.start_session(user)
-            return redirect(_landing(form.next.data), code=303)
+            return redirect(safe_target(form.next.data, "admin.index"), code=303)
         error = LOGIN_FAILED
     form.password.data = ""
     return render_template("admin/login.html", form=form, error=error), 401

@@ -121,7 +121,7 @@ class LeanIntake:
                 response = json_error_for(exc, route.endpoint)
             if limit is not None:
                 add_limit_headers(response.headers, limit)
-            add_baseline_headers(response.headers, req.is_secure, app.config["HSTS_MAX_AGE"])
+            add_baseline_headers(response, req.path, req.is_secure, app.config["HSTS_MAX_AGE"])
             count_request(route.endpoint, req.method, response.status_code)
             return response(environ, start_response)
 
