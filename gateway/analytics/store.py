@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from gateway.analytics.intake import Outcome
 from gateway.analytics.models import OUTBOX_PENDING
-from gateway.db import _sqlite_pragmas as sqlite_pragmas
+from gateway.db import DEFAULT_TIMEOUT, sqlite_pragmas
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,9 @@ class StoreUnavailable(Exception):
 class CollectWriter:
     """Writes an Outcome for one engine; built once per app."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.engine = engine
+        self.timeout = timeout
         dialect = engine.dialect
         placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
         self._datetime = sa.DateTime().bind_processor(dialect)
@@ -216,8 +217,8 @@ class CollectWriter:
         if connection is None:
             dialect = self.engine.dialect
             cargs, cparams = dialect.create_connect_args(self.engine.url)
-            connection = dialect.connect(*cargs, **cparams)
-            sqlite_pragmas(connection, None)
+            connection = dialect.connect(*cargs, **{**cparams, "timeout": self.timeout})
+            sqlite_pragmas(connection, self.timeout)
             # Each write by another worker invalidates this connection's page
             # cache; with the file memory-mapped, reading pages back is cheap.
             connection.execute("PRAGMA mmap_size=268435456")
