@@ -263,6 +263,13 @@ def test_locked_tables_answer_503_within_the_timeout_and_recover(
             assert response.get_json()["error"]["code"] == "unavailable"
             # Bounded by DATABASE_TIMEOUT, not by the lock holder.
             assert 0.4 < waited < 3, waited
+        started = time.monotonic()
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.get_json()["reason"].startswith(
+            "database locked: writes wait more than 0.5 s (another session holds a lock"
+        )
+        assert time.monotonic() - started < 3
     finally:
         release()
     assert table_rows(database_url) == before
@@ -271,7 +278,38 @@ def test_locked_tables_answer_503_within_the_timeout_and_recover(
         == 202
     )
     assert client.post("/api/v1/collect", json=body(), headers=HEADERS).status_code == 202
-    assert client.get("/readyz").status_code == 200
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+
+
+def test_sqlite_writers_queued_behind_a_lock_each_wait_at_most_the_timeout(
+    app_factory: AppFactory, database_url: str, live_server_factory: Any
+) -> None:
+    """Requests queue for SQLite's one writer; while another process holds the database,
+    every one of them gives up after DATABASE_TIMEOUT, not one timeout after another."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no writer queue of the gateway's own")
+    app = app_factory(DATABASE_TIMEOUT=0.5)
+    server = live_server_factory(app)
+    release = _hold_lock(database_url)
+    try:
+
+        def timed(_: int) -> tuple[int, float]:
+            started = time.monotonic()
+            response = requests.post(
+                f"{server.url}/api/v1/collect", json=body(), headers=HEADERS, timeout=30
+            )
+            return response.status_code, time.monotonic() - started
+
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(timed, range(6)))
+    finally:
+        release()
+    assert [status for status, _ in answers] == [503] * 6
+    assert max(waited for _, waited in answers) < 1.5, answers
+    response = requests.post(
+        f"{server.url}/api/v1/collect", json=body(), headers=HEADERS, timeout=5
+    )
+    assert response.status_code == 202
 
 
 # ---------------------------------------------------------------- GA down under load
