@@ -216,14 +216,20 @@ def inject(fake_ga_url: str, fault: dict[str, Any]) -> None:
 
 @dataclass
 class Delivered:
+    numbers: Counter[int]  # the ``n`` parameter of tests/test_forwarder.py's events
     marks: Counter[str]
     aggregate: Counter[str]  # event name -> sum of aggregated_count
     event_page_views: int
     failed_attempts: int
 
+    @property
+    def n(self) -> set[int]:
+        return set(self.numbers)
+
 
 def delivered(fake_ga_url: str) -> Delivered:
     """What GA accepted (2xx), event by event."""
+    numbers: Counter[int] = Counter()
     marks: Counter[str] = Counter()
     aggregate: Counter[str] = Counter()
     page_views = failed = 0
@@ -239,6 +245,8 @@ def delivered(fake_ga_url: str) -> Delivered:
                 aggregate[event["name"]] += int(params["aggregated_count"])
             elif "mark" in params:
                 marks[params["mark"]] += 1
+            elif "n" in params:
+                numbers[int(params["n"])] += 1
             elif event["name"] == "page_view":
                 page_views += 1
-    return Delivered(marks, aggregate, page_views, failed)
+    return Delivered(numbers, marks, aggregate, page_views, failed)

@@ -33,6 +33,19 @@ needs_postgres = pytest.mark.skipif(
 
 COUNTED_TABLES = ("outbox_events", "aggregate_counts", "collect_stats", "consent_records")
 
+# Processes of the tests below: quick retries, small aggregate windows and k = 1, so
+# every count leaves and sums can be checked.
+GA_SETTINGS = {
+    "GATEWAY_GA_TIMEOUT": "1",
+    "GATEWAY_FORWARD_BACKOFF_BASE": "0.1",
+    "GATEWAY_FORWARD_BACKOFF_MAX": "1",
+    "GATEWAY_FORWARD_POLL_INTERVAL": "0.1",
+    "GATEWAY_FORWARD_CLAIM_TTL": "30",
+    "GATEWAY_FORWARD_ONCE_DEADLINE": "30",
+    "GATEWAY_AGGREGATE_WINDOW": "2",
+    "GATEWAY_AGGREGATE_MIN_COUNT": "1",
+}
+
 
 def body(**extra: Any) -> dict[str, Any]:
     return {
@@ -210,6 +223,44 @@ def test_database_down_answers_503_writes_nothing_and_recovers(
         server.stop()
 
 
+@needs_postgres
+def test_forwarder_rides_out_a_database_outage(pg_url: str, tmp_path: Path) -> None:
+    """`gateway forward` does not exit when the database goes away; it carries on
+    where it stopped once the database is back, sending nothing twice."""
+    from tests.test_forwarder import add_events
+
+    url = sa.make_url(pg_url)
+    proxy = Proxy((url.host or "127.0.0.1", url.port or 5432))
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    app = create_app(_base_config(pg_url, tmp_path / "instance"))
+    with app.app_context():
+        run_after_upgrade_hooks()
+    cluster = Cluster(tmp_path, proxied, settings=GA_SETTINGS)
+    try:
+        ga = cluster.fake_ga()
+        worker = cluster.forwarder("forward")
+        add_events(app, 5)
+        wait_until(lambda: delivered(ga).n == set(range(5)), 20, "the first events")
+        proxy.cut()
+        add_events(app, 5, start=5)
+        wait_until(
+            lambda: "database error in the forwarder" in worker.output(),
+            20,
+            "the outage to be seen",
+        )
+        assert worker.popen.poll() is None
+        assert delivered(ga).n == set(range(5))
+        proxy.restore()
+        wait_until(lambda: delivered(ga).n == set(range(10)), 30, "the rest after the outage")
+        assert worker.stop() == 0, worker.output()
+        assert sum(delivered(ga).numbers.values()) == 10
+    finally:
+        cluster.stop_all()
+        print(cluster.logs())
+        app.extensions["gateway.db"].dispose()
+        proxy.close()
+
+
 # ---------------------------------------------------------------- database locked
 
 
@@ -314,21 +365,10 @@ def test_sqlite_writers_queued_behind_a_lock_each_wait_at_most_the_timeout(
 
 # ---------------------------------------------------------------- GA down under load
 
-CLUSTER_SETTINGS = {
-    "GATEWAY_GA_TIMEOUT": "1",
-    "GATEWAY_FORWARD_BACKOFF_BASE": "0.1",
-    "GATEWAY_FORWARD_BACKOFF_MAX": "1",
-    "GATEWAY_FORWARD_POLL_INTERVAL": "0.1",
-    "GATEWAY_FORWARD_CLAIM_TTL": "30",
-    "GATEWAY_FORWARD_ONCE_DEADLINE": "30",
-    "GATEWAY_AGGREGATE_WINDOW": "2",
-    "GATEWAY_AGGREGATE_MIN_COUNT": "1",
-}
-
 
 @needs_postgres
 def test_ga_failing_under_load_loses_and_duplicates_nothing(pg_url: str, tmp_path: Path) -> None:
-    cluster = Cluster(tmp_path, pg_url, settings=CLUSTER_SETTINGS)
+    cluster = Cluster(tmp_path, pg_url, settings=GA_SETTINGS)
     try:
         upgraded = cluster.gateway("db", "upgrade")
         assert upgraded.returncode == 0, upgraded.stderr
