@@ -261,6 +261,49 @@ def test_forwarder_rides_out_a_database_outage(pg_url: str, tmp_path: Path) -> N
         proxy.close()
 
 
+@needs_postgres
+def test_database_lost_while_ga_answers_the_events_are_still_marked_once(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """GA accepts a batch while the database is away: the worker keeps trying to mark
+    it sent instead of letting the claim expire and the batch go out a second time."""
+    from gateway.analytics.fakega import FakeGA
+    from tests.test_forwarder import add_events, forwarder, statuses
+
+    url = sa.make_url(pg_url)
+    proxy = Proxy((url.host or "127.0.0.1", url.port or 5432))
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    with FakeGA() as ga:
+        config = _base_config(proxied, tmp_path / "instance")
+        app = create_app({**config, "GA_ENDPOINT": ga.url, "GA_TIMEOUT": 5, "DATABASE_TIMEOUT": 2})
+        with app.app_context():
+            run_after_upgrade_hooks()
+        try:
+            add_events(app, 6)
+            worker = forwarder(app)
+            ga.hang(1.5, status=204)  # a slow success: the database goes while GA works
+            result: list[Any] = []
+            thread = threading.Thread(target=lambda: result.append(worker.forward_batch()))
+            thread.start()
+            wait_until(lambda: len(ga.recorded) == 1, 10, "the request to reach GA")
+            proxy.cut()
+            time.sleep(2.5)  # GA has answered; marking fails meanwhile
+            assert thread.is_alive()
+            proxy.restore()
+            thread.join(20)
+            assert not thread.is_alive()
+            [totals] = result
+            assert totals.sent == 6
+            assert statuses(app) == {"sent": 6}
+            # Nothing is left to send again, even once the claim would have expired.
+            assert worker.forward_batch().claimed == 0
+            assert len(ga.accepted()) == 1
+            worker.close()
+        finally:
+            app.extensions["gateway.db"].dispose()
+            proxy.close()
+
+
 # ---------------------------------------------------------------- database locked
 
 
