@@ -107,6 +107,14 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "DATABASE_TIMEOUT",
+        5.0,
+        "Seconds a statement waits for a lock held by another session (PostgreSQL "
+        "lock_timeout, SQLite busy_timeout) and a new connection waits for the server; "
+        "past it the request answers 503 with Retry-After instead of holding a worker.",
+        _as_seconds,
+    ),
+    Setting(
         "SITES_FILE",
         "{instance}/sites.toml",
         "TOML file declaring the sites, their origins, languages, categories and GA ids.",

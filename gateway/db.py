@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,26 +30,51 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# Seconds a statement waits for a lock, and a connection for the server, unless
+# the DATABASE_TIMEOUT setting says otherwise.
+DEFAULT_TIMEOUT = 5.0
+
+
+def sqlite_pragmas(dbapi_connection: Any, timeout: float = DEFAULT_TIMEOUT) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the pragmas and pool settings the gateway relies on."""
+def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """An engine with the pragmas and pool settings the gateway relies on.
+
+    ``timeout`` bounds how long a statement waits for a lock held by another
+    session (SQLite's busy timeout, PostgreSQL's ``lock_timeout``) and how long
+    a new PostgreSQL connection waits for the server, so a locked table or an
+    unreachable database turns into an error (a 503 for clients) instead of a
+    worker stuck for good.
+    """
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 5})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = sa.create_engine(url, connect_args={"timeout": timeout})
+
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            sqlite_pragmas(dbapi_connection, timeout)
+
+        event.listen(engine, "connect", _pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    connect_args: dict[str, Any] = {}
+    if sa_url.get_backend_name() == "postgresql":
+        connect_args = {
+            # libpq counts whole seconds and treats anything under 2 as 2.
+            "connect_timeout": max(2, math.ceil(timeout)),
+            "options": f"-c lock_timeout={int(timeout * 1000)}",
+        }
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args
+    )
 
 
 class AppBoundSession(Session):
@@ -67,12 +93,10 @@ class Database:
         )
 
     def init_app(self, app: Flask) -> None:
-        app.extensions["gateway.db"] = make_engine(app.config["DATABASE_URL"])
+        app.extensions["gateway.db"] = make_engine(
+            app.config["DATABASE_URL"], app.config["DATABASE_TIMEOUT"]
+        )
         app.teardown_appcontext(self._remove_session)
-
-        from gateway import dbcli
-
-        app.cli.add_command(dbcli.db_group)
 
         from gateway import dbcli
 

@@ -151,6 +151,39 @@ def test_get_and_delete_with_bearer_token(app: Flask, client: FlaskClient) -> No
     assert client.get(url, headers=auth).get_json()["last_decision"] == "withdrawal"
 
 
+def test_simultaneous_withdrawals_record_one(
+    app: Flask, client: FlaskClient, live_server_factory: Any
+) -> None:
+    """Two tabs (or two nodes) withdrawing at the same moment: one withdrawal is recorded."""
+    import threading
+
+    import requests
+
+    made = decide(client, {"analytics": True}).get_json()
+    server = live_server_factory(app)
+    url = f"{server.url}/api/v1/consent/{made['consent_id']}"
+    headers = {"Authorization": f"Bearer {made['token']}", "Origin": ORIGIN}
+    rounds = 4
+    for _ in range(rounds):
+        barrier = threading.Barrier(4)
+        answers: list[int] = []
+
+        def withdraw(barrier: threading.Barrier = barrier, answers: list[int] = answers) -> None:
+            barrier.wait()
+            answers.append(requests.delete(url, headers=headers, timeout=30).status_code)
+
+        threads = [threading.Thread(target=withdraw) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [200] * 4
+        # A new decision on the same consent, so the next round can withdraw again.
+        decide(client, {"analytics": True}, token=made["token"])
+    kinds = [r.kind for r in records(app) if r.consent_id == made["consent_id"]]
+    assert kinds == ["custom"] + ["withdrawal", "change"] * rounds
+
+
 def test_gpc_header_refuses_analytics_and_is_recorded(app: Flask, client: FlaskClient) -> None:
     body = decide(
         client, {"analytics": True, "marketing": True}, headers={"Sec-GPC": "1"}

@@ -701,6 +701,7 @@ def test_fault_specs_parse() -> None:
     assert Fault.parse("503:3") == Fault(status=503, times=3)
     assert Fault.parse("429:2:5") == Fault(status=429, times=2, retry_after=5)
     assert Fault.parse("hang:15") == Fault(status=503, times=1, hang=15.0)
+    assert Fault.parse("hang:3:2:204") == Fault(status=204, times=2, hang=3.0)
     with pytest.raises(ValueError, match="bad fault"):
         Fault.parse("boom")
 

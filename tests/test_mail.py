@@ -123,6 +123,57 @@ def test_smtp_down_then_up_loses_nothing(
     assert "/contact/verify/" in message.get_body(preferencelist=("plain",)).get_content()
 
 
+def test_smtp_down_request_kept_mail_retried_with_backoff_and_sent_once(
+    app_factory: AppFactory, smtp_port: int, start_smtp: Any
+) -> None:
+    """The mail server is down for two tries: the visitor's request and its pages work,
+    the retries wait longer each time, and once the server is back the mail goes out
+    once, with a verification link that works."""
+    import time_machine
+
+    from gateway.timeutil import utcnow
+    from tests.contact_support import HTTPS, link_in
+
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, SMTP_URL=f"smtp://127.0.0.1:{smtp_port}")
+    client = browser_like_client(app)
+    response = submit_contact(client, email="kept@example.com", message="kept while down")
+    assert response.status_code == 303
+    sent_page = client.get(response.headers["Location"], base_url=HTTPS)
+    assert sent_page.status_code == 200
+    assert "kept@example.com" in sent_page.get_data(as_text=True)
+    [first] = _outbox(app)
+    assert first.attempts == 1
+    first_wait = first.next_attempt_at - utcnow()
+    assert timedelta(seconds=30) < first_wait <= timedelta(minutes=1)
+
+    runner = app.test_cli_runner()
+    # Not due yet: the timer's run leaves it alone (no hammering of a dead server).
+    assert "sent 0, failed 0, waiting 1" in runner.invoke(args=["mail", "send"]).output
+    with time_machine.travel(first.next_attempt_at + timedelta(seconds=1), tick=False):
+        still_down = runner.invoke(args=["mail", "send"])
+    assert "sent 0, failed 1, waiting 1" in still_down.output
+    [second] = _outbox(app)
+    assert second.attempts == 2
+    # The next try waits twice as long as the first.
+    assert second.next_attempt_at - first.next_attempt_at > timedelta(minutes=1, seconds=50)
+
+    inbox = start_smtp()
+    with time_machine.travel(second.next_attempt_at + timedelta(seconds=1), tick=False):
+        up = runner.invoke(args=["mail", "send"])
+        again = runner.invoke(args=["mail", "send", "--all"])
+    assert "sent 1, failed 0, waiting 0" in up.output
+    assert "sent 0, failed 0, waiting 0" in again.output
+    [message] = inbox.messages
+    assert message["To"] == "kept@example.com"
+    with app.app_context():
+        [stored] = db.session.scalars(sa.select(ContactRequest)).all()
+        assert (stored.status, stored.message) == ("unverified", "kept while down")
+    verified = client.get(link_in(message, "/contact/verify/"), base_url=HTTPS)
+    assert verified.status_code == 303
+    status_page = client.get(verified.headers["Location"], base_url=HTTPS)
+    assert 'data-status="open"' in status_page.get_data(as_text=True)
+
+
 def test_mail_not_due_yet_waits_for_its_time(
     app_factory: AppFactory, smtp_port: int, start_smtp: Any
 ) -> None:

@@ -37,19 +37,23 @@ class Fault:
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
-        """``503:3`` (three 503s), ``429:2:5`` (two 429s, Retry-After 5), ``hang:15:1``."""
+        """``503:3`` (three 503s), ``429:2:5`` (two 429s, Retry-After 5), ``hang:15:1``
+        (503 after 15 s), ``hang:3:2:204`` (two slow successes)."""
         parts = spec.split(":")
         try:
             if parts[0] == "hang":
                 return cls(
-                    status=503, hang=float(parts[1]), times=int(parts[2] if len(parts) > 2 else 1)
+                    status=int(parts[3]) if len(parts) > 3 else 503,
+                    hang=float(parts[1]),
+                    times=int(parts[2] if len(parts) > 2 else 1),
                 )
             status = int(parts[0])
             times = int(parts[1]) if len(parts) > 1 else 1
             retry_after = int(parts[2]) if len(parts) > 2 else None
         except (IndexError, ValueError) as exc:
             raise ValueError(
-                f"bad fault {spec!r}: use STATUS:TIMES[:RETRY_AFTER] or hang:SECONDS[:TIMES]"
+                f"bad fault {spec!r}: use STATUS:TIMES[:RETRY_AFTER] or "
+                "hang:SECONDS[:TIMES[:STATUS]]"
             ) from exc
         if not 100 <= status <= 599 or times < 1:
             raise ValueError(f"bad fault {spec!r}")
@@ -96,8 +100,9 @@ class FakeGA:
     def fail(self, status: int, times: int = 1, retry_after: int | None = None) -> None:
         self.inject(Fault(status=status, times=times, retry_after=retry_after))
 
-    def hang(self, seconds: float, times: int = 1) -> None:
-        self.inject(Fault(status=503, times=times, hang=seconds))
+    def hang(self, seconds: float, times: int = 1, status: int = 503) -> None:
+        """Answer ``status`` (503: a failure; 204: a slow success) after ``seconds``."""
+        self.inject(Fault(status=status, times=times, hang=seconds))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -182,7 +187,11 @@ def _handler_for(fake: FakeGA) -> type[BaseHTTPRequestHandler]:
                 try:
                     spec = json.loads(raw or b"{}")
                     fault = (
-                        Fault(status=503, hang=float(spec["hang"]), times=int(spec.get("times", 1)))
+                        Fault(
+                            status=int(spec.get("status", 503)),
+                            hang=float(spec["hang"]),
+                            times=int(spec.get("times", 1)),
+                        )
                         if "hang" in spec
                         else Fault(
                             status=int(spec.get("status", 503)),
@@ -192,7 +201,8 @@ def _handler_for(fake: FakeGA) -> type[BaseHTTPRequestHandler]:
                     )
                 except (ValueError, TypeError, KeyError, AttributeError):
                     self._send(
-                        400, {"error": "expected {status, times, retry_after} or {hang, times}"}
+                        400,
+                        {"error": "expected {status, times, retry_after} or {hang, times, status}"},
                     )
                     return
                 fake.inject(fault)
@@ -234,7 +244,9 @@ def _handler_for(fake: FakeGA) -> type[BaseHTTPRequestHandler]:
                 headers = {}
                 if fault.retry_after is not None:
                     headers["Retry-After"] = str(fault.retry_after)
-                self._send(fault.status, {"error": entry["fault"]}, headers)
+                # A slow success answers like a quick one: no body.
+                payload = None if fault.status < 300 else {"error": entry["fault"]}
+                self._send(fault.status, payload, headers)
                 return
             entry["status"] = 204
             fake.record(entry)

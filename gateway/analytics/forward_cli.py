@@ -311,7 +311,8 @@ def ga_validate_command(site_ids: tuple[str, ...], endpoint: str | None) -> None
     "--fail",
     "faults",
     multiple=True,
-    help="Queue a fault: STATUS:TIMES[:RETRY_AFTER] (e.g. 503:3, 429:2:5) or hang:SECONDS[:TIMES].",
+    help="Queue a fault: STATUS:TIMES[:RETRY_AFTER] (e.g. 503:3, 429:2:5) or "
+    "hang:SECONDS[:TIMES[:STATUS]] (503 after SECONDS; e.g. hang:3:1:204 is a slow success).",
 )
 def fake_ga_command(host: str, port: int, faults: tuple[str, ...]) -> None:
     """A local GA4 stand-in: /mp/collect (204, recorded), /debug/mp/collect, /_recorded."""

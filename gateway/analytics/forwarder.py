@@ -53,6 +53,12 @@ USER_AGENT = "HotTelecom-Gateway/1.0 (Measurement Protocol forwarder)"
 RETRY_AFTER_LIMIT = 3600.0
 # Events claimed per transaction: enough for several full 25-event requests.
 CLAIM_LIMIT = 250
+# Marking events GA accepted is retried while the database is away: first after
+# this many seconds, doubling up to the max, until SETTLE_MARGIN before the claim
+# would expire.
+SETTLE_RETRY_FIRST = 0.1
+SETTLE_RETRY_MAX = 2.0
+SETTLE_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -239,6 +245,8 @@ class Forwarder:
         logging.getLogger("urllib3").setLevel(max(logging.INFO, logging.getLogger("urllib3").level))
         # When the last failed request asked GA to be left alone until.
         self._retry_at = utcnow()
+        # When the current claim runs out (time.monotonic()).
+        self._claim_deadline = 0.0
 
     def close(self) -> None:
         self.http.close()
@@ -276,6 +284,7 @@ class Forwarder:
         if not claimed:
             return totals
         claim_deadline = time.monotonic() + self.settings.claim_ttl
+        self._claim_deadline = claim_deadline
         attempts = {c.item.id: c.attempts for c in claimed}
         built = build_requests([c.item for c in claimed], micros(now), synthetic_client_id)
         totals.reasons.update(built.reasons)
@@ -398,9 +407,7 @@ class Forwarder:
         )
         now = utcnow()
         if result.outcome == OUTCOME_SENT:
-            totals.sent += outbox.mark_delivered(
-                self.engine, self.worker, request.event_ids, now, record
-            )
+            totals.sent += self._record_accepted(request.event_ids, now, record)
             return True
         if result.outcome == OUTCOME_DEAD:
             reason = f"HTTP {result.status_code}: {(result.response_text or '').strip()}"
@@ -426,6 +433,30 @@ class Forwarder:
             self.engine, self.worker, request.event_ids, self._retry_at, error, now, record
         )
         return False
+
+    def _record_accepted(
+        self, event_ids: list[int], now: datetime, record: outbox.RequestRecord
+    ) -> int:
+        """Mark events GA accepted as sent; retried while the database is away.
+
+        Events GA has counted must not be sent again, and they would be once the
+        claim expires unmarked: so the marking is retried for as long as the
+        claim holds (a stop request does not cut it short).
+        """
+        wait = SETTLE_RETRY_FIRST
+        while True:
+            try:
+                return outbox.mark_delivered(self.engine, self.worker, event_ids, now, record)
+            except sa.exc.DBAPIError as exc:
+                if time.monotonic() + wait + SETTLE_MARGIN > self._claim_deadline:
+                    raise
+                log.error(
+                    "database error while recording %d event(s) GA accepted (%s); retrying",
+                    len(event_ids),
+                    type(exc).__name__,
+                )
+                time.sleep(wait)
+                wait = min(wait * 2, SETTLE_RETRY_MAX)
 
     def post(self, site: Site, body: bytes, path: str = "/mp/collect") -> HttpOutcome:
         """POST one body to GA.  Errors are reduced to their kind: the exception text

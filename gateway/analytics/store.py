@@ -12,7 +12,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from gateway.analytics.intake import Outcome
 from gateway.analytics.models import OUTBOX_PENDING
-from gateway.db import _sqlite_pragmas as sqlite_pragmas
+from gateway.db import DEFAULT_TIMEOUT, sqlite_pragmas
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,9 @@ _OUTBOX_COLUMNS = (
 )
 _BUCKET_COLUMNS = ("window_start", "site", "event_name", "page_path", "country", "device_category")
 _STAT_COLUMNS = ("day", "site", "result", "reason")
+# A write that waited in the SQLite writers' queue longer than this gets only the
+# rest of its timeout from SQLite's busy handler (shorter waits are normal queueing).
+QUEUE_SLACK = 0.05
 
 
 def _sql(template: str, columns: Sequence[str], placeholder: str) -> str:
@@ -56,8 +61,9 @@ class StoreUnavailable(Exception):
 class CollectWriter:
     """Writes an Outcome for one engine; built once per app."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.engine = engine
+        self.timeout = timeout
         dialect = engine.dialect
         placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
         self._datetime = sa.DateTime().bind_processor(dialect)
@@ -112,14 +118,34 @@ class CollectWriter:
         if self._lock_path is None:
             self._run(connection, outbox, buckets, stats)
             return
-        with self._thread_lock:
+        # One deadline for the whole wait: in the queue and then in SQLite's busy
+        # handler. While another process holds the database, every queued request
+        # gives up after DATABASE_TIMEOUT, not one timeout after the other.
+        deadline = time.monotonic() + self.timeout
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked (writers queued too long)")
+        try:
             if self._lock_fd is None:
                 self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
-                self._run(connection, outbox, buckets, stats)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise sqlite3.OperationalError("database is locked (writers queued too long)")
+                if left < self.timeout - QUEUE_SLACK:
+                    # Waited in the queue (the database is held elsewhere): only
+                    # the rest of the timeout is left for SQLite's busy handler.
+                    connection.execute(f"PRAGMA busy_timeout={max(int(left * 1000), 1)}")
+                    try:
+                        self._run(connection, outbox, buckets, stats)
+                    finally:
+                        connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+                else:
+                    self._run(connection, outbox, buckets, stats)
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
 
     def _run(
         self,
@@ -216,8 +242,8 @@ class CollectWriter:
         if connection is None:
             dialect = self.engine.dialect
             cargs, cparams = dialect.create_connect_args(self.engine.url)
-            connection = dialect.connect(*cargs, **cparams)
-            sqlite_pragmas(connection, None)
+            connection = dialect.connect(*cargs, **{**cparams, "timeout": self.timeout})
+            sqlite_pragmas(connection, self.timeout)
             # Each write by another worker invalidates this connection's page
             # cache; with the file memory-mapped, reading pages back is cheap.
             connection.execute("PRAGMA mmap_size=268435456")

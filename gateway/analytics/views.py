@@ -254,7 +254,9 @@ def gtag_collect() -> Response:
 
 def init_app_state(app: Flask) -> None:
     """Per-app state of the intake: the prepared writer, the client-id key, the caches."""
-    app.extensions["gateway.analytics.writer"] = CollectWriter(app.extensions["gateway.db"])
+    app.extensions["gateway.analytics.writer"] = CollectWriter(
+        app.extensions["gateway.db"], app.config["DATABASE_TIMEOUT"]
+    )
     app.extensions["gateway.analytics.key"] = derive_key(
         app.config.get("SECRET_KEY") or "", CLIENT_ID_KEY_PURPOSE
     )

@@ -85,6 +85,16 @@ def _locked_head(session: Session) -> ConsentChainHead:
     return head
 
 
+def lock(session: Session) -> None:
+    """Hold the chain's write lock until the caller's transaction ends.
+
+    A decision that depends on the latest state of a consent (a withdrawal is
+    recorded only once) reads that state after this, so two nodes deciding at
+    the same moment see each other's records.
+    """
+    _locked_head(session)
+
+
 def append(session: Session, fields: dict[str, Any], now: datetime) -> ConsentRecord:
     """Add one record at the end of the chain, inside the caller's transaction."""
     head = _locked_head(session)

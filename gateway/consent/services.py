@@ -211,18 +211,31 @@ def record_withdrawal(
     return _counted(session, chain.append(session, fields, now))
 
 
+def withdraw(
+    session: Session, consent_id: str, source: str, browser_family: str, now: datetime
+) -> ConsentState | None:
+    """Withdraw a consent unless its latest decision already is a withdrawal.
+
+    The state is read under the chain lock, so withdrawals sent at the same moment
+    (two tabs, two nodes) record one withdrawal, not one each. Returns the state
+    before this call (None when nothing is kept for the id).
+    """
+    chain.lock(session)
+    state = current_state(session, consent_id)
+    if state is not None and not state.withdrawn:
+        record_withdrawal(session, state, source, browser_family, now)
+    return state
+
+
 def withdraw_on_request(session: Session, consent_id: str, now: datetime) -> str:
     """A withdrawal asked for on the contact form, recorded when staff complete the request.
 
     Returns what happened: ``withdrawn``, ``already withdrawn`` or ``not found``.
     """
-    state = current_state(session, consent_id)
+    state = withdraw(session, consent_id, "staff", "", now)
     if state is None:
         return "not found"
-    if state.withdrawn:
-        return "already withdrawn"
-    record_withdrawal(session, state, "staff", "", now)
-    return "withdrawn"
+    return "already withdrawn" if state.withdrawn else "withdrawn"
 
 
 # -- metrics: a decision counts once its transaction is committed ----------------------

@@ -308,9 +308,9 @@ def withdraw_consent(consent_id: str) -> ResponseReturnValue:
         _check_origin(site)
     if not state.withdrawn:
         with db.transaction() as session:
-            services.record_withdrawal(
+            services.withdraw(
                 session,
-                state,
+                consent_id,
                 "banner" if request.headers.get("Origin") else "api",
                 device_facts().browser_family,
                 utcnow(),

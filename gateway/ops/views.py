@@ -24,7 +24,10 @@ def healthz() -> ResponseReturnValue:
 
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
-    reason = readiness.check(current_app.extensions["gateway.db"])
+    reason = readiness.check(
+        current_app.extensions["gateway.db"],
+        min(current_app.config["DATABASE_TIMEOUT"], readiness.LOCK_WAIT),
+    )
     if reason:
         return jsonify({"status": "unavailable", "reason": reason}), 503
     return jsonify({"status": "ready"})
