@@ -54,6 +54,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -346,7 +347,7 @@ class ClassResult:
         return percentile([(q, 1.0) for q in self.quantiles_us], p)
 
 
-def percentile(weighted: list[tuple[float, float]], p: float) -> float:
+def percentile(weighted: Sequence[tuple[float, float]], p: float) -> float:
     """Value at ``p`` percent of a distribution given as (value, weight) pairs."""
     ordered = sorted(weighted)
     total = sum(w for _, w in ordered)
@@ -398,7 +399,9 @@ def start_wrk(
     )
 
 
-def collect_wrk(cls: str, connections: int, proc: subprocess.Popen[str], seconds: float) -> Any:
+def collect_wrk(
+    cls: str, connections: int, proc: subprocess.Popen[str], seconds: float
+) -> ClassResult:
     out, _ = proc.communicate()
     line = next((li for li in out.splitlines() if li.startswith("LOADJSON ")), None)
     if proc.returncode != 0 or line is None:
@@ -732,7 +735,7 @@ class Outage:
             time.sleep(1)
         waited = time.monotonic() - start
         if self.forwarder is not None:
-            stop(self.forwarder)  # type: ignore[arg-type]
+            stop(self.forwarder)
             self.forwarder = None
         # Close the aggregate windows still open and send them (and anything left).
         subprocess.run(
@@ -750,7 +753,7 @@ class Outage:
     def close(self) -> None:
         for proc in (self.forwarder, self.fake):
             if proc is not None and proc.poll() is None:
-                stop(proc)  # type: ignore[arg-type]
+                stop(proc)
 
 
 def outage_checks(
