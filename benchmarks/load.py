@@ -32,8 +32,9 @@ file descriptors of the gunicorn master and each worker from /proc, and the
 database size; it prints the samples and compares the last third with the
 first third. --ga-outage runs `gateway forward` against `gateway fake-ga`
 during the load; fake GA answers 429 (Retry-After 2) three times and then
-503 from 30% to 70% of the run; afterwards the forwarder drains and the
-script checks that fake GA accepted every event exactly once.
+503 from 30% to 70% of the run (longer if the forwarder has not met the
+outage by then); afterwards the forwarder drains and the script checks that
+fake GA accepted every event exactly once.
 
 Run: .venv/bin/python benchmarks/load.py --duration 30 [--database-url URL]
      [--soak 5] [--ga-outage]
