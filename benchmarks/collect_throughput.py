@@ -17,33 +17,23 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-UA = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
+from benchmarks.serving import (
+    SECRET,
+    UA,
+    instance_env,
+    migrate,
+    serve,
+    server_cpu_seconds,
+    stop,
 )
-SECRET = "benchmark-secret-0123456789abcdef0123456789"
-SITES = """\
-[sites.hottelecom]
-name = "HotTelecom"
-origins = ["https://hottelecom.example"]
-languages = ["ru", "en"]
-ga_measurement_id = "G-BENCH00001"
-ga_api_secret = "bench"
-query_allowlist = ["utm_source", "utm_medium", "utm_campaign"]
-"""
 
 
 def body(consent: str | None) -> str:
@@ -71,61 +61,6 @@ def lua_script(path: Path, payload: str) -> None:
         'wrk.headers["Origin"] = "https://hottelecom.example"\n',
         encoding="utf-8",
     )
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listening on {port}")
-
-
-def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
-    command = [
-        str(BIN / "gunicorn"),
-        "-c",
-        str(ROOT / "gunicorn.conf.py"),
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        str(workers),
-        "--access-logfile",
-        "/dev/null",
-        app,
-    ]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    wait_for_port(port)
-    return proc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def server_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
-    """CPU time (user + system) used so far by a gunicorn master and its workers."""
-    pids = [master.pid]
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
-    if children.exists():
-        pids += [int(pid) for pid in children.read_text().split()]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def measure(
@@ -162,18 +97,6 @@ def wrk(port: int, script: Path, seconds: int, connections: int) -> tuple[float,
     return float(match.group(1)), int(total.group(1))
 
 
-def build_geoip(path: Path) -> None:
-    from mmdb_writer import MMDBWriter  # type: ignore[import-untyped]
-    from netaddr import IPSet
-
-    writer = MMDBWriter(ip_version=6, database_type="GeoIP2-City", ipv4_compatible=True)
-    writer.insert_network(
-        IPSet(["127.0.0.0/8"]),
-        {"country": {"iso_code": "RU"}, "subdivisions": [{"iso_code": "MOW"}]},
-    )
-    writer.to_db_file(str(path))
-
-
 def issue_consent(env: dict[str, str]) -> str:
     from gateway import create_app
     from gateway.consent.tokens import ConsentClaims, issue_token
@@ -196,25 +119,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="collect-bench-"))
     try:
-        (work / "sites.toml").write_text(SITES, encoding="utf-8")
-        build_geoip(work / "geo.mmdb")
-        db_url = f"sqlite:///{work / 'gateway.db'}"
-        env = {
-            **os.environ,
-            "GATEWAY_SECRET_KEYS": SECRET,
-            "GATEWAY_DATABASE_URL": db_url,
-            "GATEWAY_SITES_FILE": str(work / "sites.toml"),
-            "GATEWAY_GEOIP_DB": str(work / "geo.mmdb"),
-            "GATEWAY_RATELIMIT_ENABLED": "false",
-            "GATEWAY_LOG_LEVEL": "WARNING",
-        }
-        subprocess.run(
-            [str(BIN / "gateway"), "db", "upgrade"],
-            cwd=ROOT,
-            env={**env, "GATEWAY_GEOIP_DB": ""},
-            check=True,
-            capture_output=True,
-        )
+        env = instance_env(work)
+        migrate(env)
         consent = issue_consent(env)
         scripts = {
             "aggregate": work / "aggregate.lua",

@@ -697,6 +697,24 @@ def test_fake_ga_faults_and_records_over_http(fake_ga: FakeGA) -> None:
     assert session.post(f"{fake_ga.url}/_faults", data="nonsense").status_code == 400
 
 
+def test_fake_ga_outage_ends_on_delete_faults(fake_ga: FakeGA) -> None:
+    """An outage of unknown length: a large fault count, ended over HTTP when it is time."""
+    import requests
+
+    session = requests.Session()
+    collect = f"{fake_ga.url}/mp/collect?measurement_id=G-X&api_secret=s"
+    assert session.post(f"{fake_ga.url}/_faults", json={"status": 503, "times": 10**6}).ok
+    assert [session.post(collect, data="{}").status_code for _ in range(3)] == [503] * 3
+    assert session.delete(f"{fake_ga.url}/_faults").status_code == 204
+    assert session.post(collect, data="{}").status_code == 204
+    assert [r["status"] for r in session.get(f"{fake_ga.url}/_recorded").json()["requests"]] == [
+        503,
+        503,
+        503,
+        204,
+    ]
+
+
 def test_fault_specs_parse() -> None:
     assert Fault.parse("503:3") == Fault(status=503, times=3)
     assert Fault.parse("429:2:5") == Fault(status=429, times=2, retry_after=5)

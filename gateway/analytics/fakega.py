@@ -6,7 +6,8 @@
 - faults can be queued (next N answers with a status, optionally with
   Retry-After, or a hang of S seconds) from Python, from the command line or
   with ``POST /_faults``;
-- ``GET /_recorded`` returns what was received, ``DELETE /_recorded`` forgets it.
+- ``GET /_recorded`` returns what was received, ``DELETE /_recorded`` forgets it
+  (and the queued faults), ``DELETE /_faults`` ends the queued faults only.
 """
 
 from __future__ import annotations
@@ -174,8 +175,12 @@ def _handler_for(fake: FakeGA) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": "not found"})
 
         def do_DELETE(self) -> None:
-            if urlsplit(self.path).path == "/_recorded":
+            path = urlsplit(self.path).path
+            if path == "/_recorded":
                 fake.reset()
+                self._send(204)
+            elif path == "/_faults":
+                fake.clear_faults()
                 self._send(204)
             else:
                 self._send(404, {"error": "not found"})

@@ -1,0 +1,135 @@
+"""What the benchmarks share: an instance (sites file, GeoIP, migrated DB) and gunicorn.
+
+Imported by the scripts as ``benchmarks.serving`` (they put the checkout on
+``sys.path``); nothing here measures anything by itself.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+SECRET = "benchmark-secret-0123456789abcdef0123456789"
+ORIGIN = "https://hottelecom.example"
+SITES = f"""\
+[sites.hottelecom]
+name = "HotTelecom"
+origins = ["{ORIGIN}"]
+languages = ["ru", "en"]
+ga_measurement_id = "G-BENCH00001"
+ga_api_secret = "bench"
+query_allowlist = ["utm_source", "utm_medium", "utm_campaign"]
+"""
+
+
+def build_geoip(path: Path) -> None:
+    """A tiny City database that places loopback in Moscow, so requests get a location."""
+    from mmdb_writer import MMDBWriter  # type: ignore[import-untyped]
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, database_type="GeoIP2-City", ipv4_compatible=True)
+    writer.insert_network(
+        IPSet(["127.0.0.0/8"]),
+        {"country": {"iso_code": "RU"}, "subdivisions": [{"iso_code": "MOW"}]},
+    )
+    writer.to_db_file(str(path))
+
+
+def instance_env(work: Path, database_url: str | None = None) -> dict[str, str]:
+    """Sites file and GeoIP database in ``work``; the environment a gateway process needs.
+
+    Rate limits are off: every request of a benchmark comes from 127.0.0.1, so the
+    per-address limits would answer 429 to nearly all of them.
+    """
+    (work / "sites.toml").write_text(SITES, encoding="utf-8")
+    build_geoip(work / "geo.mmdb")
+    return {
+        **os.environ,
+        "GATEWAY_SECRET_KEYS": SECRET,
+        "GATEWAY_DATABASE_URL": database_url or f"sqlite:///{work / 'gateway.db'}",
+        "GATEWAY_SITES_FILE": str(work / "sites.toml"),
+        "GATEWAY_GEOIP_DB": str(work / "geo.mmdb"),
+        "GATEWAY_RATELIMIT_ENABLED": "false",
+        "GATEWAY_LOG_LEVEL": "WARNING",
+    }
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(BIN / "gateway"), "db", "upgrade"],
+        cwd=ROOT,
+        env={**env, "GATEWAY_GEOIP_DB": ""},
+        check=True,
+        capture_output=True,
+    )
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    """gunicorn with the project's gunicorn.conf.py (the production one), access log off."""
+    command = [
+        str(BIN / "gunicorn"),
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "--access-logfile",
+        "/dev/null",
+        app,
+    ]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    wait_for_port(port)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def worker_pids(master: subprocess.Popen[bytes]) -> list[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    if not children.exists():
+        return []
+    return [int(pid) for pid in children.read_text().split()]
+
+
+def server_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
+    """CPU time (user + system) used so far by a gunicorn master and its workers."""
+    total = 0
+    for pid in [master.pid, *worker_pids(master)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
