@@ -26,6 +26,9 @@ workers = 2
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# gtag.js hits carry their parameters in the query string: allow gunicorn's
+# longest request line instead of its 4 KiB default.
+limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
