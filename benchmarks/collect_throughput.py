@@ -2,12 +2,16 @@
 
 Both apps run under gunicorn with the project's gunicorn.conf.py (2 sync
 workers) on loopback ports 18100-18199, and wrk (-t2 -c32) posts one JSON
-event per request. The gateway runs the whole pipeline: bot check, consent
-check, anonymizer, GeoIP (a small database built here), and its write to
-SQLite (WAL, synchronous=NORMAL). Printed: requests/s of each and the ratio
-(target >= 0.6), plus the server processes' CPU time per request (from
-/proc), whose ratio is what the throughput ratio converges to on an
-otherwise idle machine. Run: .venv/bin/python benchmarks/collect_throughput.py
+event per request, as nginx would pass it on: X-Forwarded-For names a public
+visitor address (GATEWAY_TRUSTED_PROXIES=1). The gateway runs the whole
+pipeline: bot check, consent check (event mode: a token from a real consent
+POST, checked against its record), anonymizer, GeoIP lookup (a small
+database built here), and its write to SQLite (WAL, synchronous=NORMAL).
+One request per mode is checked first to be answered in that mode.
+Printed: requests/s of each and the ratio (target >= 0.6), plus the server
+processes' CPU time per request (from /proc), whose ratio is what the
+throughput ratio converges to on an otherwise idle machine.
+Run: .venv/bin/python benchmarks/collect_throughput.py
 """
 
 from __future__ import annotations
@@ -26,14 +30,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.serving import (
-    SECRET,
+    ORIGIN,
     UA,
+    VISITOR_IP,
+    consent_token,
+    http,
     instance_env,
     migrate,
     serve,
     server_cpu_seconds,
     stop,
 )
+
+# As behind the production nginx: one trusted hop that names the visitor.
+VISITOR_HEADERS = {"Origin": ORIGIN, "X-Forwarded-For": VISITOR_IP}
 
 
 def body(consent: str | None) -> str:
@@ -58,7 +68,9 @@ def lua_script(path: Path, payload: str) -> None:
         f"wrk.body = [==[{payload}]==]\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["User-Agent"] = "{UA}"\n'
-        'wrk.headers["Origin"] = "https://hottelecom.example"\n',
+        + "".join(
+            f'wrk.headers["{name}"] = "{value}"\n' for name, value in VISITOR_HEADERS.items()
+        ),
         encoding="utf-8",
     )
 
@@ -97,13 +109,12 @@ def wrk(port: int, script: Path, seconds: int, connections: int) -> tuple[float,
     return float(match.group(1)), int(total.group(1))
 
 
-def issue_consent(env: dict[str, str]) -> str:
-    from gateway import create_app
-    from gateway.consent.tokens import ConsentClaims, issue_token
-
-    app = create_app({"SECRET_KEYS": [SECRET], "SITES_FILE": env["GATEWAY_SITES_FILE"]})
-    with app.app_context():
-        return issue_token(ConsentClaims("bench-consent", "hottelecom", {"analytics": True}, 1))
+def check_mode(port: int, payload: str, expected: str) -> None:
+    """One request first: the run measures the mode it says it measures."""
+    status, _, raw = http(port, "POST", "/api/v1/collect", json.loads(payload), VISITOR_HEADERS)
+    answer = json.loads(raw)
+    if status != 202 or answer["mode"] != expected or answer["accepted"] != 1:
+        raise RuntimeError(f"expected one {expected}-mode event accepted, got {status} {answer}")
 
 
 def main() -> None:
@@ -119,15 +130,12 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="collect-bench-"))
     try:
-        env = instance_env(work)
+        env = {**instance_env(work), "GATEWAY_TRUSTED_PROXIES": "1"}
         migrate(env)
-        consent = issue_consent(env)
         scripts = {
             "aggregate": work / "aggregate.lua",
             "event": work / "event.lua",
         }
-        lua_script(scripts["aggregate"], body(None))
-        lua_script(scripts["event"], body(consent))
 
         print(
             f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections}, "
@@ -137,6 +145,10 @@ def main() -> None:
         gateway = serve("wsgi:app", args.port + 1, env, args.workers)
         runs: dict[str, list[tuple[float, float]]] = {"bare": [], "aggregate": [], "event": []}
         try:
+            payloads = {"aggregate": body(None), "event": body(consent_token(args.port + 1))}
+            for mode, script in scripts.items():
+                lua_script(script, payloads[mode])
+                check_mode(args.port + 1, payloads[mode], mode)
             wrk(args.port, scripts["aggregate"], 2, args.connections)  # warm-up
             wrk(args.port + 1, scripts["aggregate"], 2, args.connections)
             # Interleaved, so a busy moment of the machine hits both sides alike.

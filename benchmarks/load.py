@@ -67,6 +67,7 @@ from benchmarks.serving import (
     ORIGIN,
     ROOT,
     UA,
+    http,
     instance_env,
     migrate,
     serve,
@@ -276,20 +277,6 @@ class Context:
     text_hash: str = ""
     banner_etag: str = ""
     tokens: list[str] = field(default_factory=list)
-
-
-def http(
-    port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}",
-        data=data,
-        method=method,
-        headers={"User-Agent": UA, "Content-Type": "application/json", **(headers or {})},
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return answer.status, dict(answer.headers), answer.read()
 
 
 def prepare(ctx: Context, token_count: int) -> int:

@@ -6,13 +6,16 @@ Imported by the scripts as ``benchmarks.serving`` (they put the checkout on
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -34,14 +37,20 @@ query_allowlist = ["utm_source", "utm_medium", "utm_campaign"]
 """
 
 
+# A public address the GeoIP database below places in Moscow. Loopback and
+# private addresses are never looked up, so a benchmark that wants the lookup
+# done, as for a real visitor, sends this one through a trusted proxy hop.
+VISITOR_IP = "81.200.10.20"
+
+
 def build_geoip(path: Path) -> None:
-    """A tiny City database that places loopback in Moscow, so requests get a location."""
+    """A tiny City database: VISITOR_IP's network in Moscow."""
     from mmdb_writer import MMDBWriter  # type: ignore[import-untyped]
     from netaddr import IPSet
 
     writer = MMDBWriter(ip_version=6, database_type="GeoIP2-City", ipv4_compatible=True)
     writer.insert_network(
-        IPSet(["127.0.0.0/8"]),
+        IPSet(["81.200.10.0/24"]),
         {"country": {"iso_code": "RU"}, "subdivisions": [{"iso_code": "MOW"}]},
     )
     writer.to_db_file(str(path))
@@ -133,3 +142,45 @@ def server_cpu_seconds(master: subprocess.Popen[bytes]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def http(
+    port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to a served gateway: status, headers, body."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        method=method,
+        headers={"User-Agent": UA, "Content-Type": "application/json", **(headers or {})},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status, dict(answer.headers), answer.read()
+
+
+def consent_token(port: int, site: str = "hottelecom") -> str:
+    """A token for a real consent granting analytics, recorded by a POST as the banner does.
+
+    (A token signed without a record is not enough: event mode needs the proof
+    of consent in the database.)
+    """
+    _, _, raw = http(port, "GET", f"/api/v1/sites/{site}/consent-config?lang=ru")
+    config = json.loads(raw)
+    status, _, raw = http(
+        port,
+        "POST",
+        "/api/v1/consent",
+        {
+            "site": site,
+            "choices": {"analytics": True},
+            "policy_version": config["policy_version"],
+            "language": "ru",
+            "text_hash": config["text_hash"],
+        },
+        {"Origin": ORIGIN},
+    )
+    if status != 201:
+        raise RuntimeError(f"consent POST answered {status}")
+    token: str = json.loads(raw)["token"]
+    return token

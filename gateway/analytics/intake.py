@@ -8,6 +8,7 @@ an address or a User-Agent string.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
@@ -255,6 +256,18 @@ def device_info(device: DeviceFacts) -> dict[str, str]:
     return info
 
 
+# Both are coarse facts shared by many visitors (a few hundred device and
+# region combinations), serialized once each rather than on every event.
+@functools.lru_cache(maxsize=4096)
+def user_location_json(location: Location) -> str:
+    return json.dumps(user_location(location))
+
+
+@functools.lru_cache(maxsize=4096)
+def device_info_json(device: DeviceFacts) -> str:
+    return json.dumps(device_info(device))
+
+
 def timestamp_micros(moment: datetime) -> int:
     delta = moment - EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
@@ -334,8 +347,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
         if params_key not in page_params:
             page_params[params_key] = _page_params(page, hit, site)
         if not device_json:
-            location_json = json.dumps(user_location(ctx.location)) if ctx.location else None
-            device_json = json.dumps(device_info(ctx.device))
+            location_json = user_location_json(ctx.location) if ctx.location else None
+            device_json = device_info_json(ctx.device)
         if identity not in ids:
             ids[identity] = (
                 anon.client_id_from(ctx.key, identity.kind, identity.value),
