@@ -95,9 +95,9 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listening on {port}")
 
 
-def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
-    """gunicorn with the project's gunicorn.conf.py (the production one), access log off."""
-    command = [
+def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
+    """gunicorn with the project's gunicorn.conf.py on a loopback port, access log off."""
+    return [
         str(BIN / "gunicorn"),
         "-c",
         str(ROOT / "gunicorn.conf.py"),
@@ -109,8 +109,16 @@ def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.
         "/dev/null",
         app,
     ]
+
+
+def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    """gunicorn_command() started, once it listens."""
     proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        gunicorn_command(app, port, workers),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wait_for_port(port)
     return proc

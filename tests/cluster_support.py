@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from benchmarks.serving import gunicorn_command
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,18 +124,7 @@ class Cluster:
         started = []
         for name in names:
             port = free_port()
-            args = [
-                str(BIN / "gunicorn"),
-                "-c",
-                str(ROOT / "gunicorn.conf.py"),
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                str(workers),
-                "--access-logfile",
-                "/dev/null",
-                "wsgi:app",
-            ]
+            args = gunicorn_command("wsgi:app", port, workers)
             started.append((self._start(name, args, env), f"http://127.0.0.1:{port}"))
         for proc, url in started:
 
