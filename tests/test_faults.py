@@ -227,7 +227,7 @@ def test_database_down_answers_503_writes_nothing_and_recovers(
 def test_forwarder_rides_out_a_database_outage(pg_url: str, tmp_path: Path) -> None:
     """`gateway forward` does not exit when the database goes away; it carries on
     where it stopped once the database is back, sending nothing twice."""
-    from tests.test_forwarder import add_events
+    from tests.test_forwarder import add_events, statuses
 
     url = sa.make_url(pg_url)
     proxy = Proxy((url.host or "127.0.0.1", url.port or 5432))
@@ -241,6 +241,9 @@ def test_forwarder_rides_out_a_database_outage(pg_url: str, tmp_path: Path) -> N
         worker = cluster.forwarder("forward")
         add_events(app, 5)
         wait_until(lambda: delivered(ga).n == set(range(5)), 20, "the first events")
+        # GA answers before the worker records the batch as sent; cutting in between
+        # is the other test's case (below), so wait for the record first.
+        wait_until(lambda: statuses(app) == {"sent": 5}, 20, "the first events marked sent")
         proxy.cut()
         add_events(app, 5, start=5)
         wait_until(
