@@ -62,6 +62,24 @@ _EVERY_RESPONSE = tuple(
 )
 
 
+def baseline_header_items(
+    present: set[str], document: bool, path: str, is_secure: bool, hsts_max_age: int
+) -> list[tuple[str, str]]:
+    """The baseline headers a response lacks: ``present`` holds the lowercase names it
+    has, ``document`` says whether it is an HTML page (which gets a nonce policy)."""
+    items = [(name, value) for name, lowered, value in _EVERY_RESPONSE if lowered not in present]
+    if "content-security-policy" not in present:
+        policy = content_security_policy(csp_nonce()) if document else NON_HTML_POLICY
+        items.append(("Content-Security-Policy", policy))
+    if "cache-control" not in present and path.startswith(PRIVATE_PREFIXES):
+        items.append(("Cache-Control", "no-store"))
+    # Only over HTTPS as the server sees it: wsgi.url_scheme, or X-Forwarded-Proto
+    # from a trusted proxy (ProxyFix, TRUSTED_PROXIES). Never on plain HTTP.
+    if is_secure and "strict-transport-security" not in present:
+        items.append(("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"))
+    return items
+
+
 def add_baseline_headers(response: Response, path: str, is_secure: bool, hsts_max_age: int) -> None:
     """The headers every response carries, unless the view chose its own value.
 
@@ -72,23 +90,10 @@ def add_baseline_headers(response: Response, path: str, is_secure: bool, hsts_ma
     # One pass over the headers the view set, instead of a scan per setdefault
     # (this runs on every response, beacons included).
     present = {name.lower() for name, _value in headers.items()}
-    for name, lowered, value in _EVERY_RESPONSE:
-        if lowered not in present:
-            headers.add(name, value)
-    if "content-security-policy" not in present:
-        # A 204 (a beacon's answer, a preflight) is no document, whatever its type says.
-        if response.mimetype == "text/html" and response.status_code != 204:
-            headers.add("Content-Security-Policy", content_security_policy(csp_nonce()))
-        else:
-            headers.add("Content-Security-Policy", NON_HTML_POLICY)
-    if "cache-control" not in present and path.startswith(PRIVATE_PREFIXES):
-        headers["Cache-Control"] = "no-store"
-    # Only over HTTPS as the server sees it: wsgi.url_scheme, or X-Forwarded-Proto
-    # from a trusted proxy (ProxyFix, TRUSTED_PROXIES). Never on plain HTTP.
-    if is_secure:
-        headers.setdefault(
-            "Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"
-        )
+    # A 204 (a beacon's answer, a preflight) is no document, whatever its type says.
+    document = response.mimetype == "text/html" and response.status_code != 204
+    for name, value in baseline_header_items(present, document, path, is_secure, hsts_max_age):
+        headers.add(name, value)
 
 
 def set_security_headers(response: Response) -> Response:

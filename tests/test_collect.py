@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from pathlib import Path
@@ -257,6 +258,37 @@ def test_body_over_64_kib_is_413(client: FlaskClient) -> None:
     response = client.post("/api/v1/collect", data=big, content_type="application/json")
     assert response.status_code == 413
     assert error(response) == "payload_too_large"
+
+
+def test_body_shorter_than_its_content_length_is_400_and_stores_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A client that stops sending mid-body: the request is refused, not half-read."""
+    whole = json.dumps(body())
+    response = client.post(
+        "/api/v1/collect",
+        data=whole[: len(whole) // 2],
+        content_type="application/json",
+        environ_overrides={"CONTENT_LENGTH": str(len(whole))},
+    )
+    assert response.status_code == 400
+    assert "shorter than its Content-Length" in response.get_json()["error"]["message"]
+    assert rows(app, "aggregate_counts") == []
+
+
+def test_chunked_body_without_content_length_is_read_whole(app: Flask, client: FlaskClient) -> None:
+    """gunicorn (like most servers) decodes chunked bodies and says so with
+    wsgi.input_terminated; there is no Content-Length to read up to."""
+    payload = json.dumps(body()).encode()
+    response = client.post(
+        "/api/v1/collect",
+        input_stream=io.BytesIO(payload),
+        content_type="application/json",
+        headers={**HEADERS, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert response.get_json()["accepted"] == 1
 
 
 def test_unknown_site_is_404(client: FlaskClient) -> None:

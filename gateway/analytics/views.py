@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, Request, Response, current_app, request
 from gateway.analytics import intake
 from gateway.analytics.anonymizer import derive_key
 from gateway.analytics.intake import Context, Hit, Identity, PayloadError
-from gateway.analytics.lean import lean_handler
+from gateway.analytics.lean import Reply, lean_handler
 from gateway.analytics.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
 from gateway.consent.services import current_state
@@ -54,7 +54,14 @@ def _body(req: Request) -> bytes:
     length = req.content_length
     if length is not None and length > MAX_BODY:
         raise APIError(413, f"body over {MAX_BODY // 1024} KiB")
-    # get_data enforces MAX_CONTENT_LENGTH on chunked bodies too (413).
+    if length is not None:
+        # Exactly Content-Length bytes, the WSGI contract, straight from the
+        # server: werkzeug's stream wrappers cost more than the read itself.
+        data = req.environ["wsgi.input"].read(length) if length else b""
+        if len(data) != length:
+            raise APIError(400, "body shorter than its Content-Length")
+        return data
+    # Chunked: get_data enforces MAX_CONTENT_LENGTH while it reads (413).
     data = req.get_data(cache=False)
     if len(data) > MAX_BODY:
         raise APIError(413, f"body over {MAX_BODY // 1024} KiB")
@@ -67,13 +74,12 @@ def _check_origin(req: Request, site: Site) -> None:
         raise APIError(403, "origin not allowed for this site", "origin_not_allowed")
 
 
-def _cors(req: Request, response: Response, site: Site) -> Response:
-    """CORS for the site's own origins; the responses here are fresh, with no Vary yet."""
+def _cors(req: Request, site: Site) -> tuple[tuple[str, str], ...]:
+    """CORS headers for the site's own origins."""
     origin = req.headers.get("Origin")
     if origin and site.allows_origin(origin):
-        response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Vary"] = "Origin"
-    return response
+        return (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
+    return (("Vary", "Origin"),)
 
 
 def _context(app: Flask, req: Request, site: Site) -> Context:
@@ -156,7 +162,7 @@ def _record(app: Flask, req: Request, hits: list[Hit], site: Site) -> intake.Out
     return outcome
 
 
-def collect_response(app: Flask, req: Request) -> Response:
+def collect_response(app: Flask, req: Request) -> Reply:
     """POST /api/v1/collect: the banner's tracker (JSON, or text/plain from sendBeacon)."""
     if req.mimetype not in JSON_TYPES:
         raise APIError(415, "send application/json (or text/plain from sendBeacon)")
@@ -174,11 +180,11 @@ def collect_response(app: Flask, req: Request) -> Response:
         for h in payload.hits
     ]
     outcome = _record(app, req, hits, site)
-    answer = Response(json.dumps(outcome.as_response()), 202, mimetype="application/json")
-    return _cors(req, answer, site)
+    answer = json.dumps(outcome.as_response()).encode()
+    return Reply(202, answer, "application/json", _cors(req, site))
 
 
-def gtag_response(app: Flask, req: Request) -> Response:
+def gtag_response(app: Flask, req: Request) -> Reply:
     """GET|POST /g/collect: GA4 gtag.js hits, one per query or one per body line."""
     body = ""
     if req.method == "POST":
@@ -216,7 +222,7 @@ def gtag_response(app: Flask, req: Request) -> Response:
             )
         )
     _record(app, req, hits, site)
-    return _cors(req, Response(status=204), site)
+    return Reply(204, headers=_cors(req, site))
 
 
 @bp.route("/api/v1/collect", methods=["OPTIONS"])
@@ -242,14 +248,16 @@ def collect_preflight() -> Response:
 @limiter.limit(COLLECT_LIMIT)
 @lean_handler(collect_response)
 def collect() -> Response:
-    return collect_response(current_app._get_current_object(), request._get_current_object())  # type: ignore[attr-defined]
+    app, req = current_app._get_current_object(), request._get_current_object()  # type: ignore[attr-defined]
+    return collect_response(app, req).to_response()
 
 
 @bp.route("/g/collect", methods=["GET", "POST"])
 @limiter.limit(COLLECT_LIMIT)
 @lean_handler(gtag_response)
 def gtag_collect() -> Response:
-    return gtag_response(current_app._get_current_object(), request._get_current_object())  # type: ignore[attr-defined]
+    app, req = current_app._get_current_object(), request._get_current_object()  # type: ignore[attr-defined]
+    return gtag_response(app, req).to_response()
 
 
 def init_app_state(app: Flask) -> None:
