@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, quote, urlencode
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.analytics import anonymizer as anon
 
@@ -33,6 +37,47 @@ def test_url_keeps_only_allowlisted_query_parameters() -> None:
     clean = anon.anonymize_url(url, ALLOW)
     assert clean is not None
     assert clean.url == "https://hottelecom.example/pay?utm_source=yandex&utm_campaign=winter"
+
+
+def _query_by_the_standard_library(query: str, allowlist: tuple[str, ...]) -> str:
+    kept = [
+        (name, anon.scrub_text(value)[: anon.MAX_VALUE_LENGTH])
+        for name, value in parse_qsl(query)
+        if name in allowlist
+    ]
+    return urlencode(kept, quote_via=quote)
+
+
+_QUERY_PIECES = st.sampled_from(
+    [
+        "utm_source",
+        "utm_medium",
+        "utm+source",
+        "utm%5Fsource",
+        "q",
+        "=",
+        "&",
+        "+",
+        "%",
+        "%2B",
+        "%D0%B8",
+        "ivan@mail.ru",
+        "79161234567",
+        "яндекс",
+        ";",
+        "#",
+        " ",
+        "",
+    ]
+)
+
+
+@given(st.lists(_QUERY_PIECES | st.text(max_size=6), max_size=14).map("".join))
+def test_query_is_read_and_written_as_the_standard_library_would(query: str) -> None:
+    """The allowlist rule reads queries as parse_qsl does and writes them as urlencode:
+    a parameter smuggled in by a decoding difference would otherwise pass."""
+    allow = ("utm_source", "utm_medium")
+    assert anon.anonymize_query(query, allow) == _query_by_the_standard_library(query, allow)
 
 
 def test_url_without_allowlist_keeps_no_query() -> None:
@@ -316,3 +361,24 @@ def test_address_hosts_are_dropped_unless_they_are_the_sites_own_origin() -> Non
     kept = anon.anonymize_url(url, ALLOW, ("http://192.168.1.20:8000",))
     assert kept is not None
     assert kept.url == url
+
+
+def test_only_accepted_names_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo of checked names holds names GA receives anyway, never a rejected one,
+    and stays bounded."""
+    monkeypatch.setattr(anon, "_accepted_param_names", set())
+    monkeypatch.setattr(anon, "_accepted_event_names", set())
+    assert anon.clean_param_name("tariff") == "tariff"
+    assert anon.clean_param_name("tariff") == "tariff"  # from the memo
+    assert anon.clean_param_name("customer_email") is None
+    assert anon.clean_param_name("ivan_79161234567") is None
+    assert anon.clean_event_name("purchase_ivan_79161234567") is None
+    assert anon.clean_event_name(["page_view"]) is None  # unhashable: no crash
+    assert anon.clean_param_name({"a": 1}) is None
+    assert anon.clean_event_name("page_view") == "page_view"
+    assert anon._accepted_param_names == {"tariff"}
+    assert anon._accepted_event_names == {"page_view"}
+    monkeypatch.setattr(anon, "ACCEPTED_NAMES_MAX", 3)
+    for name in ("a_one", "a_two", "a_three", "a_four"):
+        anon.clean_param_name(name)
+    assert len(anon._accepted_param_names) <= 3

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 REDACTED_SEGMENT = ":redacted"
 MAX_URL_LENGTH = 1000
@@ -239,16 +239,27 @@ def anonymize_path(path: str) -> str:
 
 
 def anonymize_query(query: str, allowlist: Iterable[str]) -> str:
-    """Only allowlisted parameters, their values scrubbed."""
-    allowed = set(allowlist)
+    """Only allowlisted parameters, their values scrubbed.
+
+    Reads the query as ``parse_qsl`` does (``&``-separated, ``+`` as space,
+    blank values dropped) and writes it back as ``urlencode(quote_via=quote)``
+    would, but decodes a value only once its name is allowed: most parameters
+    of a landing page are not, and some are long.
+    """
+    allowed = allowlist if isinstance(allowlist, frozenset) else frozenset(allowlist)
     if not query or not allowed:
         return ""
-    kept = [
-        (name, scrub_text(value)[:MAX_VALUE_LENGTH])
-        for name, value in parse_qsl(query, keep_blank_values=False)
-        if name in allowed
-    ]
-    return urlencode(kept, quote_via=quote)
+    kept = []
+    for pair in query.split("&"):
+        name, _equals, value = pair.partition("=")
+        if not value:
+            continue
+        name = unquote_plus(name)
+        if name not in allowed:
+            continue
+        clean = scrub_text(unquote_plus(value))[:MAX_VALUE_LENGTH]
+        kept.append(f"{quote(name, safe='')}={quote(clean, safe='')}")
+    return "&".join(kept)
 
 
 def anonymize_url(
@@ -429,23 +440,46 @@ def is_identity_param(name: str) -> bool:
     return ("name" in words or "id" in words) and any(w in _PERSON_WORDS for w in words)
 
 
-def clean_event_name(name: object) -> str | None:
-    """A GA-valid event name with no identifier hidden in it, or None."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        return None
-    if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
-        return None
+# Names that passed their rule, so the next event skips the checks. A site
+# uses a few dozen event and parameter names; only accepted names are kept,
+# names GA receives anyway, never a rejected one (it may hold an identifier).
+ACCEPTED_NAMES_MAX = 4096
+_accepted_event_names: set[str] = set()
+_accepted_param_names: set[str] = set()
+
+
+def _remember(accepted: set[str], name: str) -> str:
+    if len(accepted) >= ACCEPTED_NAMES_MAX:
+        accepted.clear()
+    accepted.add(name)
     return name
 
 
+def clean_event_name(name: object) -> str | None:
+    """A GA-valid event name with no identifier hidden in it, or None."""
+    if not isinstance(name, str):
+        return None
+    if name in _accepted_event_names:
+        return name
+    if not _NAME.match(name):
+        return None
+    if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
+        return None
+    return _remember(_accepted_event_names, name)
+
+
 def clean_param_name(name: object) -> str | None:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str):
+        return None
+    if name in _accepted_param_names:
+        return name
+    if not _NAME.match(name):
         return None
     if name in RESERVED_PARAMS or is_identity_param(name):
         return None
     if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
         return None
-    return name
+    return _remember(_accepted_param_names, name)
 
 
 # --- values -----------------------------------------------------------------
