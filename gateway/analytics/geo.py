@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -60,10 +61,13 @@ def locate(database: str, address: str) -> Location | None:
     """The coarse location of ``address``, or None (no database, private or unknown address)."""
     if not database or not address:
         return None
+    # The socket module's parser, then ipaddress from the packed form: a third
+    # of the cost of ipaddress parsing the text, on every beacon.
     try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+        packed = socket.inet_pton(socket.AF_INET6 if ":" in address else socket.AF_INET, address)
+    except (OSError, ValueError):
         return None
+    ip = ipaddress.ip_address(packed)
     if not ip.is_global:
         return None
     reader = _reader(database)
@@ -72,7 +76,7 @@ def locate(database: str, address: str) -> Location | None:
     from maxminddb import InvalidDatabaseError
 
     try:
-        record = reader.get(str(ip))
+        record = reader.get(ip)
     except (InvalidDatabaseError, ValueError, TypeError, KeyError):
         return None
     if not isinstance(record, dict):
