@@ -35,6 +35,10 @@ MAX_ENGAGEMENT_MSEC = 3_600_000
 MODE_EVENT = "event"
 MODE_AGGREGATE = "aggregate"
 
+# One encoder for every event row: json.dumps builds a new one per call when
+# given options.
+_encode_event = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 
 class PayloadError(ValueError):
     """The body cannot be understood; the message says why (answered with 400)."""
@@ -293,6 +297,32 @@ def _page_params(page: anon.CleanUrl, hit: Hit, site: Site) -> dict[str, object]
     return params
 
 
+# The client and session ids of consent ids seen lately: a visitor sends a
+# beacon per page, each would cost two keyed hashes. Consent ids are the
+# gateway's own, kept as proof of consent anyway; gtag's client ids are the
+# visitor's cookie and are hashed on every hit, never remembered.
+PSEUDONYM_CACHE_SIZE = 10_000
+_consent_pseudonyms: dict[tuple[bytes, str, str], tuple[str, str]] = {}
+
+
+def pseudonyms(key: bytes, identity: Identity, day: str) -> tuple[str, str]:
+    """(client_id, session_id) of ``identity`` on ``day``."""
+    memo = identity.kind == "consent"
+    if memo:
+        found = _consent_pseudonyms.get((key, identity.value, day))
+        if found is not None:
+            return found
+    result = (
+        anon.client_id_from(key, identity.kind, identity.value),
+        anon.session_id_from(key, identity.kind, identity.value, day),
+    )
+    if memo:
+        if len(_consent_pseudonyms) >= PSEUDONYM_CACHE_SIZE:
+            _consent_pseudonyms.clear()
+        _consent_pseudonyms[(key, identity.value, day)] = result
+    return result
+
+
 def process(hits: list[Hit], ctx: Context) -> Outcome:
     """Anonymize each hit and route it to the outbox (event mode) or a count (aggregate)."""
     outcome = Outcome()
@@ -307,8 +337,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
     # Serialized only for event-mode rows (aggregate hits keep none of it).
     location_json: str | None = None
     device_json = ""
-    window = window_start(ctx.now, ctx.window_seconds)
-    day = ctx.now.date().isoformat()
+    window: datetime | None = None  # aggregate hits only
+    day = ""  # event hits only
     country = ctx.location.country if ctx.location else ""
     # Hits of one request usually share their page and visitor: each is
     # anonymized (and each keyed hash computed) once per request.
@@ -338,6 +368,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             continue
         outcome.accepted += 1
         if identity is None:
+            if window is None:
+                window = window_start(ctx.now, ctx.window_seconds)
             outcome.aggregates[
                 BucketKey(window, site.id, name, page.path, country, ctx.device.device_category)
             ] += 1
@@ -349,11 +381,9 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
         if not device_json:
             location_json = user_location_json(ctx.location) if ctx.location else None
             device_json = device_info_json(ctx.device)
+            day = ctx.now.date().isoformat()
         if identity not in ids:
-            ids[identity] = (
-                anon.client_id_from(ctx.key, identity.kind, identity.value),
-                anon.session_id_from(ctx.key, identity.kind, identity.value, day),
-            )
+            ids[identity] = pseudonyms(ctx.key, identity, day)
         client_id, session_id = ids[identity]
         params: dict[str, object] = {
             **page_params[params_key],
@@ -369,9 +399,7 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
                 "client_id": client_id,
                 "user_location_json": location_json,
                 "device_json": device_json,
-                "event_json": json.dumps(
-                    {"name": name, "params": params}, ensure_ascii=False, separators=(",", ":")
-                ),
+                "event_json": _encode_event({"name": name, "params": params}),
                 "timestamp_micros": micros,
             }
         )
