@@ -146,6 +146,35 @@ def test_current_state_and_records_for(app: Flask, client: FlaskClient) -> None:
     assert {"record_hash", "prev_hash", "text_hash", "created_at"} <= set(found[0])
 
 
+def test_current_standing_is_the_latest_decision_in_brief(app: Flask, client: FlaskClient) -> None:
+    """The intake's one-row read agrees with the full state, decision after decision."""
+    made = _three_decisions(client)
+    ids = [made[0]["consent_id"], made[2]["consent_id"]]
+    with app.app_context():
+        session = db.session()
+        services.withdraw(session, made[2]["consent_id"], "api", "Firefox", utcnow())
+        session.commit()
+        with db.engine.connect() as connection:
+            for consent_id in ids:
+                state = services.current_state(session, consent_id)
+                standing = services.current_standing(connection, consent_id)
+                assert state is not None
+                assert standing == services.Standing(
+                    state.withdrawn, state.choices, state.policy_version
+                )
+            assert services.current_standing(connection, "aaaa-bbbb-cccc-dddd") is None
+            changed = services.current_standing(connection, made[0]["consent_id"])
+            withdrawn = services.current_standing(connection, made[2]["consent_id"])
+    # The first consent granted analytics, then took it back by a change.
+    assert changed is not None
+    assert not changed.grants("analytics")
+    # The third granted marketing, then was withdrawn: nothing is granted any more.
+    assert withdrawn is not None
+    assert withdrawn.withdrawn
+    assert not withdrawn.grants("marketing")
+    assert not withdrawn.grants("analytics")
+
+
 def test_export_jsonl_and_since(app: Flask, client: FlaskClient) -> None:
     with time_machine.travel(utcnow() - timedelta(days=10)):
         decide(client, {"analytics": True})

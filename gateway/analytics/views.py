@@ -20,7 +20,7 @@ from gateway.analytics.intake import Context, Hit, Identity, PayloadError
 from gateway.analytics.lean import Reply, lean_handler
 from gateway.analytics.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
-from gateway.consent.services import current_state
+from gateway.consent.services import current_standing
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
 from gateway.extensions import db, limiter
@@ -115,11 +115,11 @@ def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
 def _still_granted(app: Flask, claims: ConsentClaims) -> bool:
     """The proof of consent, not the cookie, decides: a withdrawn consent, or one
     given before a material policy change, no longer allows event mode."""
-    session = db.session()
-    state = current_state(session, claims.consent_id)
-    if state is None or state.withdrawn or not state.choices.get("analytics", False):
+    with db.engine.connect() as connection:
+        standing = current_standing(connection, claims.consent_id)
+    if standing is None or not standing.grants("analytics"):
         return False
-    return state.policy_version >= _consent_version(app)
+    return standing.policy_version >= _consent_version(app)
 
 
 def _consent_version(app: Flask) -> int:

@@ -294,6 +294,47 @@ def current_state(session: Session, consent_id: str) -> ConsentState | None:
     )
 
 
+@dataclass(frozen=True)
+class Standing:
+    """The latest decision of a consent id, as much as the analytics intake needs."""
+
+    withdrawn: bool
+    choices: dict[str, bool]
+    policy_version: int
+
+    def grants(self, category: str) -> bool:
+        return not self.withdrawn and self.choices.get(category, False)
+
+
+_LATEST_DECISION = (
+    sa.select(ConsentRecord.kind, ConsentRecord.choices, ConsentRecord.policy_version)
+    .where(
+        ConsentRecord.consent_id == sa.bindparam("consent_id"),
+        ConsentRecord.purged.is_(False),
+    )
+    .order_by(ConsentRecord.seq.desc())
+    .limit(1)
+)
+
+
+def current_standing(connection: sa.Connection, consent_id: str) -> Standing | None:
+    """``current_state`` in brief: one row and three columns, on a plain connection.
+
+    The intake asks this once per new visitor per worker; the full state (every
+    decision loaded through the ORM, a session opened and closed) cost seven
+    times as much.
+    """
+    row = connection.execute(_LATEST_DECISION, {"consent_id": consent_id}).first()
+    if row is None:
+        return None
+    loaded = json.loads(row.choices or "{}")
+    return Standing(
+        withdrawn=row.kind == "withdrawal",
+        choices={str(k): bool(v) for k, v in loaded.items()},
+        policy_version=row.policy_version or 0,
+    )
+
+
 def record_as_dict(record: ConsentRecord) -> dict[str, Any]:
     return {
         "seq": record.seq,
