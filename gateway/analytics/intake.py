@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -206,18 +205,23 @@ def gtag_grants_analytics(gcs: str) -> bool:
 class Outcome:
     """What one request adds to the database, and what its answer says."""
 
+    # Plain dicts used as counters: a Counter costs a Python-level __init__,
+    # three of them per beacon.
     outbox_rows: list[dict[str, Any]] = field(default_factory=list)
-    aggregates: Counter[BucketKey] = field(default_factory=Counter)
-    stats: Counter[tuple[str, str]] = field(default_factory=Counter)
+    aggregates: dict[BucketKey, int] = field(default_factory=dict)
+    stats: dict[tuple[str, str], int] = field(default_factory=dict)
     accepted: int = 0
     dropped: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
+    reasons: dict[str, int] = field(default_factory=dict)
     mode: str = MODE_AGGREGATE
 
     def drop(self, reason: str, count: int = 1) -> None:
         self.dropped += count
-        self.reasons[reason] += count
-        self.stats[("dropped", reason)] += count
+        self.reasons[reason] = self.reasons.get(reason, 0) + count
+        self.count(("dropped", reason), count)
+
+    def count(self, stat: tuple[str, str], count: int = 1) -> None:
+        self.stats[stat] = self.stats.get(stat, 0) + count
 
     def as_response(self) -> dict[str, Any]:
         return {
@@ -370,10 +374,11 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
         if identity is None:
             if window is None:
                 window = window_start(ctx.now, ctx.window_seconds)
-            outcome.aggregates[
-                BucketKey(window, site.id, name, page.path, country, ctx.device.device_category)
-            ] += 1
-            outcome.stats[(MODE_AGGREGATE, "")] += 1
+            bucket = BucketKey(
+                window, site.id, name, page.path, country, ctx.device.device_category
+            )
+            outcome.aggregates[bucket] = outcome.aggregates.get(bucket, 0) + 1
+            outcome.count((MODE_AGGREGATE, ""))
             continue
         params_key = (hit.page_url, hit.referrer, hit.title)
         if params_key not in page_params:
@@ -403,5 +408,5 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
                 "timestamp_micros": micros,
             }
         )
-        outcome.stats[(MODE_EVENT, "")] += 1
+        outcome.count((MODE_EVENT, ""))
     return outcome
