@@ -382,3 +382,15 @@ def test_only_accepted_names_are_remembered(monkeypatch: pytest.MonkeyPatch) -> 
     for name in ("a_one", "a_two", "a_three", "a_four"):
         anon.clean_param_name(name)
     assert len(anon._accepted_param_names) <= 3
+
+
+def test_raw_urls_are_not_left_in_the_standard_librarys_url_cache() -> None:
+    """urllib.parse.urlsplit remembers its last 128 arguments: the anonymizer must not
+    hand it raw URLs, or a worker would keep visitors' query strings in memory."""
+    from urllib.parse import urlsplit
+
+    raw = "https://hottelecom.example/pay?email=ivan.petrov%40mail.ru&utm_source=ya"
+    urlsplit.cache_clear()
+    assert anon.anonymize_url(raw, ALLOW) is not None
+    assert anon.anonymize_referrer("https://mail.example/?u=ivan.petrov@mail.ru") is not None
+    assert urlsplit.cache_info().currsize == 0  # type: ignore[attr-defined]

@@ -191,6 +191,11 @@ def contains_identifier(text: str) -> bool:
 
 # --- URLs -------------------------------------------------------------------
 
+# The standard library remembers the last 128 URLs given to urlsplit (an
+# lru_cache): raw page URLs and referrers, query strings and all, would stay
+# in the worker's memory. The anonymizer splits them with the uncached function.
+_split_url = getattr(urlsplit, "__wrapped__", urlsplit)
+
 _HOST = re.compile(
     r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*$"
 )
@@ -269,7 +274,7 @@ def anonymize_url(
     if not isinstance(url, str) or len(url) > 8192 or _RAW_CONTROL.search(url):
         return None
     try:
-        parts = urlsplit(url.strip())
+        parts = _split_url(url.strip())
         port = parts.port
     except ValueError:
         return None
@@ -292,7 +297,7 @@ def anonymize_url(
 
 def url_origin(url: str) -> str | None:
     try:
-        parts = urlsplit(url.strip())
+        parts = _split_url(url.strip())
         port = parts.port
     except ValueError:
         return None
