@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, render_template_string, session
 
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, issue_token, read_token
@@ -109,3 +110,30 @@ def test_dropped_key_no_longer_verifies(app_factory: AppFactory) -> None:
         token = issue_token(claims)
     with retired.app_context(), pytest.raises(TokenInvalid):
         read_token(token)
+
+
+def test_emailed_links_survive_rotation(app_factory: AppFactory) -> None:
+    """A verification link mailed before the rotation still verifies after it; the
+    status link made then is signed with the new key, which the old node cannot read."""
+    from gateway.contact.models import ContactRequest
+    from gateway.extensions import db
+    from tests.contact_support import HTTPS as CONTACT_BASE
+    from tests.contact_support import browser_like_client, link_in, read_mails, submit_contact
+
+    old = app_factory(SECRET_KEYS=[OLD], CONTACT_MIN_FILL_SECONDS=0)
+    rotated = app_factory(SECRET_KEYS=[NEW, OLD], CONTACT_MIN_FILL_SECONDS=0)
+    sent = submit_contact(browser_like_client(old), email="olga@example.ru", request_type="access")
+    assert sent.status_code == 303
+    [mail] = read_mails(old)
+    verify_path = link_in(mail, "/contact/verify/")
+
+    verified = rotated.test_client().get(verify_path, base_url=CONTACT_BASE)
+    assert verified.status_code == 303
+    status_path = verified.headers["Location"]
+    with rotated.app_context():
+        [stored] = db.session.scalars(sa.select(ContactRequest)).all()
+        assert stored.status != "unverified"
+    assert rotated.test_client().get(status_path, base_url=CONTACT_BASE).status_code == 200
+    # The status link was signed with the new key: the old node refuses it.
+    refused = old.test_client().get(status_path, base_url=CONTACT_BASE)
+    assert refused.status_code == 400
