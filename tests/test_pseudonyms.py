@@ -15,6 +15,7 @@ OTHER_KEY = b"o" * 32
 @pytest.fixture(autouse=True)
 def empty_memo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(intake, "_consent_pseudonyms", {})
+    monkeypatch.setattr(intake, "_pseudonyms_day", [""])
 
 
 def test_consent_pseudonyms_are_the_keyed_hashes_and_are_remembered() -> None:
@@ -32,6 +33,8 @@ def test_a_new_day_or_key_gives_a_new_session_and_the_memo_does_not_mix_them() -
     consent = Identity("consent", "3f2c9d7e-consent")
     today = pseudonyms(KEY, consent, "2026-11-26")
     tomorrow = pseudonyms(KEY, consent, "2026-11-27")
+    # The memo holds one day only: yesterday's entries are gone.
+    assert set(intake._consent_pseudonyms) == {(KEY, consent.value, "2026-11-27")}
     rotated = pseudonyms(OTHER_KEY, consent, "2026-11-26")
     assert today[0] == tomorrow[0]
     assert today[1] != tomorrow[1]

@@ -301,12 +301,14 @@ def _page_params(page: anon.CleanUrl, hit: Hit, site: Site) -> dict[str, object]
     return params
 
 
-# The client and session ids of consent ids seen lately: a visitor sends a
+# The client and session ids of consent ids seen today: a visitor sends a
 # beacon per page, each would cost two keyed hashes. Consent ids are the
-# gateway's own, kept as proof of consent anyway; gtag's client ids are the
-# visitor's cookie and are hashed on every hit, never remembered.
+# gateway's own, kept as proof of consent anyway; the memo forgets them when
+# the day changes (session ids change then too) or when it is full. gtag's
+# client ids are the visitor's cookie: hashed on every hit, never remembered.
 PSEUDONYM_CACHE_SIZE = 10_000
 _consent_pseudonyms: dict[tuple[bytes, str, str], tuple[str, str]] = {}
+_pseudonyms_day = [""]  # the day the memo holds
 
 
 def pseudonyms(key: bytes, identity: Identity, day: str) -> tuple[str, str]:
@@ -321,8 +323,9 @@ def pseudonyms(key: bytes, identity: Identity, day: str) -> tuple[str, str]:
         anon.session_id_from(key, identity.kind, identity.value, day),
     )
     if memo:
-        if len(_consent_pseudonyms) >= PSEUDONYM_CACHE_SIZE:
+        if len(_consent_pseudonyms) >= PSEUDONYM_CACHE_SIZE or day != _pseudonyms_day[0]:
             _consent_pseudonyms.clear()
+            _pseudonyms_day[0] = day
         _consent_pseudonyms[(key, identity.value, day)] = result
     return result
 
