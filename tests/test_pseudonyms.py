@@ -15,7 +15,6 @@ OTHER_KEY = b"o" * 32
 @pytest.fixture(autouse=True)
 def empty_memo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(intake, "_consent_pseudonyms", {})
-    monkeypatch.setattr(intake, "_pseudonyms_day", [""])
 
 
 def test_consent_pseudonyms_are_the_keyed_hashes_and_are_remembered() -> None:

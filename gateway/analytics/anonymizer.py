@@ -251,7 +251,7 @@ def anonymize_query(query: str, allowlist: Iterable[str]) -> str:
     would, but decodes a value only once its name is allowed: most parameters
     of a landing page are not, and some are long.
     """
-    allowed = allowlist if isinstance(allowlist, frozenset) else frozenset(allowlist)
+    allowed = set(allowlist)
     if not query or not allowed:
         return ""
     kept = []

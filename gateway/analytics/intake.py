@@ -308,7 +308,6 @@ def _page_params(page: anon.CleanUrl, hit: Hit, site: Site) -> dict[str, object]
 # client ids are the visitor's cookie: hashed on every hit, never remembered.
 PSEUDONYM_CACHE_SIZE = 10_000
 _consent_pseudonyms: dict[tuple[bytes, str, str], tuple[str, str]] = {}
-_pseudonyms_day = [""]  # the day the memo holds
 
 
 def pseudonyms(key: bytes, identity: Identity, day: str) -> tuple[str, str]:
@@ -323,9 +322,10 @@ def pseudonyms(key: bytes, identity: Identity, day: str) -> tuple[str, str]:
         anon.session_id_from(key, identity.kind, identity.value, day),
     )
     if memo:
-        if len(_consent_pseudonyms) >= PSEUDONYM_CACHE_SIZE or day != _pseudonyms_day[0]:
+        # Every entry is of one day, so the first one says which.
+        held_day = next(iter(_consent_pseudonyms), (b"", "", day))[2]
+        if len(_consent_pseudonyms) >= PSEUDONYM_CACHE_SIZE or held_day != day:
             _consent_pseudonyms.clear()
-            _pseudonyms_day[0] = day
         _consent_pseudonyms[(key, identity.value, day)] = result
     return result
 

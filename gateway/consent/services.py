@@ -265,7 +265,11 @@ def _canonical(choices: Mapping[str, bool]) -> str:
 
 
 def choices_of(record: ConsentRecord) -> dict[str, bool]:
-    loaded = json.loads(record.choices or "{}")
+    return _parse_choices(record.choices)
+
+
+def _parse_choices(stored: str | None) -> dict[str, bool]:
+    loaded = json.loads(stored or "{}")
     return {str(k): bool(v) for k, v in loaded.items()}
 
 
@@ -327,10 +331,9 @@ def current_standing(connection: sa.Connection, consent_id: str) -> Standing | N
     row = connection.execute(_LATEST_DECISION, {"consent_id": consent_id}).first()
     if row is None:
         return None
-    loaded = json.loads(row.choices or "{}")
     return Standing(
         withdrawn=row.kind == "withdrawal",
-        choices={str(k): bool(v) for k, v in loaded.items()},
+        choices=_parse_choices(row.choices),
         policy_version=row.policy_version or 0,
     )
 
