@@ -2,7 +2,7 @@
 
 Each event is a realistic page view: an URL with query and path to clean, a
 referrer, a title and three parameters, run through the same pure pipeline
-the intake uses (``gateway.analytics.intake.process``) in both modes; event
+the intake uses (``gateway.analytics.intake.pipeline.process``) in both modes; event
 mode twice: a returning visitor (their consent id's client and session ids
 remembered from an earlier beacon) and a new visitor on every request. The
 baseline is parsing the same event's JSON body, measured in the same run.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.analytics.intake import Context, Hit, Identity, process
+from gateway.analytics.intake.pipeline import Context, Hit, Identity, process
 from gateway.sites import Site
 from gateway.useragent import DeviceFacts
 

@@ -26,8 +26,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gateway import create_app
-from gateway.analytics.fakega import FakeGA
-from gateway.analytics.forwarder import Forwarder, ForwardSettings
+from gateway.analytics.forwarding.fakega import FakeGA
+from gateway.analytics.forwarding.forwarder import Forwarder, ForwardSettings
 from gateway.analytics.models import AggregateCount
 from gateway.db import make_engine
 from gateway.dbcli import upgrade

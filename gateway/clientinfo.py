@@ -17,7 +17,7 @@ import time
 from flask import Flask, Request, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway.analytics.geo import Location, locate
+from gateway.geo import Location, locate
 from gateway.useragent import DeviceFacts, describe
 
 

@@ -57,6 +57,8 @@ class StateGauge:
     help: str
     labels: tuple[str, ...]
     read: Callable[[], Iterable[tuple[tuple[str, ...], float]]]
+    # Read after every other gauge of the scrape (a gauge that reports on the others).
+    last: bool = False
 
 
 def register_gauge(app: Flask, gauge: StateGauge) -> None:
@@ -65,7 +67,7 @@ def register_gauge(app: Flask, gauge: StateGauge) -> None:
 
 class _StateCollector(Collector):
     def __init__(self, gauges: Iterable[StateGauge]) -> None:
-        self._gauges = list(gauges)
+        self._gauges = sorted(gauges, key=lambda gauge: gauge.last)
 
     def collect(self) -> Iterable[Metric]:
         for gauge in self._gauges:

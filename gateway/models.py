@@ -7,7 +7,7 @@ import importlib
 MODEL_MODULES = (
     "gateway.admin.models",
     "gateway.analytics.models",
-    "gateway.analytics.forwarding_models",
+    "gateway.analytics.forwarding.models",
     "gateway.consent.models",
     "gateway.policy.models",
     "gateway.contact.models",

@@ -84,7 +84,7 @@ def add_baseline_headers(response: Response, path: str, is_secure: bool, hsts_ma
     """The headers every response carries, unless the view chose its own value.
 
     Takes what it needs of the request as arguments: the lean intake path
-    (gateway.analytics.lean) calls it without a request context.
+    (gateway.analytics.intake.lean) calls it without a request context.
     """
     headers = response.headers
     # One pass over the headers the view set, instead of a scan per setdefault

@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from gateway.analytics.aggregate import Bucket, bucket_event, micros
-from gateway.analytics.forwarding_models import ForwardedRequest
-from gateway.analytics.ga4 import OutboxItem, build_requests
+from gateway.analytics.forwarding.ga4 import OutboxItem, build_requests
+from gateway.analytics.forwarding.models import ForwardedRequest
+from gateway.analytics.intake.aggregate import Bucket, bucket_event, micros
 from gateway.analytics.models import CollectStat, OutboxEvent
 from gateway.contact.models import ContactRequest
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from gateway.analytics.anonymizer import luhn_valid
+from gateway.analytics.intake.anonymizer import luhn_valid
 
 _digit = st.sampled_from("0123456789")
 

@@ -34,7 +34,7 @@ ADMIN_EMAIL = "security-admin@hottelecom.example"
 ADMIN_PASSWORD = "correct horse battery staple"
 
 # Blueprints whose pages are for signed-in staff only.
-STAFF_BLUEPRINTS = ("admin", "consent_admin", "contact_admin")
+STAFF_BLUEPRINTS = ("admin", "consent_staff", "contact_staff", "policy_staff", "analytics_staff")
 
 
 @dataclass
@@ -133,14 +133,14 @@ def samples(world: World) -> dict[str, Sample]:
         "contact.status": Sample(world.status_path),
         "admin.login": Sample("/admin/login"),
         "admin.index": Sample("/admin"),
-        "admin.forwarded_page": Sample("/admin/forwarded"),
-        "admin.policy_page": Sample("/admin/policy"),
+        "analytics_staff.forwarded_page": Sample("/admin/forwarded"),
+        "policy_staff.page": Sample("/admin/policy"),
         "admin.users_page": Sample("/admin/users"),
-        "consent_admin.overview": Sample(f"/admin/consents?id={world.consent_id}"),
-        "consent_admin.records_json": Sample(f"/admin/consents/{world.consent_id}.json"),
-        "contact_admin.queue": Sample("/admin/requests"),
-        "contact_admin.detail": Sample(f"/admin/requests/{world.request_id}"),
-        "contact_admin.export": Sample(f"/admin/requests/{world.request_id}/export.csv"),
+        "consent_staff.overview": Sample(f"/admin/consents?id={world.consent_id}"),
+        "consent_staff.records_json": Sample(f"/admin/consents/{world.consent_id}.json"),
+        "contact_staff.queue": Sample("/admin/requests"),
+        "contact_staff.detail": Sample(f"/admin/requests/{world.request_id}"),
+        "contact_staff.export": Sample(f"/admin/requests/{world.request_id}/export.csv"),
     }
 
 

@@ -95,8 +95,8 @@ def test_navigation_follows_the_role(app: Flask) -> None:
 def test_a_face_adds_its_page_to_the_navigation(app_factory) -> None:  # type: ignore[no-untyped-def]
     """How the consent face will add /admin/consents: a route and a nav entry."""
     app = app_factory()
-    app.add_url_rule("/admin/consents", "consent_admin.lookup", lambda: "consents")
-    register_nav(app, NavEntry("consent_admin.lookup", "Consents", 20))
+    app.add_url_rule("/admin/consents", "consent_staff.lookup", lambda: "consents")
+    register_nav(app, NavEntry("consent_staff.lookup", "Consents", 20))
     register_nav(app, NavEntry("missing.endpoint", "Not installed", 30))
     html = signed_in(app, "staff").get("/admin").get_data(as_text=True)
     assert '<a href="/admin/consents">Consents</a>' in html

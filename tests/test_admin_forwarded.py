@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 
-from gateway.admin.forwarded import HIDDEN, PER_PAGE, pretty_json, redact
-from gateway.analytics.forwarding_models import ForwardedRequest
+from gateway.analytics.forwarded import HIDDEN, PER_PAGE, pretty_json, redact
+from gateway.analytics.forwarding.models import ForwardedRequest
 from gateway.analytics.models import CollectStat, OutboxEvent
 from gateway.extensions import db
 from tests.admin_support import signed_in, token_for

@@ -9,8 +9,8 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.admin.policy_drafts import Draft, check_draft
 from gateway.extensions import db
+from gateway.policy.drafts import Draft, check_draft
 from gateway.policy.store import version_records
 from gateway.policy.versions import VersionInfo
 from tests.admin_support import signed_in, token_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.analytics.aggregate import window_start
+from gateway.analytics.intake.aggregate import window_start
 
 W = datetime(2026, 11, 25, 12, 0)
 

@@ -11,7 +11,7 @@ from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.analytics.aggregate import OTHER, Bucket, close_windows, fold_buckets, micros
+from gateway.analytics.intake.aggregate import OTHER, Bucket, close_windows, fold_buckets, micros
 from gateway.analytics.models import AggregateCount, OutboxEvent
 from gateway.extensions import db
 from gateway.timeutil import utcnow

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from gateway.analytics.fakega import FakeGA
+from gateway.analytics.forwarding.fakega import FakeGA
 from gateway.sites import parse_sites
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.analytics import anonymizer as anon
+from gateway.analytics.intake import anonymizer as anon
 
 ALLOW = ("utm_source", "utm_medium", "utm_campaign")
 

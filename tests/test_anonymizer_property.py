@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.analytics.intake import Context, Hit, Identity, Outcome, process
+from gateway.analytics.intake.pipeline import Context, Hit, Identity, Outcome, process
 from gateway.sites import Site
 from gateway.useragent import DeviceFacts
 from tests import pii

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 
-from gateway.analytics.anonymizer import client_id_from
-from gateway.analytics.intake import DEFAULT_ENGAGEMENT_MSEC
+from gateway.analytics.intake.anonymizer import client_id_from
+from gateway.analytics.intake.pipeline import DEFAULT_ENGAGEMENT_MSEC
 from gateway.db import Base
 from gateway.extensions import db
 from gateway.models import import_all_models

@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.contact.models import AuditEntry, ContactRequest, RequestMessage
-from gateway.contact.subject_data import escape_csv_cell, register_subject_data
+from gateway.contact.subject_data import escape_csv_cell
 from gateway.extensions import db
+from gateway.subject_sources import register_subject_data
 from gateway.timeutil import utcnow
 from tests.conftest import AppFactory
 from tests.contact_support import (

@@ -270,7 +270,7 @@ def test_database_lost_while_ga_answers_the_events_are_still_marked_once(
 ) -> None:
     """GA accepts a batch while the database is away: the worker keeps trying to mark
     it sent instead of letting the claim expire and the batch go out a second time."""
-    from gateway.analytics.fakega import FakeGA
+    from gateway.analytics.forwarding.fakega import FakeGA
     from tests.test_forwarder import add_events, forwarder, statuses
 
     url = sa.make_url(pg_url)

@@ -19,17 +19,17 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gateway.analytics import outbox
-from gateway.analytics.fakega import FakeGA, Fault
-from gateway.analytics.forwarder import (
+from gateway.analytics.forwarding import outbox
+from gateway.analytics.forwarding.fakega import FakeGA, Fault
+from gateway.analytics.forwarding.forwarder import (
     Forwarder,
     ForwardSettings,
     backoff_delay,
     classify,
     parse_retry_after,
 )
-from gateway.analytics.forwarding_models import ForwardedRequest
-from gateway.analytics.ga4 import check_request, forbidden_fields_in
+from gateway.analytics.forwarding.ga4 import check_request, forbidden_fields_in
+from gateway.analytics.forwarding.models import ForwardedRequest
 from gateway.analytics.models import AggregateCount, OutboxEvent
 from gateway.extensions import db
 from gateway.sites import all_sites

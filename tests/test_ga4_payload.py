@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.analytics import ga4
-from gateway.analytics.ga4 import (
+from gateway.analytics.forwarding import ga4
+from gateway.analytics.forwarding.ga4 import (
     MAX_BODY_BYTES,
     RESERVED_EVENT_NAMES,
     BuildResult,

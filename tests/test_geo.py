@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.analytics.geo import Location, close_readers, locate
+from gateway.geo import Location, close_readers, locate
 
 
 @pytest.fixture

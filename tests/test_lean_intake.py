@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from gateway.analytics.lean import LeanIntake
+from gateway.analytics.intake.lean import LeanIntake
 from tests.conftest import DESKTOP_UA, AppFactory
 from tests.test_collect import GTAG_SHARED, HEADERS, ORIGIN, body, rows
 
@@ -172,7 +172,7 @@ def _post_many(app: Flask, count: int, remote: str) -> list[WerkzeugResponse]:
 
 
 def test_declared_collect_limit_is_enforced_on_the_lean_path(app_factory: AppFactory) -> None:
-    from gateway.analytics.views import COLLECT_LIMIT
+    from gateway.analytics.intake.views import COLLECT_LIMIT
 
     allowed = int(COLLECT_LIMIT.split()[0])
     app = app_factory(RATELIMIT_ENABLED=True)
@@ -213,12 +213,12 @@ def test_every_lean_route_declares_a_limit(app: Flask) -> None:
 def test_unexpected_error_is_a_json_500_without_request_details(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from gateway.analytics import intake
+    from gateway.analytics.intake import pipeline
 
     def broken(*_args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(intake, "process", broken)
+    monkeypatch.setattr(pipeline, "process", broken)
     response = app.test_client().post(
         "/api/v1/collect", json=body(), headers=HEADERS, environ_base={"REMOTE_ADDR": "203.0.113.5"}
     )

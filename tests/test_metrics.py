@@ -9,9 +9,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.analytics.aggregate import micros
-from gateway.analytics.fakega import FakeGA
-from gateway.analytics.forwarder import Forwarder, ForwardSettings, HttpOutcome, attempt_label
+from gateway.analytics.forwarding.fakega import FakeGA
+from gateway.analytics.forwarding.forwarder import (
+    Forwarder,
+    ForwardSettings,
+    HttpOutcome,
+    attempt_label,
+)
+from gateway.analytics.intake.aggregate import micros
 from gateway.analytics.models import OutboxEvent
 from gateway.contact.models import ContactRequest
 from gateway.db import make_engine

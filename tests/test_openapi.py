@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +23,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
+from gateway import create_app
 from gateway.ops.openapi import openapi_document
-from tests.conftest import DESKTOP_UA, AppFactory
+from tests.conftest import DESKTOP_UA, TEST_SECRET, AppFactory
 
 DOCUMENTED_PREFIXES = ("/api/", "/g/collect")
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -74,7 +77,7 @@ def _documented_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
 
 def test_every_api_route_is_documented_and_nothing_else(app: Flask) -> None:
     routed = _routed_operations(app)
-    documented = _documented_operations(openapi_document())
+    documented = _documented_operations(openapi_document(app))
     assert routed - documented == set(), "routes missing from the OpenAPI document"
     assert documented - routed == set(), "documented operations the app does not serve"
     # The comparison itself can fail: it sees the operations this issue names.
@@ -96,12 +99,12 @@ def test_every_api_route_is_documented_and_nothing_else(app: Flask) -> None:
 def test_route_comparison_notices_an_undocumented_route(app_factory: AppFactory) -> None:
     app = app_factory()
     app.add_url_rule("/api/v1/secret", "secret", lambda: "x", methods=["PUT"])
-    missing = _routed_operations(app) - _documented_operations(openapi_document())
+    missing = _routed_operations(app) - _documented_operations(openapi_document(app))
     assert missing == {("put", "/api/v1/secret")}
 
 
-def test_every_path_parameter_is_declared() -> None:
-    document = openapi_document()
+def test_every_path_parameter_is_declared(app: Flask) -> None:
+    document = openapi_document(app)
     for path, item in document["paths"].items():
         for method in (m for m in item if m in HTTP_METHODS):
             declared = {
@@ -119,8 +122,8 @@ def test_every_path_parameter_is_declared() -> None:
                     assert segment[1:-1] in names, f"{method} {path}"
 
 
-def test_every_operation_documents_its_errors_with_the_shared_schema() -> None:
-    document = openapi_document()
+def test_every_operation_documents_its_errors_with_the_shared_schema(app: Flask) -> None:
+    document = openapi_document(app)
     for path, item in document["paths"].items():
         for method in (m for m in item if m in HTTP_METHODS):
             responses = item[method]["responses"]
@@ -138,12 +141,12 @@ def test_every_operation_documents_its_errors_with_the_shared_schema() -> None:
     ]
 
 
-def test_document_is_served_with_an_etag(client: FlaskClient) -> None:
+def test_document_is_served_with_an_etag(app: Flask, client: FlaskClient) -> None:
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     served = response.get_json()
-    assert served == json.loads(json.dumps(openapi_document()))
+    assert served == json.loads(json.dumps(openapi_document(app)))
     assert served["openapi"].startswith("3.1")
     again = client.get("/api/v1/openapi.json", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
@@ -275,10 +278,19 @@ def test_validation_catches_an_undocumented_answer(live: str) -> None:
 
 # -- schemathesis against a live server ----------------------------------------------------
 
+
+def _collection_app() -> Flask:
+    """An app to read the document from while tests are collected (no database is opened)."""
+    instance = Path(tempfile.mkdtemp(prefix="openapi-"))
+    return create_app(
+        {"INSTANCE_PATH": str(instance), "SECRET_KEYS": [TEST_SECRET], "TESTING": True}
+    )
+
+
 # Loaded from the code at collection time; the requests go to a live server per operation
 # (the served document is this one: test_document_is_served_with_an_etag).
 api_schema = schemathesis.openapi.from_dict(
-    openapi_document(),
+    openapi_document(_collection_app()),
     config=schemathesis.Config.from_dict(
         {
             # The schema's examples, boundary values (coverage) and random valid and

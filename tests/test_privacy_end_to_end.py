@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gateway.analytics.fakega import FakeGA
+from gateway.analytics.forwarding.fakega import FakeGA
 from gateway.db import Base
 from gateway.models import import_all_models
 from tests.conftest import AppFactory

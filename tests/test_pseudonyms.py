@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.analytics import intake
-from gateway.analytics.anonymizer import client_id_from, session_id_from
-from gateway.analytics.intake import Identity, pseudonyms
+from gateway.analytics.intake import pipeline
+from gateway.analytics.intake.anonymizer import client_id_from, session_id_from
+from gateway.analytics.intake.pipeline import Identity, pseudonyms
 
 KEY = b"k" * 32
 OTHER_KEY = b"o" * 32
@@ -14,7 +14,7 @@ OTHER_KEY = b"o" * 32
 
 @pytest.fixture(autouse=True)
 def empty_memo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(intake, "_consent_pseudonyms", {})
+    monkeypatch.setattr(pipeline, "_consent_pseudonyms", {})
 
 
 def test_consent_pseudonyms_are_the_keyed_hashes_and_are_remembered() -> None:
@@ -25,7 +25,7 @@ def test_consent_pseudonyms_are_the_keyed_hashes_and_are_remembered() -> None:
         session_id_from(KEY, "consent", "3f2c9d7e-consent", "2026-11-26"),
     )
     assert pseudonyms(KEY, consent, "2026-11-26") == first
-    assert len(intake._consent_pseudonyms) == 1
+    assert len(pipeline._consent_pseudonyms) == 1
 
 
 def test_a_new_day_or_key_gives_a_new_session_and_the_memo_does_not_mix_them() -> None:
@@ -33,7 +33,7 @@ def test_a_new_day_or_key_gives_a_new_session_and_the_memo_does_not_mix_them() -
     today = pseudonyms(KEY, consent, "2026-11-26")
     tomorrow = pseudonyms(KEY, consent, "2026-11-27")
     # The memo holds one day only: yesterday's entries are gone.
-    assert set(intake._consent_pseudonyms) == {(KEY, consent.value, "2026-11-27")}
+    assert set(pipeline._consent_pseudonyms) == {(KEY, consent.value, "2026-11-27")}
     rotated = pseudonyms(OTHER_KEY, consent, "2026-11-26")
     assert today[0] == tomorrow[0]
     assert today[1] != tomorrow[1]
@@ -46,12 +46,12 @@ def test_gtag_client_ids_are_never_remembered() -> None:
     gtag = Identity("gtag", "1234567890.1700000000")
     result = pseudonyms(KEY, gtag, "2026-11-26")
     assert result[0] == client_id_from(KEY, "gtag", "1234567890.1700000000")
-    assert intake._consent_pseudonyms == {}
-    assert "1234567890.1700000000" not in repr(vars(intake))
+    assert pipeline._consent_pseudonyms == {}
+    assert "1234567890.1700000000" not in repr(vars(pipeline))
 
 
 def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(intake, "PSEUDONYM_CACHE_SIZE", 3)
+    monkeypatch.setattr(pipeline, "PSEUDONYM_CACHE_SIZE", 3)
     for n in range(10):
         pseudonyms(KEY, Identity("consent", f"consent-{n}"), "2026-11-26")
-    assert len(intake._consent_pseudonyms) <= 3
+    assert len(pipeline._consent_pseudonyms) <= 3

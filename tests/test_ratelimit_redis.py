@@ -151,7 +151,7 @@ def test_lean_intake_counts_in_memory_while_redis_is_away(
     app_factory: AppFactory, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """/g/collect is served by the lean path: the same fallback and return as Flask's."""
-    from gateway.analytics import lean
+    from gateway.analytics.intake import lean
 
     monkeypatch.setattr(lean, "STORAGE_RECHECK_SECONDS", 0.5)
     first, second = _node(app_factory, redis_server), _node(app_factory, redis_server)

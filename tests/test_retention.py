@@ -11,7 +11,7 @@ import time_machine
 from flask import Flask
 
 from gateway.admin.models import StaffSession
-from gateway.analytics.forwarding_models import ForwardedRequest
+from gateway.analytics.forwarding.models import ForwardedRequest
 from gateway.analytics.models import OutboxEvent
 from gateway.contact.models import AuditEntry, ContactRequest
 from gateway.extensions import db

@@ -1,4 +1,5 @@
-"""Admin face: staff sign-in, the dashboard, the operations pages and commands."""
+"""The staff shell: sign-in, users, the layout and navigation, charts, and the registries
+(dashboard panels, /metrics gauges, navigation entries) each face fills with its own."""
 
 from __future__ import annotations
 
@@ -6,19 +7,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Registered by create_app; the face's blueprint and commands are bound here."""
-    # policy_views and users_views add their routes to views.bp when imported.
-    from gateway.admin import (
-        auth,
-        cli,
-        gauges,
-        nav,
-        panels,
-        policy_views,  # noqa: F401
-        stats,
-        users_views,  # noqa: F401
-        views,
-    )
+    """Registered by create_app; the shell's blueprint and commands are bound here."""
+    # users_views adds its routes to views.bp when imported.
+    from gateway.admin import auth, cli, nav, stats, users_views, views  # noqa: F401
     from gateway.retention import Purger, register_purger
 
     app.register_blueprint(views.bp)
@@ -30,14 +21,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(stats.stats_command)
     app.jinja_env.globals["staff_user"] = auth.current_user
     app.jinja_env.globals["admin_nav"] = nav.nav_for_current_user
-    panels.register_all(app)
-    gauges.register_all(app)
-    for entry in (
-        nav.NavEntry("admin.index", "Dashboard", 0),
-        nav.NavEntry("contact_admin.queue", "Requests", 10),
-        nav.NavEntry("consent_admin.overview", "Consents", 20),
-        nav.NavEntry("admin.forwarded_page", "What Google receives", 40),
-        nav.NavEntry("admin.policy_page", "Policy", 50, role="admin"),
-        nav.NavEntry("admin.users_page", "Users", 60, role="admin"),
-    ):
-        nav.register_nav(app, entry)
+    nav.register_nav(app, nav.NavEntry("admin.index", "Dashboard", 0))
+    nav.register_nav(app, nav.NavEntry("admin.users_page", "Users", 60, role="admin"))

@@ -1,78 +1,35 @@
-"""Scrape-time gauges for /metrics: the outbox and the request queue, read from the database.
+"""Scrape-time gauges read from the database: the registry faces add theirs to.
 
-Every process answers from the same database, so under gunicorn any worker
-reports the same truth. A scrape while the database is down reports the
-gauges without samples (and ``gateway_state_up 0``) instead of failing.
+A face registers ``register_stored_gauge(app, name, help, labels, read)``
+where ``read(conn, now)`` returns the samples. Every process answers from the
+same database, so under gunicorn any worker reports the same truth. A scrape
+while the database is down reports the gauges without samples (and
+``gateway_state_up 0``) instead of failing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import QueryableAttribute
 
-from gateway.analytics.models import (
-    OUTBOX_DEAD,
-    OUTBOX_DRY_RUN,
-    OUTBOX_PENDING,
-    OUTBOX_SENT,
-    OutboxEvent,
-)
-from gateway.contact.models import STATUSES, ContactRequest
 from gateway.metrics import StateGauge, register_gauge
 from gateway.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-OUTBOX_STATUSES = (OUTBOX_PENDING, OUTBOX_SENT, OUTBOX_DRY_RUN, OUTBOX_DEAD)
+READER_KEY = "gateway.stored_gauge_reader"
 Samples = list[tuple[tuple[str, ...], float]]
-
-
-def outbox_depth(conn: sa.Connection) -> Samples:
-    counts = dict(
-        conn.execute(
-            sa.select(OutboxEvent.status, sa.func.count()).group_by(OutboxEvent.status)
-        ).all()
-    )
-    return [((status,), float(counts.get(status, 0))) for status in OUTBOX_STATUSES]
-
-
-def oldest_pending_age(conn: sa.Connection, now: datetime) -> Samples:
-    oldest = conn.execute(
-        sa.select(sa.func.min(OutboxEvent.created_at)).where(OutboxEvent.status == OUTBOX_PENDING)
-    ).scalar()
-    age = (now - oldest).total_seconds() if isinstance(oldest, datetime) else 0.0
-    return [((), max(age, 0.0))]
-
-
-def request_queue(conn: sa.Connection) -> Samples:
-    counts = dict(
-        conn.execute(
-            sa.select(ContactRequest.status, sa.func.count()).group_by(ContactRequest.status)
-        ).all()
-    )
-    return [((status,), float(counts.get(status, 0))) for status in STATUSES]
-
-
-def overdue_requests(conn: sa.Connection, now: datetime) -> Samples:
-    from gateway.contact.deadlines import moscow_date
-    from gateway.contact.reports import ACTIVE_STATUSES
-
-    count = conn.execute(
-        sa.select(sa.func.count()).where(
-            ContactRequest.status.in_(ACTIVE_STATUSES),
-            ContactRequest.due_date < moscow_date(now),
-        )
-    ).scalar()
-    return [((), float(count or 0))]
+StoredRead = Callable[[sa.Connection, datetime], Samples]
 
 
 class _Reader:
-    """Reads every gauge in one connection per scrape, remembering whether it worked."""
+    """Reads each gauge in one connection per scrape, remembering whether it worked."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -81,11 +38,11 @@ class _Reader:
     def _engine(self) -> Engine:
         return self.app.extensions["gateway.db"]  # type: ignore[no-any-return]
 
-    def gauge(self, read: Callable[[sa.Connection], Samples]) -> Callable[[], Samples]:
+    def gauge(self, read: StoredRead) -> Callable[[], Samples]:
         def samples() -> Samples:
             try:
                 with self._engine().connect() as conn:
-                    result = read(conn)
+                    result = read(conn, utcnow())
             except sa.exc.SQLAlchemyError as exc:
                 log.warning("metrics: cannot read stored state (%s)", type(exc).__name__)
                 self.up = 0.0
@@ -100,39 +57,30 @@ class _Reader:
         return [((), up)]
 
 
-def register_all(app: Flask) -> None:
-    reader = _Reader(app)
-    for gauge in (
-        StateGauge(
-            "gateway_outbox_events",
-            "Outbox events by status (pending is the depth; dead are dead letters).",
-            ("status",),
-            reader.gauge(outbox_depth),
-        ),
-        StateGauge(
-            "gateway_outbox_oldest_pending_seconds",
-            "Age of the oldest pending outbox event (0 when none is pending).",
-            (),
-            reader.gauge(lambda conn: oldest_pending_age(conn, utcnow())),
-        ),
-        StateGauge(
-            "gateway_requests",
-            "Data-subject requests by status.",
-            ("status",),
-            reader.gauge(request_queue),
-        ),
-        StateGauge(
-            "gateway_requests_overdue",
-            "Open data-subject requests past their due date.",
-            (),
-            reader.gauge(lambda conn: overdue_requests(conn, utcnow())),
-        ),
-        # Last, so it reports on the reads above in the same scrape.
-        StateGauge(
-            "gateway_state_up",
-            "1 when the stored-state gauges of this scrape could be read, else 0.",
-            (),
-            reader.take_up,
-        ),
-    ):
-        register_gauge(app, gauge)
+def _reader(app: Flask) -> _Reader:
+    reader = app.extensions.get(READER_KEY)
+    if reader is None:
+        reader = app.extensions[READER_KEY] = _Reader(app)
+        register_gauge(
+            app,
+            StateGauge(
+                "gateway_state_up",
+                "1 when the stored-state gauges of this scrape could be read, else 0.",
+                (),
+                reader.take_up,
+                last=True,
+            ),
+        )
+    return reader  # type: ignore[no-any-return]
+
+
+def counts_by(conn: sa.Connection, column: QueryableAttribute[str], keys: Sequence[str]) -> Samples:
+    """Rows per value of ``column``, one sample for each of ``keys`` (0 when none)."""
+    counts = dict(conn.execute(sa.select(column, sa.func.count()).group_by(column)).all())
+    return [((key,), float(counts.get(key, 0))) for key in keys]
+
+
+def register_stored_gauge(
+    app: Flask, name: str, help: str, labels: tuple[str, ...], read: StoredRead
+) -> None:
+    register_gauge(app, StateGauge(name, help, labels, _reader(app).gauge(read)))

@@ -1,4 +1,5 @@
-"""Analytics face: intake of page events, anonymized, counted or queued for GA4."""
+"""Analytics face: beacons in (intake), anonymized, counted or queued in the outbox,
+and sent on to GA4 (forwarding); plus its staff page, "What Google receives"."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
-    from gateway.analytics import forward_cli, lean, views
+    from gateway.admin.dashboard import register_panel
+    from gateway.admin.nav import NavEntry, register_nav
+    from gateway.analytics import gauges, reports, staff_views
+    from gateway.analytics.forwarding import cli as forwarding_cli
+    from gateway.analytics.intake import lean, openapi, views
+    from gateway.apidoc import register_api
     from gateway.extensions import csrf
 
     # Pages on other origins post here with sendBeacon: no session, no cookie
@@ -16,4 +22,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     views.init_app_state(app)
     lean.init_app(app)
-    forward_cli.init_app(app)
+    forwarding_cli.init_app(app)
+    register_api(app, openapi.API)
+    app.register_blueprint(staff_views.bp)
+    register_nav(app, NavEntry("analytics_staff.forwarded_page", "What Google receives", 40))
+    register_panel(app, 30, reports.intake_panel)
+    register_panel(app, 40, reports.forwarding_panel)
+    gauges.register_all(app)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.admin.charts import Series, stacked_bars
 from gateway.admin.dashboard import DateRange, Figure, Panel, series_table
-from gateway.analytics.forwarding_models import OUTCOME_RETRY, OUTCOMES, ForwardedRequest
+from gateway.analytics.forwarding.models import OUTCOME_RETRY, OUTCOMES, ForwardedRequest
 from gateway.analytics.models import (
     OUTBOX_DEAD,
     OUTBOX_DRY_RUN,
@@ -78,7 +78,7 @@ def intake_panel(session: Session, period: DateRange, site: str | None) -> Panel
         headers=("drop reason", "events"),
         rows=tuple((reason, str(n)) for reason, n in sorted(reasons.items(), key=lambda i: -i[1])),
         note="Dropped events never reach the database beyond this count.",
-        links=(("Drop reasons and payloads", "admin.forwarded_page"),),
+        links=(("Drop reasons and payloads", "analytics_staff.forwarded_page"),),
     )
 
 
@@ -140,5 +140,5 @@ def forwarding_panel(session: Session, period: DateRange, site: str | None) -> P
         ),
         note="A request carries up to 25 events; failed requests are retried with backoff.",
         tables=(series_table("Events forwarded per day", "day", days, FORWARDED),),
-        links=(("What Google receives", "admin.forwarded_page"),),
+        links=(("What Google receives", "analytics_staff.forwarded_page"),),
     )

@@ -44,17 +44,23 @@ def _ensure_chain_head() -> None:
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
-    from gateway.consent import admin_views, subject_data
+    from gateway.admin.dashboard import register_panel
+    from gateway.admin.nav import NavEntry, register_nav
+    from gateway.apidoc import register_api
+    from gateway.consent import openapi, reports, staff_views, subject_data
     from gateway.consent.cli import consent_group
     from gateway.consent.views import bp
-    from gateway.contact.subject_data import register_subject_data
     from gateway.extensions import csrf
+    from gateway.subject_sources import register_subject_data
 
     # The API is called cross-origin by the banner; it checks Origin instead of a
     # CSRF token (and a decision needs no cookie of the gateway's).
     csrf.exempt(bp)
     app.register_blueprint(bp)
-    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(staff_views.bp)
+    register_nav(app, NavEntry("consent_staff.overview", "Consents", 20))
+    register_panel(app, 10, reports.consent_panel)
+    register_api(app, openapi.API)
     register_subject_data(
         app, "consent", export=subject_data.export_consent, erase=subject_data.erase_consent
     )

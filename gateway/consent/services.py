@@ -31,6 +31,7 @@ KINDS = ("accept_all", "reject_all", "custom", "change", "withdrawal", "gpc")
 # "staff": a withdrawal recorded while fulfilling a data subject's erasure request.
 SOURCES = ("banner", "api", "gpc", "staff")
 CONSENT_ID = re.compile(r"^[a-z2-7]{4}(?:-[a-z2-7]{4}){3}$")
+_ID_SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
 class InvalidDecision(ValueError):
@@ -537,3 +538,11 @@ def erase_consents(session: Session, consent_ids: Sequence[str], now: datetime) 
     for record in records:
         session.expire(record)  # blanked in the database, not in these loaded objects
     return erased - added
+
+
+def normalise_consent_id(raw: str) -> str | None:
+    """The consent id as stored, from what a person typed or pasted (case, spaces and
+    dashes do not matter), or None when it cannot be one."""
+    compact = _ID_SEPARATORS.sub("", raw[:100]).lower()
+    candidate = "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    return candidate if CONSENT_ID.match(candidate) else None

@@ -26,12 +26,19 @@ def _purge(now: datetime, batch: int) -> int:
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
-    from gateway.contact import admin_views, subject_data, views
+    from gateway.admin.dashboard import register_panel
+    from gateway.admin.nav import NavEntry, register_nav
+    from gateway.contact import gauges, reports, staff_views, subject_data, views
+    from gateway.subject_sources import register_subject_data
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(staff_views.bp)
+    register_nav(app, NavEntry("contact_staff.queue", "Requests", 10))
+    # First on the dashboard: deadlines are what staff must act on.
+    register_panel(app, 5, reports.requests_panel)
+    gauges.register_all(app)
     mail.init_app(app)
-    subject_data.register_subject_data(
+    register_subject_data(
         app, "contact", export=subject_data.export_contact, erase=subject_data.erase_contact
     )
     register_purger(

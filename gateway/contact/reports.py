@@ -124,5 +124,5 @@ def requests_panel(session: Session, period: DateRange, site: str | None) -> Pan
         headers=("type", "open", "in progress", "waiting", "due ≤ 7 days", "overdue"),
         rows=tuple(rows),
         note=note,
-        links=(("Open the request queue", "contact_admin.queue"),),
+        links=(("Open the request queue", "contact_staff.queue"),),
     )

@@ -1,14 +1,8 @@
 """What the gateway holds about a data subject: export (policy §7) and erasure (§4).
 
-Each face that stores personal data registers a source here:
-
-    register_subject_data(app, "consent", export=fn, erase=fn)
-
-``export(session, email, consent_ids) -> list[dict]`` returns that face's
-records for the subject; ``erase(session, email, consent_ids) -> int``
-deletes or anonymizes them and returns how many records it touched. The
-consent face keys its records by consent id, which requesters give on the
-form; the contact face keys them by e-mail.
+The sources are registered by each face that stores personal data
+(``gateway.subject_sources``); this module gathers them for a request,
+writes the export as JSON and CSV, and is the contact face's own source.
 """
 
 from __future__ import annotations
@@ -16,39 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from gateway.contact.models import AuditEntry, ContactRequest
-
-SOURCES_KEY = "gateway.subject_data"
-
-ExportFn = Callable[[Session, str, Sequence[str]], list[dict[str, Any]]]
-EraseFn = Callable[[Session, str, Sequence[str]], int]
-
-
-@dataclass(frozen=True)
-class SubjectDataSource:
-    name: str
-    export: ExportFn
-    erase: EraseFn
-
-
-def register_subject_data(app: Flask, name: str, *, export: ExportFn, erase: EraseFn) -> None:
-    sources: dict[str, SubjectDataSource] = app.extensions.setdefault(SOURCES_KEY, {})
-    if name in sources:
-        raise ValueError(f"subject data source {name!r} is registered twice")
-    sources[name] = SubjectDataSource(name, export, erase)
-
-
-def registered_sources(app: Flask) -> list[SubjectDataSource]:
-    return list(app.extensions.get(SOURCES_KEY, {}).values())
+from gateway.subject_sources import SubjectDataSource
 
 
 def _plain(value: Any) -> Any:

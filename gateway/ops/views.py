@@ -60,7 +60,7 @@ def openapi() -> ResponseReturnValue:
     body = current_app.extensions.get(OPENAPI_KEY)
     if body is None:
         body = current_app.extensions[OPENAPI_KEY] = json.dumps(
-            openapi_document(), ensure_ascii=False, indent=1
+            openapi_document(current_app), ensure_ascii=False, indent=1
         )
     response = Response(body, mimetype="application/json")
     response.cache_control.public = True

@@ -1,4 +1,4 @@
-"""Policy face: the versioned privacy policy (pages, diff, feed, API, CLI)."""
+"""Policy face: the versioned privacy policy (pages, diff, feed, API, CLI, publishing)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,17 @@ def load_initial_policy() -> None:
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
+    from gateway.admin.dashboard import register_panel
+    from gateway.admin.nav import NavEntry, register_nav
+    from gateway.apidoc import register_api
+    from gateway.policy import openapi, reports, staff_views
     from gateway.policy.cli import policy_group
     from gateway.policy.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(staff_views.bp)
+    register_nav(app, NavEntry("policy_staff.page", "Policy", 50, role="admin"))
+    register_panel(app, 50, reports.policy_panel)
+    register_api(app, openapi.API)
     app.cli.add_command(policy_group)
     register_after_upgrade(app.extensions, load_initial_policy)

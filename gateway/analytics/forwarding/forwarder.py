@@ -1,8 +1,8 @@
 """The forwarder: outbox → Google Analytics 4 Measurement Protocol, without loss.
 
-A ``Forwarder`` claims due events, builds valid requests (gateway.analytics.ga4),
+A ``Forwarder`` claims due events, builds valid requests (gateway.analytics.forwarding.ga4),
 posts them over one reused ``requests.Session`` and records the outcome in the
-same transaction that changes the events' status (gateway.analytics.outbox).
+same transaction that changes the events' status (gateway.analytics.forwarding.outbox).
 429, 5xx, timeouts and connection errors are retried with exponential backoff
 and jitter (honouring Retry-After); other 4xx are dead-lettered with GA's
 answer.  With ``GA_ENDPOINT=dry-run`` requests are built and validated exactly
@@ -29,9 +29,9 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.analytics import outbox
-from gateway.analytics.aggregate import CloseResult, close_windows, micros
-from gateway.analytics.forwarding_models import (
+from gateway.analytics.forwarding import outbox
+from gateway.analytics.forwarding.ga4 import MAX_EVENTS_PER_REQUEST, BuiltRequest, build_requests
+from gateway.analytics.forwarding.models import (
     ENDPOINT_DRY_RUN,
     ENDPOINT_LIVE,
     OUTCOME_DEAD,
@@ -39,7 +39,7 @@ from gateway.analytics.forwarding_models import (
     OUTCOME_RETRY,
     OUTCOME_SENT,
 )
-from gateway.analytics.ga4 import MAX_EVENTS_PER_REQUEST, BuiltRequest, build_requests
+from gateway.analytics.intake.aggregate import CloseResult, close_windows, micros
 from gateway.metrics import FORWARD_ATTEMPTS
 from gateway.sites import Site
 from gateway.timeutil import utcnow

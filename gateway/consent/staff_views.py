@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
@@ -15,21 +14,12 @@ from gateway.extensions import db
 from gateway.sites import all_sites, get_site
 from gateway.timeutil import today, utcnow
 
-bp = Blueprint("consent_admin", __name__, url_prefix="/admin/consents")
+bp = Blueprint("consent_staff", __name__, url_prefix="/admin/consents")
 
 ID_FORMAT_HELP = (
     "A consent id has 16 characters in four groups, like abcd-efgh-ijkl-mnop "
     "(letters a–z and digits 2–7)."
 )
-_SEPARATORS = re.compile(r"[\s\-_.]+")
-
-
-def normalise_consent_id(raw: str) -> str | None:
-    """The consent id as stored, from what staff typed or pasted (case, spaces and
-    dashes do not matter), or None when it cannot be one."""
-    compact = _SEPARATORS.sub("", raw[:100]).lower()
-    candidate = "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
-    return candidate if services.CONSENT_ID.match(candidate) else None
 
 
 @bp.get("")
@@ -39,7 +29,7 @@ def overview() -> ResponseReturnValue:
     session = db.session()
 
     raw_id = request.args.get("id", "").strip()
-    consent_id = normalise_consent_id(raw_id) if raw_id else None
+    consent_id = services.normalise_consent_id(raw_id) if raw_id else None
     lookup = None
     if raw_id and consent_id is None:
         errors.append(ID_FORMAT_HELP)
@@ -68,7 +58,7 @@ def overview() -> ResponseReturnValue:
     rates = reports.consent_rates(session, period, site or None)
     headers, rows = reports.table(rates)
     body = render_template(
-        "admin/consents.html",
+        "consent/staff/consents.html",
         errors=errors,
         raw_id=raw_id,
         lookup=lookup,
@@ -95,7 +85,7 @@ def _range_args(period: DateRange, site: str) -> dict[str, str]:
 @login_required
 def records_json(consent_id: str) -> ResponseReturnValue:
     """Every kept record of one consent with full hashes, for auditors."""
-    normalised = normalise_consent_id(consent_id)
+    normalised = services.normalise_consent_id(consent_id)
     if normalised is None:
         abort(404)
     session = db.session()

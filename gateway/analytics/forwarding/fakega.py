@@ -2,7 +2,7 @@
 
 - ``POST /mp/collect`` answers 204 and records the request;
 - ``POST /debug/mp/collect`` answers ``{"validationMessages": [...]}`` from the
-  same rules the forwarder builds with (gateway.analytics.ga4.check_request);
+  same rules the forwarder builds with (gateway.analytics.forwarding.ga4.check_request);
 - faults can be queued (next N answers with a status, optionally with
   Retry-After, or a hang of S seconds) from Python, from the command line or
   with ``POST /_faults``;
@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gateway.analytics.ga4 import check_request
+from gateway.analytics.forwarding.ga4 import check_request
 from gateway.timeutil import utcnow
 
 MAX_BODY = 1024 * 1024

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from gateway.admin import auth
-from gateway.admin.policy_drafts import (
-    MAX_FORM_TEXT,
-    CheckedDraft,
-    Draft,
-    check_draft,
-    preview,
-    starting_text,
-)
-from gateway.admin.views import bp
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
-from gateway.policy import publishing
+from gateway.policy import drafts, publishing
 from gateway.policy.store import publish_version, version_records
 from gateway.policy.versions import VersionInfo, status_of
 from gateway.timeutil import today as utc_today
 
+bp = Blueprint("policy_staff", __name__, url_prefix="/admin/policy")
 log = logging.getLogger(__name__)
 
 
-def _draft_from_form() -> Draft:
+def _draft_from_form() -> drafts.Draft:
     form = request.form
-    return Draft(
+    return drafts.Draft(
         # Browsers send CRLF from a textarea; the stored Markdown uses LF.
-        text=form.get("text", "")[:MAX_FORM_TEXT].replace("\r\n", "\n"),
+        text=form.get("text", "")[: drafts.MAX_FORM_TEXT].replace("\r\n", "\n"),
         lang=form.get("lang", "en")[:8],
         effective=form.get("effective", "")[:32],
         summary=form.get("summary", "")[: publishing.MAX_SUMMARY + 100],
@@ -40,7 +32,10 @@ def _draft_from_form() -> Draft:
 
 
 def _render(
-    draft: Draft, checked: CheckedDraft | None = None, show_preview: bool = False, status: int = 200
+    draft: drafts.Draft,
+    checked: drafts.CheckedDraft | None = None,
+    show_preview: bool = False,
+    status: int = 200,
 ) -> ResponseReturnValue:
     session = db.session()
     records = version_records(session)
@@ -56,9 +51,9 @@ def _render(
     ]
     shown = None
     if show_preview and checked is not None and checked.ok:
-        shown = preview(checked, records, today, current_app.config["CONTACT_EMAIL"])
+        shown = drafts.preview(checked, records, today, current_app.config["CONTACT_EMAIL"])
     body = render_template(
-        "admin/policy.html",
+        "policy/staff/policy.html",
         rows=rows,
         draft=draft,
         errors=checked.errors if checked else {},
@@ -71,40 +66,40 @@ def _render(
     return body, status
 
 
-@bp.get("/policy")
+@bp.get("")
 @auth.admin_required
-def policy_page() -> ResponseReturnValue:
+def page() -> ResponseReturnValue:
     lang = request.args.get("lang", "en")
     lang = lang if lang in LANGUAGES else "en"
     records = version_records(db.session())
-    draft = Draft(text=starting_text(records, utc_today(), lang), lang=lang)
+    draft = drafts.Draft(text=drafts.starting_text(records, utc_today(), lang), lang=lang)
     return _render(draft)
 
 
-@bp.post("/policy/preview")
+@bp.post("/preview")
 @auth.staff_writes
 @auth.admin_required
-def policy_preview() -> ResponseReturnValue:
+def preview_draft() -> ResponseReturnValue:
     draft = _draft_from_form()
     infos = [
         VersionInfo(r.number, r.effective_date, r.material, r.summary)
         for r in version_records(db.session())
     ]
-    checked = check_draft(draft, infos, utc_today())
+    checked = drafts.check_draft(draft, infos, utc_today())
     return _render(draft, checked, show_preview=True, status=200 if checked.ok else 400)
 
 
-@bp.post("/policy/publish")
+@bp.post("/publish")
 @auth.staff_writes
 @auth.admin_required
-def policy_publish() -> ResponseReturnValue:
+def publish() -> ResponseReturnValue:
     draft = _draft_from_form()
     session = db.session()
     infos = [
         VersionInfo(r.number, r.effective_date, r.material, r.summary)
         for r in version_records(session)
     ]
-    checked = check_draft(draft, infos, utc_today())
+    checked = drafts.check_draft(draft, infos, utc_today())
     if not checked.ok or checked.effective is None:
         return _render(draft, checked, show_preview=True, status=400)
     try:
@@ -126,4 +121,4 @@ def policy_publish() -> ResponseReturnValue:
     when = "today" if checked.effective <= utc_today() else f"on {checked.effective.isoformat()}"
     kind = "a material change: visitors are asked again" if draft.material else "not material"
     flash(f"Published version {number} ({kind}); it takes effect {when}.", "success")
-    return redirect(url_for("admin.policy_page"), code=303)
+    return redirect(url_for("policy_staff.page"), code=303)

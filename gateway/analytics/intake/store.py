@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.analytics.intake import Outcome
+from gateway.analytics.intake.pipeline import Outcome
 from gateway.analytics.models import OUTBOX_PENDING
 from gateway.db import DEFAULT_TIMEOUT, sqlite_pragmas
 

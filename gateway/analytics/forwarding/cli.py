@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from gateway.analytics import outbox
-from gateway.analytics.aggregate import Bucket, bucket_event, micros
-from gateway.analytics.fakega import FakeGA, Fault
-from gateway.analytics.forwarder import Forwarder, ForwardSettings, synthetic_client_id
-from gateway.analytics.forwarding_models import OUTCOMES, ForwardedRequest
-from gateway.analytics.ga4 import OutboxItem, build_requests, check_request
+from gateway.analytics.forwarding import outbox
+from gateway.analytics.forwarding.fakega import FakeGA, Fault
+from gateway.analytics.forwarding.forwarder import Forwarder, ForwardSettings, synthetic_client_id
+from gateway.analytics.forwarding.ga4 import OutboxItem, build_requests, check_request
+from gateway.analytics.forwarding.models import OUTCOMES, ForwardedRequest
+from gateway.analytics.intake.aggregate import Bucket, bucket_event, micros
 from gateway.analytics.models import OUTBOX_DEAD, OUTBOX_DRY_RUN, OUTBOX_SENT, OutboxEvent
 from gateway.retention import Purger, register_purger
 from gateway.sites import Site, all_sites

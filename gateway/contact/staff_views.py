@@ -29,9 +29,10 @@ from gateway.contact.models import REQUEST_TYPES, STATUSES, ContactRequest
 from gateway.contact.texts import STAFF_TYPE_LABELS, STATUS_LABELS
 from gateway.extensions import csrf, db
 from gateway.mail import deliver_due
+from gateway.subject_sources import registered_sources
 from gateway.timeutil import utcnow
 
-bp = Blueprint("contact_admin", __name__, url_prefix="/admin/requests")
+bp = Blueprint("contact_staff", __name__, url_prefix="/admin/requests")
 
 EXPORTABLE_TYPES = ("access", "erase")
 # Action name → (service, label of its text field or "" when it has none).
@@ -64,7 +65,7 @@ def queue() -> ResponseReturnValue:
     today = deadlines.moscow_date(utcnow())
     users = {u.id: u.email for u in db.session.scalars(sa.select(User))}
     return render_template(
-        "admin/requests.html",
+        "contact/staff/requests.html",
         rows=rows,
         today=today,
         status=status,
@@ -85,7 +86,7 @@ def _render_detail(
     today = deadlines.moscow_date(utcnow())
     users = list(db.session.scalars(sa.select(User).where(User.active).order_by(User.email)))
     body = render_template(
-        "admin/request.html",
+        "contact/staff/request.html",
         req=contact_request,
         today=today,
         overdue=deadlines.is_overdue(contact_request.due_date, today, contact_request.is_closed),
@@ -180,7 +181,7 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
             session,
             contact_request,
             staff.email,
-            subject_data.registered_sources(current_app),
+            registered_sources(current_app),
             now,
         )
         session.commit()
@@ -229,7 +230,7 @@ def act(request_id: int, action: str) -> ResponseReturnValue:
     except SQLAlchemyError:
         db.session.rollback()  # the mail waits in the outbox for `gateway mail send`
     flash(message, "success")
-    return redirect(url_for("contact_admin.detail", request_id=request_id), code=303)
+    return redirect(url_for("contact_staff.detail", request_id=request_id), code=303)
 
 
 @bp.get("/<int:request_id>/export.<fmt>")
@@ -246,7 +247,7 @@ def export(request_id: int, fmt: str) -> ResponseReturnValue:
     email = contact_request.email
     consent_ids = subject_data.subject_consent_ids(session, email)
     data: dict[str, list[dict[str, Any]]] = subject_data.export_subject(
-        session, email, consent_ids, subject_data.registered_sources(current_app)
+        session, email, consent_ids, registered_sources(current_app)
     )
     now = utcnow()
     services.record_export(session, contact_request, _staff(), fmt, now)

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from gateway.analytics import anonymizer as anon
-from gateway.analytics.aggregate import EPOCH, BucketKey, window_start
-from gateway.analytics.geo import Location
+from gateway.analytics.intake import anonymizer as anon
+from gateway.analytics.intake.aggregate import EPOCH, BucketKey, window_start
+from gateway.geo import Location
 from gateway.jsonbody import JSONBodyError, parse_json_body, storable_text
 from gateway.sites import Site
 from gateway.useragent import DeviceFacts

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gateway.admin.dashboard import DateRange
-from gateway.analytics.forwarding_models import OUTCOMES, ForwardedRequest
+from gateway.analytics.forwarding.models import OUTCOMES, ForwardedRequest
 from gateway.analytics.models import OUTBOX_DEAD, CollectStat, OutboxEvent
 
 PER_PAGE = 20

@@ -3,7 +3,7 @@
 The handlers parse the request they are given, reduce the client to coarse
 facts through ``gateway.clientinfo``, check consent, and hand plain data to
 the pipeline. They take the app and the request as arguments because
-``gateway.analytics.lean`` calls them without a Flask request context; the
+``gateway.analytics.intake.lean`` calls them without a Flask request context; the
 Flask views below call the same handlers.
 """
 
@@ -14,11 +14,11 @@ import time
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
 
-from gateway.analytics import intake
-from gateway.analytics.anonymizer import derive_key
-from gateway.analytics.intake import Context, Hit, Identity, PayloadError
-from gateway.analytics.lean import Reply, lean_handler
-from gateway.analytics.store import CollectWriter, StoreUnavailable
+from gateway.analytics.intake import pipeline
+from gateway.analytics.intake.anonymizer import derive_key
+from gateway.analytics.intake.lean import Reply, lean_handler
+from gateway.analytics.intake.pipeline import Context, Hit, Identity, PayloadError
+from gateway.analytics.intake.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
 from gateway.consent.services import current_standing
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
@@ -146,9 +146,9 @@ def _consent_identity(app: Flask, req: Request, token: str | None, site: Site) -
     return Identity("consent", claims.consent_id)
 
 
-def _record(app: Flask, req: Request, hits: list[Hit], site: Site) -> intake.Outcome:
+def _record(app: Flask, req: Request, hits: list[Hit], site: Site) -> pipeline.Outcome:
     ctx = _context(app, req, site)
-    outcome = intake.process(hits, ctx)
+    outcome = pipeline.process(hits, ctx)
     writer: CollectWriter = app.extensions["gateway.analytics.writer"]
     try:
         writer.write(outcome, site.id, ctx.now)
@@ -167,7 +167,7 @@ def collect_response(app: Flask, req: Request) -> Reply:
     if req.mimetype not in JSON_TYPES:
         raise APIError(415, "send application/json (or text/plain from sendBeacon)")
     try:
-        payload = intake.parse_collect_payload(intake.decode_json(_body(req)))
+        payload = pipeline.parse_collect_payload(pipeline.decode_json(_body(req)))
     except PayloadError as exc:
         raise APIError(400, str(exc)) from exc
     site = get_site(payload.site_id)
@@ -196,7 +196,7 @@ def gtag_response(app: Flask, req: Request) -> Reply:
             raise APIError(400, "body is not UTF-8") from exc
     query = req.query_string.decode("utf-8", "replace")
     try:
-        batch = intake.parse_gtag(query, body)
+        batch = pipeline.parse_gtag(query, body)
     except PayloadError as exc:
         raise APIError(400, str(exc)) from exc
     site = site_by_measurement_id(batch.measurement_id)
@@ -208,7 +208,7 @@ def gtag_response(app: Flask, req: Request) -> Reply:
     for hit, gcs, cid in zip(batch.hits, batch.consent_states, batch.client_ids, strict=True):
         # gtag's own id is replaced by a keyed hash, and only when the hit says
         # analytics storage is granted; otherwise the hit is only counted.
-        granted = bool(cid) and not refused and intake.gtag_grants_analytics(gcs)
+        granted = bool(cid) and not refused and pipeline.gtag_grants_analytics(gcs)
         identity = Identity("gtag", cid) if granted else None
         hits.append(
             Hit(
@@ -241,7 +241,7 @@ def collect_preflight() -> Response:
 
 
 # The two intake routes are declared here, with their limits, like every other
-# route. gateway.analytics.lean answers them in front of Flask; Flask's own
+# route. gateway.analytics.intake.lean answers them in front of Flask; Flask's own
 # dispatch (an app mounted without the lean path) runs the same handlers, and
 # tests/test_lean_intake.py holds the two to the same answers.
 @bp.post("/api/v1/collect")

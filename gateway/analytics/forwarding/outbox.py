@@ -26,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gateway.analytics.forwarding_models import ForwardedRequest
-from gateway.analytics.ga4 import OutboxItem
+from gateway.analytics.forwarding.ga4 import OutboxItem
+from gateway.analytics.forwarding.models import ForwardedRequest
 from gateway.analytics.models import (
     OUTBOX_DEAD,
     OUTBOX_DRY_RUN,
