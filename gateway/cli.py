@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
 
 from gateway import PROJECT_ROOT
 from gateway import config as config_module
@@ -20,9 +20,51 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class GatewayGroup(FlaskGroup):
+    """Flask's command group bound to create_app, showing the gateway's own commands.
+
+    Flask's development server (`run`) is left out: the gateway is served by
+    gunicorn (`make run`, deploy/). Flask's --app, --env-file and --debug options
+    are dropped, since the app is always create_app() configured by GATEWAY_*.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            create_app=_create_app,
+            add_default_commands=False,
+            add_version_option=False,
+            load_dotenv=False,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.params = [p for p in self.params if p.name not in {"app", "env_file", "debug"}]
+        self.add_command(shell_command)
+        self.add_command(routes_command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # Before `gateway init` there is no secret key: say so in one line and list the
+        # commands that work without one, instead of Flask's traceback.
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except config_module.ConfigError as exc:
+            click.echo(f"Not configured yet ({exc}).\n", err=True)
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        # Flask-Limiter's maintenance group stays callable, but is not one of ours to list.
+        if command is not None and name == "limiter":
+            command.hidden = True
+        return command
+
+
+@click.group(cls=GatewayGroup)
 def cli() -> None:
-    """HotTelecom privacy gateway."""
+    """HotTelecom privacy gateway: the operator's commands.
+
+    Run `gateway COMMAND --help` for one command. Settings come from GATEWAY_*
+    variables and instance/gateway.toml (`gateway config` lists them).
+    """
 
 
 def main() -> None:

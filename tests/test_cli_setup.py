@@ -72,3 +72,33 @@ def test_db_upgrade_then_current(instance: Path, monkeypatch: pytest.MonkeyPatch
     listing = runner.invoke(cli.cli, ["policy", "list"], obj=info)
     assert listing.exit_code == 0, listing.output
     assert listing.output.count("Initial version") == 1
+
+
+def _listed_commands(output: str) -> set[str]:
+    listing = output.split("Commands:", 1)[1]
+    return {line.split()[0] for line in listing.splitlines() if line.startswith("  ")}
+
+
+def test_help_lists_the_gateways_commands_and_not_flasks_server(instance: Path) -> None:
+    runner = CliRunner()
+    info = ScriptInfo(create_app=_create_app_in(instance))
+    assert runner.invoke(cli.cli, ["init"], obj=info).exit_code == 0
+    shown = runner.invoke(cli.cli, ["--help"], obj=ScriptInfo(create_app=_create_app_in(instance)))
+    assert shown.exit_code == 0, shown.output
+    commands = _listed_commands(shown.output)
+    assert {"forward", "outbox", "policy", "consent", "admin", "purge", "db", "mail"} <= commands
+    # Flask's development server is not how the gateway is started; its app options are gone.
+    assert "run" not in commands
+    assert "limiter" not in commands
+    assert "--app" not in shown.output
+    assert "--env-file" not in shown.output
+
+
+def test_help_before_init_says_what_is_missing_in_one_line(instance: Path) -> None:
+    shown = CliRunner().invoke(
+        cli.cli, ["--help"], obj=ScriptInfo(create_app=_create_app_in(instance))
+    )
+    assert shown.exit_code == 0
+    assert "Traceback" not in shown.output
+    assert "Not configured yet (no secret key" in shown.output
+    assert {"init", "config"} <= _listed_commands(shown.output)
