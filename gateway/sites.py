@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,10 @@ CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 SUPPORTED_LANGUAGES = ("ru", "en")
 BUILTIN_CATEGORIES = ("necessary", "analytics")
+# What the tracker can measure on its own, each switched on per site.
+ENHANCED_MEASUREMENT = ("scroll", "outbound_clicks", "file_downloads", "site_search")
+DEFAULT_SEARCH_PARAMS = ("q", "s", "search", "query", "text")
+QUERY_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 
 
 class SitesError(ValueError):
@@ -43,6 +48,12 @@ class Site:
     ga_api_secret: str = ""
     query_allowlist: tuple[str, ...] = ()
     extra_categories: tuple[Category, ...] = ()
+    enhanced_measurement: tuple[str, ...] = ()
+    site_search_params: tuple[str, ...] = DEFAULT_SEARCH_PARAMS
+
+    @cached_property
+    def campaign_allowlist(self) -> frozenset[str]:
+        return frozenset(self.query_allowlist)
 
     @property
     def default_language(self) -> str:
@@ -92,6 +103,22 @@ def _category(cid: str, raw: Any, where: str) -> Category:
     return Category(cid, texts)
 
 
+def _enhanced_measurement(value: Any, where: str) -> tuple[str, ...]:
+    """``true`` (everything), ``false``, or a list naming what to measure."""
+    if value is True:
+        return ENHANCED_MEASUREMENT
+    if value is False:
+        return ()
+    names = _string_list(value, f"{where}.enhanced_measurement")
+    unknown = [n for n in names if n not in ENHANCED_MEASUREMENT]
+    if unknown:
+        raise SitesError(
+            f"{where}.enhanced_measurement: unknown {', '.join(unknown)}; "
+            f"choose from {', '.join(ENHANCED_MEASUREMENT)} (or true for all)"
+        )
+    return tuple(n for n in ENHANCED_MEASUREMENT if n in names)
+
+
 def parse_site(site_id: str, raw: Any) -> Site:
     where = f"sites.{site_id}"
     if not SITE_ID.match(site_id):
@@ -106,6 +133,8 @@ def parse_site(site_id: str, raw: Any) -> Site:
         "ga_api_secret",
         "query_allowlist",
         "categories",
+        "enhanced_measurement",
+        "site_search_params",
     }
     unknown = set(raw) - known
     if unknown:
@@ -127,6 +156,12 @@ def parse_site(site_id: str, raw: Any) -> Site:
     if not isinstance(secret, str):
         raise SitesError(f"{where}.ga_api_secret: expected a string")
     allow = _string_list(raw.get("query_allowlist", []), f"{where}.query_allowlist")
+    measure = _enhanced_measurement(raw.get("enhanced_measurement", []), where)
+    search_params = _string_list(
+        raw.get("site_search_params", list(DEFAULT_SEARCH_PARAMS)), f"{where}.site_search_params"
+    )
+    if not all(QUERY_NAME.match(name) for name in search_params):
+        raise SitesError(f"{where}.site_search_params: query parameter names only")
     cats_raw = raw.get("categories", {})
     if not isinstance(cats_raw, dict):
         raise SitesError(f"{where}.categories: expected a table")
@@ -142,6 +177,8 @@ def parse_site(site_id: str, raw: Any) -> Site:
         ga_api_secret=secret,
         query_allowlist=allow,
         extra_categories=categories,
+        enhanced_measurement=measure,
+        site_search_params=search_params,
     )
 
 
@@ -192,7 +229,9 @@ origins = ["http://127.0.0.1:8000", "http://localhost:8000", "https://hottelecom
 languages = ["ru", "en"]
 ga_measurement_id = "G-HOTDEMO001"
 ga_api_secret = "demo-secret-not-a-real-one"
-query_allowlist = ["utm_source", "utm_medium", "utm_campaign"]
+query_allowlist = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+# scroll depth, outbound clicks, file downloads and site search, measured by the tracker
+enhanced_measurement = true
 
 [sites.hottelecom.categories.marketing.ru]
 title = "Маркетинг"

@@ -141,9 +141,12 @@ def test_closing_turns_ended_windows_into_outbox_events(app: Flask) -> None:
         "name": "page_view",
         "params": {
             "page_path": "/tariffs",
+            "source": "(not set)",
+            "medium": "(not set)",
             "country": "RU",
             "device_category": "desktop",
             "aggregated_count": 12,
+            "engagement_time_msec": 1,
             "window_start": ended.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "page_location": "https://hottelecom.example/tariffs",
         },

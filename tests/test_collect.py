@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 
 from gateway.analytics.intake.anonymizer import client_id_from
-from gateway.analytics.intake.pipeline import DEFAULT_ENGAGEMENT_MSEC
+from gateway.analytics.intake.sessions import MIN_ENGAGEMENT_MSEC
 from gateway.db import Base
 from gateway.extensions import db
 from gateway.models import import_all_models
@@ -128,10 +128,23 @@ def test_consented_visitor_gets_event_mode(app: Flask, client: FlaskClient) -> N
         "/api/v1/collect", json=body(consent=consent, page=page, events=events), headers=HEADERS
     )
     assert response.get_json() == {"accepted": 2, "dropped": 0, "mode": "event", "reasons": {}}
-    assert rows(app, "aggregate_counts") == []
-    first, second = rows(app, "outbox_events")
+    # The page view is counted for the gateway's own traffic view only, never forwarded.
+    (traffic,) = rows(app, "aggregate_counts")
+    assert (traffic["event_name"], traffic["consented"], traffic["count"]) == ("page_view", 1, 1)
+    campaign, first, second = rows(app, "outbox_events")
     expected_cid = client_id_from(app.extensions["gateway.analytics.key"], "consent", "consent-42")
     assert first["client_id"] == second["client_id"] == expected_cid
+    # utm_source on the landing: GA4 attributes the session from campaign_details.
+    assert json.loads(campaign["event_json"]) == {
+        "name": "campaign_details",
+        "params": {
+            "source": "vk",
+            "medium": "(not set)",
+            "page_location": "https://hottelecom.example/cabinet/:redacted?utm_source=vk",
+            "session_id": json.loads(first["event_json"])["params"]["session_id"],
+            "engagement_time_msec": 1,
+        },
+    }
     assert first["mode"] == "event"
     assert first["status"] == "pending"
     assert first["user_location_json"] is None
@@ -148,7 +161,7 @@ def test_consented_visitor_gets_event_mode(app: Flask, client: FlaskClient) -> N
     assert "page_referrer" not in params  # internal referrer
     assert params["page_title"] == "Кабинет [phone]"
     assert params["session_id"].isdigit()
-    assert params["engagement_time_msec"] == 100
+    assert params["engagement_time_msec"] == MIN_ENGAGEMENT_MSEC  # nothing measured yet
     second_params = json.loads(second["event_json"])["params"]
     assert second_params["tariff"] == "home-500"
     assert "email" not in second_params
@@ -427,12 +440,16 @@ def test_gtag_batch_with_analytics_granted_is_forwarded_under_a_hashed_id(
     )
     assert response.status_code == 204
     outbox = rows(app, "outbox_events")
-    assert [json.loads(r["event_json"])["name"] for r in outbox] == ["page_view", "scroll", "click"]
+    names = [json.loads(r["event_json"])["name"] for r in outbox]
+    # The landing carries utm_source: GA4 attributes the session from campaign_details.
+    assert names == ["campaign_details", "page_view", "scroll", "click"]
     expected = client_id_from(
         app.extensions["gateway.analytics.key"], "gtag", "1234567890.1732530000"
     )
     assert {r["client_id"] for r in outbox} == {expected}
-    view, scroll, click = (json.loads(r["event_json"])["params"] for r in outbox)
+    campaign, view, scroll, click = (json.loads(r["event_json"])["params"] for r in outbox)
+    assert (campaign["source"], campaign["medium"]) == ("vk", "(not set)")
+    assert campaign["session_id"] == view["session_id"]
     assert view["page_location"] == "https://hottelecom.example/tariffs?utm_source=vk"
     assert view["page_referrer"] == "https://www.google.com"
     assert view["page_title"] == "Тарифы"
@@ -479,7 +496,7 @@ def test_gtag_numbers_that_are_not_finite_are_ignored(
     (row,) = rows(app, "outbox_events")
     params = json.loads(row["event_json"])["params"]
     assert "depth" not in params
-    assert params["engagement_time_msec"] == DEFAULT_ENGAGEMENT_MSEC
+    assert params["engagement_time_msec"] == MIN_ENGAGEMENT_MSEC
 
 
 def test_gtag_post_with_wrong_content_type_is_415(client: FlaskClient) -> None:
@@ -680,8 +697,11 @@ def test_concurrent_requests_lose_no_count(app: Flask) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sum(b["count"] for b in rows(app, "aggregate_counts")) == 80
-    assert len(rows(app, "outbox_events")) == 80
+    unconsented = [b for b in rows(app, "aggregate_counts") if not b["consented"]]
+    assert sum(b["count"] for b in unconsented) == 80
+    names = [json.loads(r["event_json"])["name"] for r in rows(app, "outbox_events")]
+    # Each consented landing from Yandex: its page view and its campaign_details.
+    assert names.count("page_view") == names.count("campaign_details") == 80
     stats = {(s["result"], s["reason"]): s["count"] for s in rows(app, "collect_stats")}
     assert stats == {("aggregate", ""): 80, ("event", ""): 80}
 

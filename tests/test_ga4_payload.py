@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from gateway.analytics.forwarding import ga4
 from gateway.analytics.forwarding.ga4 import (
+    ENFORCE_RECOMMENDATIONS,
     MAX_BODY_BYTES,
     RESERVED_EVENT_NAMES,
     BuildResult,
@@ -28,6 +29,8 @@ from gateway.analytics.forwarding.ga4 import (
 )
 
 NOW = int(time.time() * 1_000_000)
+# What every event gains when it carries no measured engaged time: GA's 1 ms minimum.
+ENGAGED = {"engagement_time_msec": 1}
 _ids = itertools.count(1)
 _client_ids = itertools.count(1)
 
@@ -115,7 +118,10 @@ def test_reserved_event_names_are_never_sent(name: str) -> None:
     result = build(item(name))
     sent = [e["name"] for r in result.requests for e in r.body["events"]]
     assert name not in sent
-    if sent:
+    if name == "user_engagement":
+        # Its engaged time counts in GA: forwarded under a permitted name.
+        assert sent == ["page_engagement"]
+    elif sent:
         assert sent == [f"hot_{name}"]
     else:
         assert result.dropped
@@ -123,10 +129,21 @@ def test_reserved_event_names_are_never_sent(name: str) -> None:
 
 
 def test_derived_event_names_are_dropped_with_a_reason() -> None:
-    result = build(item("session_start"), item("user_engagement"))
+    result = build(item("session_start"), item("first_visit"))
     assert result.requests == []
     assert set(result.dropped.values()) == {"event_name_reserved_dropped"}
     assert result.reasons["event_name_reserved_dropped"] == 2
+
+
+def test_user_engagement_reaches_ga_with_its_engaged_time_never_dead_lettered() -> None:
+    engaged = item("user_engagement", {"engagement_time_msec": 8200, "session_id": "1234567890"})
+    result = build(engaged)
+    assert result.dropped == {}
+    event = only_event(result)
+    assert event["name"] == "page_engagement"
+    assert event["params"]["engagement_time_msec"] == 8200
+    assert result.reasons["event_name_engagement_renamed"] == 1
+    assert check_request(result.requests[0].body, NOW, behavior=ENFORCE_RECOMMENDATIONS) == []
 
 
 @pytest.mark.parametrize("prefix", ["ga_", "google_", "firebase_", "_", "GA_"])
@@ -143,7 +160,7 @@ def test_reserved_prefixes_are_renamed_for_events_and_params(prefix: str) -> Non
 
 def test_param_names_are_repaired_and_cut() -> None:
     event = only_event(build(item("click", {"button id": "a", "b" * 45: "c"})))
-    assert event["params"] == {"button_id": "a", "b" * 40: "c"}
+    assert event["params"] == ENGAGED | {"button_id": "a", "b" * 40: "c"}
     assert "NAME_INVALID" in codes(
         valid_body(events=[{"name": "click", "params": {"button id": "a"}}])
     )
@@ -151,7 +168,7 @@ def test_param_names_are_repaired_and_cut() -> None:
 
 def test_params_that_collide_after_repair_keep_the_first() -> None:
     result = build(item("click", {"a-b": "first", "a_b": "second"}))
-    assert only_event(result)["params"] == {"a_b": "first"}
+    assert only_event(result)["params"] == ENGAGED | {"a_b": "first"}
     assert result.reasons["param_name_duplicate"] == 1
 
 
@@ -199,26 +216,42 @@ def test_values_are_cut_to_their_limit(param: str, limit: int) -> None:
 
 def test_values_that_are_not_strings_or_numbers_are_dropped() -> None:
     result = build(item("click", {"obj": {"a": 1}, "lst": [1], "none": None, "ok": 3.5}))
-    assert only_event(result)["params"] == {"ok": 3.5}
+    assert only_event(result)["params"] == ENGAGED | {"ok": 3.5}
     assert result.reasons["param_value_type"] == 3
 
 
 def test_boolean_values_become_numbers() -> None:
-    assert only_event(build(item("click", {"flag": True})))["params"] == {"flag": 1}
+    assert only_event(build(item("click", {"flag": True})))["params"] == ENGAGED | {"flag": 1}
 
 
 # ---------------------------------------------------------------- time and size
 
 
-def test_events_older_than_72_hours_are_dead_lettered() -> None:
-    old = item("click", timestamp=NOW - 72 * 3600 * 1_000_000)
-    recent = item("click", timestamp=NOW - 71 * 3600 * 1_000_000)
+def test_events_older_than_72_hours_are_clamped_and_counted_not_lost() -> None:
+    session = {"session_id": "1234567890"}
+    old = item("click", session, timestamp=NOW - 80 * 3600 * 1_000_000)
+    recent = item("click", session, timestamp=NOW - 71 * 3600 * 1_000_000)
     result = build(old, recent)
-    assert result.dropped == {old.id: "timestamp_too_old"}
+    assert result.dropped == {}
+    assert result.reasons["timestamp_too_old_clamped"] == 1
+    oldest = NOW - ga4.MAX_AGE_MICROS + ga4.CLAMP_MARGIN_MICROS
     assert [e["timestamp_micros"] for e in result.requests[0].body["events"]] == [
-        recent.timestamp_micros
+        oldest,
+        recent.timestamp_micros,
     ]
-    assert "VALUE_OUT_OF_BOUNDS" in codes(valid_body(timestamp_micros=NOW - 73 * 3600 * 1_000_000))
+    # What was built is within GA's window even when GA enforces its recommendations.
+    assert check_request(result.requests[0].body, NOW, behavior=ENFORCE_RECOMMENDATIONS) == []
+
+
+def test_the_validator_tells_relaxed_from_enforced_timestamps() -> None:
+    stale = NOW - 73 * 3600 * 1_000_000
+    body = valid_body(events=[{"name": "click", "timestamp_micros": stale}])
+    assert "VALUE_OUT_OF_BOUNDS" not in codes(body)  # RELAXED: GA clamps it
+    strict = {**body, "validation_behavior": "ENFORCE_RECOMMENDATIONS"}
+    assert "VALUE_OUT_OF_BOUNDS" in codes(strict)
+    assert "VALUE_INVALID" in codes({**body, "validation_behavior": "LENIENT"})
+    top_level = valid_body(timestamp_micros=stale, validation_behavior="ENFORCE_RECOMMENDATIONS")
+    assert "VALUE_OUT_OF_BOUNDS" in codes(top_level)
 
 
 def test_future_timestamps_are_brought_back_to_now() -> None:
@@ -281,7 +314,7 @@ def test_device_keeps_coarse_facts_only() -> None:
 @pytest.mark.parametrize("field", ["ip_override", "user_agent", "user_id", "user_data", "User_Id"])
 def test_identifying_fields_are_never_built(field: str) -> None:
     result = build(item("click", {field: "203.0.113.9", "ok": "1"}))
-    assert only_event(result)["params"] == {"ok": "1"}
+    assert only_event(result)["params"] == ENGAGED | {"ok": "1"}
     assert result.reasons["param_forbidden"] == 1
     assert "NAME_RESERVED" in codes(valid_body(**{field.lower(): "x"}))
 
@@ -371,6 +404,6 @@ def test_everything_built_is_valid_and_nothing_is_lost_silently(
 def test_names_with_nothing_ga_can_read_are_dropped() -> None:
     result = build(item("просмотр"), item("click", {"цена": 10, "ok": 1}))
     assert [e["name"] for r in result.requests for e in r.body["events"]] == ["click"]
-    assert only_event(build(item("click", {"цена": 10, "ok": 1})))["params"] == {"ok": 1}
+    assert only_event(build(item("click", {"цена": 10, "ok": 1})))["params"] == ENGAGED | {"ok": 1}
     assert result.reasons["event_name_unusable"] == 1
     assert result.reasons["param_name_unusable"] == 1

@@ -53,7 +53,12 @@ class OutboxEvent(Base):
 
 
 class AggregateCount(Base):
-    """Events counted without any identifier, per window and coarse dimensions."""
+    """Events counted without any identifier, per window and coarse dimensions.
+
+    ``consented`` rows are page views of visitors in event mode: they are sent to
+    GA as events of their own, so these counts feed only the gateway's traffic
+    view and are never forwarded as aggregates.
+    """
 
     __tablename__ = "aggregate_counts"
     __table_args__ = (
@@ -64,6 +69,9 @@ class AggregateCount(Base):
             "page_path",
             "country",
             "device_category",
+            "source",
+            "medium",
+            "consented",
             name="uq_aggregate_counts_bucket",
         ),
     )
@@ -75,7 +83,49 @@ class AggregateCount(Base):
     page_path: Mapped[str] = mapped_column(sa.String(1000))
     country: Mapped[str] = mapped_column(sa.String(8))
     device_category: Mapped[str] = mapped_column(sa.String(16))
+    source: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    medium: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    consented: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     count: Mapped[int] = mapped_column(default=0)
+    # Engaged time (ms) the bucket's events reported, summed.
+    engagement_msec: Mapped[int] = mapped_column(
+        sa.BigInteger, default=0, server_default=sa.text("0")
+    )
+
+
+class TrafficDay(Base):
+    """The gateway's own traffic figures: page views per day, k-anonymous.
+
+    Written when an aggregate window closes, from its page views (every visitor,
+    consented or not) folded so that each row counts at least k of them; the
+    staff traffic view and ``gateway traffic`` read only this table.
+    """
+
+    __tablename__ = "traffic_days"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "day",
+            "site",
+            "page_path",
+            "source",
+            "medium",
+            "country",
+            "device_category",
+            name="uq_traffic_days_bucket",
+        ),
+        sa.Index("ix_traffic_days_site_day", "site", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date]
+    site: Mapped[str] = mapped_column(sa.String(64))
+    page_path: Mapped[str] = mapped_column(sa.String(1000))
+    source: Mapped[str] = mapped_column(sa.String(100))
+    medium: Mapped[str] = mapped_column(sa.String(100))
+    country: Mapped[str] = mapped_column(sa.String(8))
+    device_category: Mapped[str] = mapped_column(sa.String(16))
+    views: Mapped[int] = mapped_column(default=0)
+    engagement_msec: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class CollectStat(Base):

@@ -19,7 +19,13 @@ from flask.cli import with_appcontext
 from gateway.analytics.forwarding import outbox
 from gateway.analytics.forwarding.fakega import FakeGA, Fault
 from gateway.analytics.forwarding.forwarder import Forwarder, ForwardSettings, synthetic_client_id
-from gateway.analytics.forwarding.ga4 import OutboxItem, build_requests, check_request
+from gateway.analytics.forwarding.ga4 import (
+    ENFORCE_RECOMMENDATIONS,
+    OutboxItem,
+    build_requests,
+    check_request,
+    encode_body,
+)
 from gateway.analytics.forwarding.models import OUTCOMES, ForwardedRequest
 from gateway.analytics.intake.aggregate import Bucket, bucket_event, micros
 from gateway.analytics.models import OUTBOX_DEAD, OUTBOX_DRY_RUN, OUTBOX_SENT, OutboxEvent
@@ -199,12 +205,31 @@ def outbox_requeue(site: str | None, yes: bool) -> None:
 
 
 def sample_items(site: Site, now: datetime) -> list[OutboxItem]:
-    """An event-mode page view and an aggregate bucket, as intake and window close make them."""
+    """A consented landing (campaign_details, page_view, engaged time) and an aggregate
+    bucket with its traffic source, as the intake and the window close make them."""
     origin = site.origins[0] if site.origins else "https://example.com"
     window = now.replace(minute=0, second=0, microsecond=0)
-    return [
+    common = {"session_id": "1732540000", "page_location": origin + "/tariffs"}
+    events = [
+        {
+            "name": "campaign_details",
+            "params": {
+                **common,
+                "source": "yandex",
+                "medium": "cpc",
+                "campaign": "home_internet",
+                "engagement_time_msec": 1,
+            },
+        },
+        {
+            "name": "page_view",
+            "params": {**common, "page_title": "Tariffs", "engagement_time_msec": 1},
+        },
+        {"name": "user_engagement", "params": {**common, "engagement_time_msec": 12_500}},
+    ]
+    items = [
         OutboxItem(
-            id=1,
+            id=index,
             site=site.id,
             mode="event",
             client_id="1234567890.1234567890",
@@ -215,30 +240,25 @@ def sample_items(site: Site, now: datetime) -> list[OutboxItem]:
                 "browser": "Chrome",
                 "browser_version": "120",
             },
-            event={
-                "name": "page_view",
-                "params": {
-                    "page_location": origin + "/tariffs",
-                    "page_title": "Tariffs",
-                    "session_id": "1732540000",
-                    "engagement_time_msec": 1,
-                },
-            },
+            event=event,
             timestamp_micros=micros(now),
-        ),
+        )
+        for index, event in enumerate(events, 1)
+    ]
+    bucket = Bucket("page_view", "/tariffs", "RU", "desktop", 12, "google", "organic", 96_000)
+    items.append(
         OutboxItem(
-            id=2,
+            id=len(items) + 1,
             site=site.id,
             mode="aggregate",
             client_id=None,
             user_location=None,
             device=None,
-            event=bucket_event(
-                Bucket("page_view", "/tariffs", "RU", "desktop", 12), window, origin
-            ),
+            event=bucket_event(bucket, window, origin),
             timestamp_micros=micros(window),
-        ),
-    ]
+        )
+    )
+    return items
 
 
 @click.command("ga-validate")
@@ -268,8 +288,11 @@ def ga_validate_command(site_ids: tuple[str, ...], endpoint: str | None) -> None
             now = utcnow()
             built = build_requests(sample_items(site, now), micros(now), synthetic_client_id)
             for request in built.requests:
-                body = request.encoded()
-                local = check_request(request.body, micros(utcnow()), len(body))
+                # GA's validator then also reports what its reports need (session_id,
+                # engagement time), not only what would make it refuse the request.
+                checked = {**request.body, "validation_behavior": ENFORCE_RECOMMENDATIONS}
+                body = encode_body(checked)
+                local = check_request(checked, micros(utcnow()), len(body))
                 answer = forwarder.post(site, body, path="/debug/mp/collect")
                 label = (
                     f"{site.id} ({site.ga_measurement_id or 'no measurement id'}) {request.mode}"

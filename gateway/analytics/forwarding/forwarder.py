@@ -153,8 +153,14 @@ def attempt_label(result: HttpOutcome) -> str:
 
 
 def synthetic_client_id() -> str:
-    """GA needs a client id; aggregate requests get a fresh random one every time."""
-    return f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}"
+    """GA needs a client id; aggregate requests get a fresh random one every time.
+
+    Shaped as GA writes its own (10 digits, a dot, 10 digits), never 0: GA counts
+    a client id of 0 as no client id at all.
+    """
+    first = 1_000_000_000 + secrets.randbelow(9_000_000_000)
+    second = 1_000_000_000 + secrets.randbelow(9_000_000_000)
+    return f"{first}.{second}"
 
 
 def worker_name() -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,14 @@ VALUE_LENGTH_LIMITS = {"page_location": 1000, "page_referrer": 420, "page_title"
 # GA: "the total size of the request body must be less than 130 kB".
 MAX_BODY_BYTES = 130_000
 MAX_AGE_MICROS = 72 * 3600 * 1_000_000
+# An event older than GA backdates is sent at the oldest time GA takes, with
+# this much room for the request's way to GA (what GA's relaxed mode does too).
+CLAMP_MARGIN_MICROS = 10 * 60 * 1_000_000
+# ``validation_behavior`` of a request: GA's default RELAXED, or the stricter
+# mode the debug endpoint answers with GA's recommendations.
+RELAXED = "RELAXED"
+ENFORCE_RECOMMENDATIONS = "ENFORCE_RECOMMENDATIONS"
+VALIDATION_BEHAVIORS = frozenset({RELAXED, ENFORCE_RECOMMENDATIONS})
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 CLIENT_ID_PATTERN = re.compile(r"^[0-9]{1,20}\.[0-9]{1,20}$")
@@ -43,6 +52,7 @@ RESERVED_EVENT_NAMES = frozenset(
         "ad_activeview",
         "ad_click",
         "ad_exposure",
+        "ad_impression",
         "ad_query",
         "ad_reward",
         "adunit_exposure",
@@ -77,14 +87,25 @@ RESERVED_EVENT_NAMES = frozenset(
 )
 # GA derives these itself from session_id and engagement time; a renamed copy
 # would only be noise, so they are dropped rather than renamed.
-DERIVED_EVENT_NAMES = frozenset({"session_start", "first_visit", "first_open", "user_engagement"})
+DERIVED_EVENT_NAMES = frozenset({"session_start", "first_visit", "first_open"})
+# gtag's user_engagement carries engaged time GA counts: it goes under a
+# permitted name (the intake renames it already; this catches older rows).
+RENAMED_EVENT_NAMES = {"user_engagement": "page_engagement"}
 RESERVED_PREFIXES = ("ga_", "google_", "firebase_", "_")
 RENAME_PREFIX = "hot_"
 
 # Identifying fields the Measurement Protocol accepts and the gateway never sends.
 FORBIDDEN_FIELDS = frozenset({"ip_override", "user_agent", "user_id", "user_data"})
 TOP_LEVEL_FIELDS = frozenset(
-    {"client_id", "timestamp_micros", "consent", "user_location", "device", "events"}
+    {
+        "client_id",
+        "timestamp_micros",
+        "consent",
+        "user_location",
+        "device",
+        "events",
+        "validation_behavior",
+    }
 )
 LOCATION_FIELDS = frozenset({"country_id", "region_id", "subcontinent_id", "continent_id"})
 DEVICE_FIELDS = frozenset({"category", "operating_system", "browser", "browser_version"})
@@ -142,6 +163,9 @@ def repair_event_name(name: Any, reasons: Counter[str]) -> str | None:
     if isinstance(name, str) and name in DERIVED_EVENT_NAMES:
         reasons["event_name_reserved_dropped"] += 1
         return None
+    if isinstance(name, str) and name in RENAMED_EVENT_NAMES:
+        reasons["event_name_engagement_renamed"] += 1
+        return RENAMED_EVENT_NAMES[name]
     fixed = repair_name(name, reasons, "event")
     if fixed is not None and fixed in RESERVED_EVENT_NAMES:
         reasons["event_name_reserved_renamed"] += 1
@@ -203,17 +227,36 @@ def repair_params(params: Any, reasons: Counter[str]) -> dict[str, Any]:
 
 
 def repair_timestamp(timestamp_micros: Any, now_micros: int, reasons: Counter[str]) -> int | None:
-    """GA backdates events by at most 72 hours; future times are brought back to now."""
+    """GA backdates events by at most 72 hours; future times are brought back to now.
+
+    An older event (an outbox that waited out a long GA outage) is not lost: as
+    GA's relaxed validation does, it is sent at the oldest time GA still takes,
+    and counted (``timestamp_too_old_clamped``).
+    """
     if isinstance(timestamp_micros, bool) or not isinstance(timestamp_micros, int):
         reasons["timestamp_invalid"] += 1
         return None
     if timestamp_micros > now_micros:
         reasons["timestamp_future_clamped"] += 1
         return now_micros
-    if now_micros - timestamp_micros >= MAX_AGE_MICROS:
-        reasons["timestamp_too_old"] += 1
-        return None
+    oldest = now_micros - MAX_AGE_MICROS + CLAMP_MARGIN_MICROS
+    if timestamp_micros < oldest:
+        reasons["timestamp_too_old_clamped"] += 1
+        return oldest
     return timestamp_micros
+
+
+def repair_session_fields(event: dict[str, Any], session_id: str | None) -> None:
+    """Every event carries ``session_id`` and ``engagement_time_msec`` > 0 (GA's
+    Realtime and engagement reports need both); aggregate events get ``session_id``."""
+    params = event.setdefault("params", {})
+    if session_id is not None:
+        params["session_id"] = session_id
+    engagement = params.get("engagement_time_msec")
+    if isinstance(engagement, bool) or not isinstance(engagement, (int, float)) or engagement < 1:
+        params["engagement_time_msec"] = 1
+    while len(params) > MAX_PARAMS_PER_EVENT:
+        params.pop(next(p for p in reversed(params) if p not in PRIORITY_PARAMS))
 
 
 def repair_user_location(location: Any, reasons: Counter[str]) -> dict[str, str] | None:
@@ -338,17 +381,23 @@ def _group_key(item: OutboxItem) -> tuple[str, str, str, str, str]:
     )
 
 
+def synthetic_session_id() -> str:
+    """A GA-shaped session id (10 digits, never 0) that nothing else shares."""
+    return str(1_000_000_000 + secrets.randbelow(9_000_000_000))
+
+
 def build_requests(
     items: Iterable[OutboxItem],
     now_micros: int,
     new_client_id: Callable[[], str],
+    new_session_id: Callable[[], str] = synthetic_session_id,
 ) -> BuildResult:
     """Group events into valid Measurement Protocol bodies of at most 25 events.
 
     Events share a request when site, mode, client id, location and device are
-    the same.  Aggregate requests get ``new_client_id()`` each (random per
-    request, so nothing links two requests) and carry no location or device:
-    country and device category travel as event parameters.
+    the same.  Aggregate requests get ``new_client_id()`` and ``new_session_id()``
+    each (random per request, so nothing links two requests) and carry no
+    location or device: country and device category travel as event parameters.
     """
     result = BuildResult()
     groups: dict[tuple[str, str, str, str, str], list[tuple[int, dict[str, Any]]]] = {}
@@ -373,7 +422,7 @@ def build_requests(
         headers.setdefault(key, item)
     for key, events in groups.items():
         first = headers[key]
-        for chunk in _chunks(events, first, result, new_client_id):
+        for chunk in _chunks(events, first, result, new_client_id, new_session_id):
             result.requests.append(chunk)
     return result
 
@@ -396,6 +445,7 @@ def _chunks(
     first: OutboxItem,
     result: BuildResult,
     new_client_id: Callable[[], str],
+    new_session_id: Callable[[], str],
 ) -> Iterable[BuiltRequest]:
     """Requests of ≤ 25 events whose encoded body stays under 130 kB."""
     envelope = _envelope(first, result.reasons)
@@ -411,10 +461,16 @@ def _chunks(
         }
 
     def fits(batch: list[tuple[int, dict[str, Any]]]) -> bool:
-        return len(encode_body(body_for(batch, probe_id))) < MAX_BODY_BYTES
+        # Each event may still gain a session id and an engagement time (30 bytes each).
+        room = 64 * len(batch)
+        return len(encode_body(body_for(batch, probe_id))) + room < MAX_BODY_BYTES
 
     def make(batch: list[tuple[int, dict[str, Any]]]) -> BuiltRequest:
         client_id = first.client_id if first.mode == "event" and first.client_id else None
+        # One synthetic session per aggregate request, like its synthetic client.
+        session_id = new_session_id() if client_id is None else None
+        for _, event in batch:
+            repair_session_fields(event, session_id)
         body = body_for(batch, client_id or new_client_id())
         return BuiltRequest(first.site, first.mode, body, [i for i, _ in batch])
 
@@ -463,11 +519,16 @@ def _check_name(name: Any, path: str, kind: str) -> list[dict[str, str]]:
     return out
 
 
-def check_request(body: Any, now_micros: int, body_size: int | None = None) -> list[dict[str, str]]:
+def check_request(
+    body: Any, now_micros: int, body_size: int | None = None, behavior: str | None = None
+) -> list[dict[str, str]]:
     """Every Measurement Protocol rule the gateway follows, as GA-style validation messages.
 
     An empty list means the body is valid.  Used by the GA stand-in's debug
-    endpoint and by the tests on every body the forwarder builds.
+    endpoint and by the tests on every body the forwarder builds.  The body's
+    ``validation_behavior`` (or ``behavior``) chooses GA's modes: RELAXED, the
+    default, or ENFORCE_RECOMMENDATIONS, which also asks for every event's
+    ``session_id`` and ``engagement_time_msec`` and refuses timestamps over 72 hours.
     """
     if body_size is not None and body_size >= MAX_BODY_BYTES:
         return [_message("", f"body is {body_size} bytes; limit 130 kB", "VALUE_OUT_OF_BOUNDS")]
@@ -479,10 +540,22 @@ def check_request(body: Any, now_micros: int, body_size: int | None = None) -> l
             out.append(_message(key, f"{key} is never sent by the gateway", "NAME_RESERVED"))
         elif key not in TOP_LEVEL_FIELDS:
             out.append(_message(key, f"unknown field {key!r}", "NAME_INVALID"))
+    behavior = behavior or body.get("validation_behavior", RELAXED)
+    if behavior not in VALIDATION_BEHAVIORS:
+        out.append(
+            _message(
+                "validation_behavior",
+                "validation_behavior is RELAXED or ENFORCE_RECOMMENDATIONS",
+                "VALUE_INVALID",
+            )
+        )
+    strict = behavior == ENFORCE_RECOMMENDATIONS
     client_id = body.get("client_id")
     if not isinstance(client_id, str) or not CLIENT_ID_PATTERN.match(client_id):
         out.append(_message("client_id", "client_id must look like 123.456", "VALUE_INVALID"))
-    out += _check_timestamp(body.get("timestamp_micros"), "timestamp_micros", now_micros, False)
+    elif set(client_id.replace(".", "")) == {"0"}:
+        out.append(_message("client_id", "client_id must not be 0", "VALUE_INVALID"))
+    out += _check_timestamp(body.get("timestamp_micros"), "timestamp_micros", now_micros, strict)
     out += _check_consent(body.get("consent"))
     out += _check_location(body.get("user_location"))
     out += _check_device(body.get("device"))
@@ -493,21 +566,27 @@ def check_request(body: Any, now_micros: int, body_size: int | None = None) -> l
     if len(events) > MAX_EVENTS_PER_REQUEST:
         out.append(_message("events", f"{len(events)} events; at most 25", "EXCEEDED_MAX_ENTITIES"))
     for index, event in enumerate(events):
-        out += _check_event(event, f"events[{index}]", now_micros)
+        out += _check_event(event, f"events[{index}]", now_micros, strict)
     return out
 
 
-def _check_event(event: Any, path: str, now_micros: int) -> list[dict[str, str]]:
+def _check_event(
+    event: Any, path: str, now_micros: int, strict: bool = False
+) -> list[dict[str, str]]:
     if not isinstance(event, Mapping):
         return [_message(path, "event must be an object", "VALUE_INVALID")]
     name = event.get("name")
     out = _check_name(name, f"{path}.name", "event")
     if isinstance(name, str) and name in RESERVED_EVENT_NAMES:
         out.append(_message(f"{path}.name", f"event name {name!r} is reserved", "NAME_RESERVED"))
-    out += _check_timestamp(event.get("timestamp_micros"), f"{path}.timestamp_micros", now_micros)
+    out += _check_timestamp(
+        event.get("timestamp_micros"), f"{path}.timestamp_micros", now_micros, strict
+    )
     params = event.get("params", {})
     if not isinstance(params, Mapping):
         return [*out, _message(f"{path}.params", "params must be an object", "VALUE_INVALID")]
+    if strict:
+        out += _check_recommended(params, path)
     if len(params) > MAX_PARAMS_PER_EVENT:
         out.append(
             _message(f"{path}.params", f"{len(params)} params; at most 25", "EXCEEDED_MAX_ENTITIES")
@@ -531,14 +610,43 @@ def _check_event(event: Any, path: str, now_micros: int) -> list[dict[str, str]]
     return out
 
 
+def _check_recommended(params: Mapping[str, Any], path: str) -> list[dict[str, str]]:
+    """What GA needs to put an event in its sessions, Realtime and engagement reports."""
+    out = []
+    session_id = params.get("session_id")
+    if not isinstance(session_id, (str, int)) or not str(session_id).isdigit():
+        out.append(
+            _message(
+                f"{path}.params.session_id",
+                "session_id is recommended: without it the event joins no session",
+                "VALUE_REQUIRED",
+            )
+        )
+    engagement = params.get("engagement_time_msec")
+    if isinstance(engagement, bool) or not isinstance(engagement, (int, float)) or engagement <= 0:
+        out.append(
+            _message(
+                f"{path}.params.engagement_time_msec",
+                "engagement_time_msec > 0 is recommended: without it the event is missing "
+                "from Realtime and engagement reports",
+                "VALUE_REQUIRED",
+            )
+        )
+    return out
+
+
 def _check_timestamp(
-    value: Any, path: str, now_micros: int, required: bool = False
+    value: Any, path: str, now_micros: int, strict: bool = False
 ) -> list[dict[str, str]]:
+    """Within the last 72 hours and not ahead; an older one is an error only when strict
+    (RELAXED, GA's default, accepts it and moves it to the oldest time it takes)."""
     if value is None:
-        return [_message(path, "timestamp is required", "VALUE_REQUIRED")] if required else []
+        return []
     if isinstance(value, bool) or not isinstance(value, int):
         return [_message(path, "timestamp_micros must be an integer", "VALUE_INVALID")]
-    if value > now_micros + 60_000_000 or now_micros - value >= MAX_AGE_MICROS:
+    if value > now_micros + 60_000_000:
+        return [_message(path, "timestamp must not be in the future", "VALUE_OUT_OF_BOUNDS")]
+    if now_micros - value >= MAX_AGE_MICROS and strict:
         return [_message(path, "timestamp must be within the last 72 hours", "VALUE_OUT_OF_BOUNDS")]
     return []
 

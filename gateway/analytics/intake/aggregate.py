@@ -1,13 +1,16 @@
 """Closing aggregate windows: counts become GA events, and only k-anonymous ones.
 
 ``fold_buckets`` is pure: buckets with fewer than k events have their most
-specific dimension replaced by ``(other)`` (page path first, then country,
-then device category) and are merged; what is still under k after every
-dimension has been folded is dropped.  So a rare page path, a rare country or
-a rare device never leaves the gateway, and every count that does is ≥ k.
+specific dimension replaced by ``(other)`` (page path first, then source,
+medium, country and device category) and are merged; what is still under k
+after every dimension has been folded is dropped.  So a rare page path, a rare
+traffic source, a rare country or a rare device never leaves the gateway, and
+every count that does is ≥ k.
 
 ``close_windows`` applies it to the windows that have ended and turns each
-bucket into one outbox event in the same transaction that deletes the counts.
+bucket into one outbox event in the same transaction that deletes the counts;
+the window's page views, consented visitors' included, are folded the same way
+into the gateway's own daily traffic figures (``gateway.analytics.traffic``).
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from gateway.analytics import traffic
 from gateway.analytics.models import OUTBOX_PENDING, AggregateCount, OutboxEvent
 
 OTHER = "(other)"
 NOT_SET = "(not set)"
 EPOCH = datetime(1970, 1, 1)
 # The order in which dimensions are given up: the most identifying first.
-FOLD_ORDER = ("page_path", "country", "device_category")
+FOLD_ORDER = ("page_path", "source", "medium", "country", "device_category")
 
 
 class BucketKey(NamedTuple):
@@ -40,12 +44,19 @@ class BucketKey(NamedTuple):
     page_path: str
     country: str
     device_category: str
+    source: str = ""
+    medium: str = ""
+    # A consented visitor's page view: counted for the traffic view only.
+    consented: bool = False
 
 
 def window_start(moment: datetime, window_seconds: int) -> datetime:
     """The start of the aggregate window holding ``moment`` (naive UTC)."""
     seconds = int((moment - EPOCH).total_seconds())
     return EPOCH + timedelta(seconds=seconds - seconds % max(window_seconds, 1))
+
+
+BucketDims = tuple[str, str, str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -55,10 +66,20 @@ class Bucket:
     country: str
     device_category: str
     count: int
+    source: str = ""
+    medium: str = ""
+    engagement_msec: int = 0
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.event_name, self.page_path, self.country, self.device_category)
+    def key(self) -> BucketDims:
+        return (
+            self.event_name,
+            self.page_path,
+            self.source,
+            self.medium,
+            self.country,
+            self.device_category,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,19 +88,29 @@ class FoldResult:
     dropped_count: int  # events in buckets still under k after every fold
 
 
-def _merge(buckets: Iterable[Bucket]) -> dict[tuple[str, str, str, str], Bucket]:
-    merged: dict[tuple[str, str, str, str], Bucket] = {}
+def _joined(seen: Bucket, bucket: Bucket) -> Bucket:
+    return replace(
+        seen,
+        count=seen.count + bucket.count,
+        engagement_msec=seen.engagement_msec + bucket.engagement_msec,
+    )
+
+
+def _merge(buckets: Iterable[Bucket]) -> dict[BucketDims, Bucket]:
+    merged: dict[BucketDims, Bucket] = {}
     for bucket in buckets:
         seen = merged.get(bucket.key)
-        merged[bucket.key] = (
-            bucket if seen is None else replace(seen, count=seen.count + bucket.count)
-        )
+        merged[bucket.key] = bucket if seen is None else _joined(seen, bucket)
     return merged
 
 
 def _generalize(bucket: Bucket, dimension: str) -> Bucket:
     if dimension == "page_path":
         return replace(bucket, page_path=OTHER)
+    if dimension == "source":
+        return replace(bucket, source=OTHER)
+    if dimension == "medium":
+        return replace(bucket, medium=OTHER)
     if dimension == "country":
         return replace(bucket, country=OTHER)
     return replace(bucket, device_category=OTHER)
@@ -98,7 +129,7 @@ def fold_buckets(buckets: Iterable[Bucket], k: int) -> FoldResult:
         for key, bucket in folded.items():
             if key in kept:
                 # Joining a bucket that is already ≥ k keeps it ≥ k.
-                kept[key] = replace(kept[key], count=kept[key].count + bucket.count)
+                kept[key] = _joined(kept[key], bucket)
             elif bucket.count >= k:
                 kept[key] = bucket
             else:
@@ -115,17 +146,49 @@ def micros(moment: datetime) -> int:
 
 
 def bucket_event(bucket: Bucket, window_start: datetime, origin: str | None) -> dict[str, object]:
-    """One GA event per bucket; its count travels as ``aggregated_count``."""
+    """One GA event per bucket; its count travels as ``aggregated_count``.
+
+    ``engagement_time_msec`` is the engaged time the bucket's events reported,
+    summed (GA's minimum of 1 ms when they reported none); the forwarder adds a
+    synthetic ``session_id``, new for every request.
+    """
     params: dict[str, object] = {
         "page_path": bucket.page_path,
+        "source": bucket.source or NOT_SET,
+        "medium": bucket.medium or NOT_SET,
         "country": bucket.country or NOT_SET,
         "device_category": bucket.device_category or NOT_SET,
         "aggregated_count": bucket.count,
+        "engagement_time_msec": max(bucket.engagement_msec, 1),
         "window_start": window_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     if origin and bucket.page_path.startswith("/"):
         params["page_location"] = origin + bucket.page_path
     return {"name": bucket.event_name, "params": params}
+
+
+PAGE_VIEW = "page_view"
+ENGAGEMENT_EVENT = "page_engagement"
+
+
+def traffic_buckets(buckets: Iterable[Bucket], k: int) -> FoldResult:
+    """A window's page views per (page, source, medium, country, device), k-anonymous.
+
+    Engaged time reported with the page views, and by the engagement events of
+    the same dimensions, travels with the page views; engaged time of a page
+    whose view fell into an earlier window is left out.
+    """
+    views: dict[BucketDims, Bucket] = {}
+    engaged: dict[BucketDims, int] = defaultdict(int)
+    for bucket in buckets:
+        dims = replace(bucket, event_name=PAGE_VIEW).key
+        if bucket.event_name == PAGE_VIEW:
+            seen = views.get(dims)
+            as_view = replace(bucket, engagement_msec=0)
+            views[dims] = as_view if seen is None else _joined(seen, as_view)
+        if bucket.event_name in (PAGE_VIEW, ENGAGEMENT_EVENT):
+            engaged[dims] += bucket.engagement_msec
+    return fold_buckets([replace(b, engagement_msec=engaged[dims]) for dims, b in views.items()], k)
 
 
 @dataclass(frozen=True)
@@ -163,18 +226,27 @@ def close_windows(
         _lock_for_writing(conn)
         rows = conn.execute(query.with_for_update()).mappings().all()
         groups: dict[tuple[datetime, str], list[Bucket]] = defaultdict(list)
+        consented: dict[tuple[datetime, str], list[Bucket]] = defaultdict(list)
         for row in rows:
-            groups[(row["window_start"], row["site"])].append(
-                Bucket(
-                    row["event_name"],
-                    row["page_path"],
-                    row["country"],
-                    row["device_category"],
-                    row["count"],
-                )
+            bucket = Bucket(
+                row["event_name"],
+                row["page_path"],
+                row["country"],
+                row["device_category"],
+                row["count"],
+                row["source"],
+                row["medium"],
+                row["engagement_msec"] or 0,
             )
+            key = (row["window_start"], row["site"])
+            (consented if row["consented"] else groups)[key].append(bucket)
         events = dropped = 0
+        for window_key in sorted(set(groups) | set(consented)):
+            views = traffic_buckets([*groups[window_key], *consented[window_key]], k)
+            traffic.add_views(conn, window_key[1], window_key[0].date(), views.kept)
         for (window_start, site), buckets in sorted(groups.items()):
+            if not buckets:
+                continue
             result = fold_buckets(buckets, k)
             dropped += result.dropped_count
             values = [

@@ -18,7 +18,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from gateway.analytics.intake import anonymizer as anon
+from gateway.analytics.intake import sessions
 from gateway.analytics.intake.aggregate import EPOCH, BucketKey, window_start
+from gateway.analytics.intake.attribution import Campaign, landing_source
 from gateway.geo import Location
 from gateway.jsonbody import JSONBodyError, parse_json_body, storable_text
 from gateway.sites import Site
@@ -26,10 +28,11 @@ from gateway.useragent import DeviceFacts
 
 MAX_EVENTS = 25
 MAX_GTAG_FIELDS = 200
-# What the gateway gives GA as engagement when the page says nothing: GA
-# shows an event in its standard reports only with some engagement time.
-DEFAULT_ENGAGEMENT_MSEC = 100
-MAX_ENGAGEMENT_MSEC = 3_600_000
+PAGE_VIEW = "page_view"
+CAMPAIGN_EVENT = "campaign_details"
+# Events of consented visitors also counted (without any identifier) for the
+# gateway's own traffic view: page views, and the engaged time spent on them.
+TRAFFIC_EVENTS = frozenset({PAGE_VIEW, sessions.ENGAGEMENT_EVENT})
 
 MODE_EVENT = "event"
 MODE_AGGREGATE = "aggregate"
@@ -60,6 +63,8 @@ class Hit:
     title: object = None
     engagement_msec: int | None = None
     identity: Identity | None = None
+    # What the page says of the visitor's session (sessions.session_key_*), or None.
+    session: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class CollectPayload:
     site_id: str
     consent_token: str | None
     hits: list[Hit]
+    # The tracker's session start (Unix seconds), checked against the clock later.
+    session_start: object = None
 
 
 @dataclass(frozen=True)
@@ -122,8 +129,10 @@ def parse_collect_payload(data: Any) -> CollectPayload:
         params = event.get("params") or {}
         if not isinstance(params, dict):
             raise PayloadError(f"events[{index}].params must be an object")
-        hits.append(Hit(event.get("name"), params, url, referrer, title))
-    return CollectPayload(site, consent or None, hits)
+        # Engaged time the tracker measured travels as GA's own parameter name.
+        engagement = sessions.engagement_msec(params.get("engagement_time_msec"))
+        hits.append(Hit(event.get("name"), params, url, referrer, title, engagement))
+    return CollectPayload(site, consent or None, hits, data.get("session_start"))
 
 
 def _gtag_fields(text: str) -> dict[str, str]:
@@ -164,7 +173,8 @@ def _gtag_hit(fields: Mapping[str, str]) -> Hit:
         page_url=fields.get("dl"),
         referrer=fields.get("dr"),
         title=fields.get("dt"),
-        engagement_msec=int(engagement) if engagement is not None else None,
+        engagement_msec=sessions.engagement_msec(engagement),
+        session=sessions.session_key_from_gtag(fields.get("sid", "")),
     )
 
 
@@ -209,6 +219,8 @@ class Outcome:
     # three of them per beacon.
     outbox_rows: list[dict[str, Any]] = field(default_factory=list)
     aggregates: dict[BucketKey, int] = field(default_factory=dict)
+    # Engaged time (ms) per bucket, summed; only buckets whose hits reported some.
+    engagement: dict[BucketKey, int] = field(default_factory=dict)
     stats: dict[tuple[str, str], int] = field(default_factory=dict)
     accepted: int = 0
     dropped: int = 0
@@ -281,13 +293,6 @@ def timestamp_micros(moment: datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _engagement(hit: Hit) -> int:
-    value = hit.engagement_msec
-    if value is None or value <= 0:
-        return DEFAULT_ENGAGEMENT_MSEC
-    return min(value, MAX_ENGAGEMENT_MSEC)
-
-
 def _page_params(page: anon.CleanUrl, hit: Hit, site: Site) -> dict[str, object]:
     params: dict[str, object] = {"page_location": page.url}
     referrer = anon.anonymize_referrer(
@@ -304,30 +309,36 @@ def _page_params(page: anon.CleanUrl, hit: Hit, site: Site) -> dict[str, object]
 # The client and session ids of consent ids seen today: a visitor sends a
 # beacon per page, each would cost two keyed hashes. Consent ids are the
 # gateway's own, kept as proof of consent anyway; the memo forgets them when
-# the day changes (session ids change then too) or when it is full. gtag's
-# client ids are the visitor's cookie: hashed on every hit, never remembered.
+# the day changes or when it is full. gtag's client ids are the visitor's
+# cookie: hashed on every hit, never remembered.
 PSEUDONYM_CACHE_SIZE = 10_000
-_consent_pseudonyms: dict[tuple[bytes, str, str], tuple[str, str]] = {}
+_consent_pseudonyms: dict[tuple[bytes, str, str, str], tuple[str, str]] = {}
 
 
-def pseudonyms(key: bytes, identity: Identity, day: str) -> tuple[str, str]:
-    """(client_id, session_id) of ``identity`` on ``day``."""
+def pseudonyms(key: bytes, identity: Identity, session: str, day: str) -> tuple[str, str]:
+    """(client_id, session_id) of ``identity`` in the session ``session`` (a session key)."""
     memo = identity.kind == "consent"
     if memo:
-        found = _consent_pseudonyms.get((key, identity.value, day))
+        found = _consent_pseudonyms.get((key, identity.value, session, day))
         if found is not None:
             return found
     result = (
         anon.client_id_from(key, identity.kind, identity.value),
-        anon.session_id_from(key, identity.kind, identity.value, day),
+        anon.session_id_from(key, identity.kind, identity.value, session),
     )
     if memo:
         # Every entry is of one day, so the first one says which.
-        held_day = next(iter(_consent_pseudonyms), (b"", "", day))[2]
+        held_day = next(iter(_consent_pseudonyms), (b"", "", "", day))[3]
         if len(_consent_pseudonyms) >= PSEUDONYM_CACHE_SIZE or held_day != day:
             _consent_pseudonyms.clear()
-        _consent_pseudonyms[(key, identity.value, day)] = result
+        _consent_pseudonyms[(key, identity.value, session, day)] = result
     return result
+
+
+def _count(outcome: Outcome, bucket: BucketKey, engagement: int | None) -> None:
+    outcome.aggregates[bucket] = outcome.aggregates.get(bucket, 0) + 1
+    if engagement:
+        outcome.engagement[bucket] = outcome.engagement.get(bucket, 0) + engagement
 
 
 def process(hits: list[Hit], ctx: Context) -> Outcome:
@@ -344,7 +355,7 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
     # Serialized only for event-mode rows (aggregate hits keep none of it).
     location_json: str | None = None
     device_json = ""
-    window: datetime | None = None  # aggregate hits only
+    window: datetime | None = None
     day = ""  # event hits only
     country = ctx.location.country if ctx.location else ""
     # Hits of one request usually share their page and visitor: each is
@@ -353,12 +364,14 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
     # its query string is not even parsed.
     pages: dict[tuple[object, bool], anon.CleanUrl | None] = {}
     page_params: dict[tuple[object, object, object], dict[str, object]] = {}
-    ids: dict[Identity, tuple[str, str]] = {}
+    sources: dict[tuple[object, object], tuple[tuple[str, str], Campaign | None]] = {}
+    ids: dict[tuple[Identity, str], tuple[str, str]] = {}
     for hit in hits:
         name = anon.clean_event_name(hit.name)
         if name is None:
             outcome.drop("invalid_event_name")
             continue
+        name = sessions.event_name(name)
         identity = hit.identity
         page_key = (hit.page_url, identity is not None)
         if page_key not in pages:
@@ -374,15 +387,46 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             outcome.drop("invalid_page_url")
             continue
         outcome.accepted += 1
-        if identity is None:
-            if window is None:
-                window = window_start(ctx.now, ctx.window_seconds)
-            bucket = BucketKey(
-                window, site.id, name, page.path, country, ctx.device.device_category
+        source_key = (hit.page_url, hit.referrer)
+        if source_key not in sources:
+            sources[source_key] = landing_source(
+                hit.page_url if isinstance(hit.page_url, str) else "",
+                hit.referrer if isinstance(hit.referrer, str) else None,
+                site.origins,
+                site.campaign_allowlist,
             )
-            outcome.aggregates[bucket] = outcome.aggregates.get(bucket, 0) + 1
+        (source, medium), campaign = sources[source_key]
+        if window is None:
+            window = window_start(ctx.now, ctx.window_seconds)
+        if identity is None:
+            bucket = BucketKey(
+                window,
+                site.id,
+                name,
+                page.path,
+                country,
+                ctx.device.device_category,
+                source,
+                medium,
+                False,
+            )
+            _count(outcome, bucket, hit.engagement_msec)
             outcome.count((MODE_AGGREGATE, ""))
             continue
+        if name in TRAFFIC_EVENTS:
+            # Counted for the gateway's own traffic view, never forwarded as a count.
+            bucket = BucketKey(
+                window,
+                site.id,
+                name,
+                page.path,
+                country,
+                ctx.device.device_category,
+                source,
+                medium,
+                True,
+            )
+            _count(outcome, bucket, hit.engagement_msec)
         params_key = (hit.page_url, hit.referrer, hit.title)
         if params_key not in page_params:
             page_params[params_key] = _page_params(page, hit, site)
@@ -390,26 +434,42 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             location_json = user_location_json(ctx.location) if ctx.location else None
             device_json = device_info_json(ctx.device)
             day = ctx.now.date().isoformat()
-        if identity not in ids:
-            ids[identity] = pseudonyms(ctx.key, identity, day)
-        client_id, session_id = ids[identity]
+        session = hit.session or sessions.day_session_key(day)
+        if (identity, session) not in ids:
+            ids[(identity, session)] = pseudonyms(ctx.key, identity, session, day)
+        client_id, session_id = ids[(identity, session)]
         params: dict[str, object] = {
             **page_params[params_key],
             "session_id": session_id,
-            "engagement_time_msec": _engagement(hit),
+            "engagement_time_msec": sessions.forwarded_engagement(hit.engagement_msec),
         }
         # GA takes 25 parameters per event, the gateway's own included.
         params.update(anon.clean_params(hit.params, anon.MAX_PARAMS - len(params)).params)
-        outcome.outbox_rows.append(
-            {
-                "site": site.id,
-                "mode": MODE_EVENT,
-                "client_id": client_id,
-                "user_location_json": location_json,
-                "device_json": device_json,
-                "event_json": _encode_event({"name": name, "params": params}),
-                "timestamp_micros": micros,
+        row = {
+            "site": site.id,
+            "mode": MODE_EVENT,
+            "client_id": client_id,
+            "user_location_json": location_json,
+            "device_json": device_json,
+            "event_json": _encode_event({"name": name, "params": params}),
+            "timestamp_micros": micros,
+        }
+        if name == PAGE_VIEW and campaign is not None:
+            # A landing from outside: GA4 attributes the session from this event.
+            campaign_params = {
+                **campaign.params(),
+                "page_location": params["page_location"],
+                "session_id": session_id,
+                "engagement_time_msec": sessions.MIN_ENGAGEMENT_MSEC,
             }
-        )
+            outcome.outbox_rows.append(
+                {
+                    **row,
+                    "event_json": _encode_event(
+                        {"name": CAMPAIGN_EVENT, "params": campaign_params}
+                    ),
+                }
+            )
+        outcome.outbox_rows.append(row)
         outcome.count((MODE_EVENT, ""))
     return outcome

@@ -41,7 +41,17 @@ _OUTBOX_COLUMNS = (
     "available_at",
     "created_at",
 )
-_BUCKET_COLUMNS = ("window_start", "site", "event_name", "page_path", "country", "device_category")
+_BUCKET_COLUMNS = (
+    "window_start",
+    "site",
+    "event_name",
+    "page_path",
+    "country",
+    "device_category",
+    "source",
+    "medium",
+    "consented",
+)
 _STAT_COLUMNS = ("day", "site", "result", "reason")
 # A write that waited in the SQLite writers' queue longer than this gets only the
 # rest of its timeout from SQLite's busy handler (shorter waits are normal queueing).
@@ -89,8 +99,9 @@ class CollectWriter:
             # Column names are constants above; values are bound parameters.
             "INSERT INTO aggregate_counts ({columns}) VALUES ({values}) "  # noqa: S608
             f"ON CONFLICT ({bucket}) "
-            "DO UPDATE SET count = aggregate_counts.count + excluded.count",
-            (*_BUCKET_COLUMNS, "count"),
+            "DO UPDATE SET count = aggregate_counts.count + excluded.count, "
+            "engagement_msec = aggregate_counts.engagement_msec + excluded.engagement_msec",
+            (*_BUCKET_COLUMNS, "count", "engagement_msec"),
             placeholder,
         )
         stat = ", ".join(_STAT_COLUMNS)
@@ -201,8 +212,9 @@ class CollectWriter:
             )
             for row in outcome.outbox_rows
         ]
+        engagement = outcome.engagement
         buckets = [
-            (self._dt(key.window_start), *key[1:], count)
+            (self._dt(key.window_start), *key[1:], count, engagement.get(key, 0))
             for key, count in sorted(outcome.aggregates.items())
         ]
         day = self._day(now.date())

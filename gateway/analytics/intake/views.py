@@ -18,6 +18,7 @@ from gateway.analytics.intake import pipeline
 from gateway.analytics.intake.anonymizer import derive_key
 from gateway.analytics.intake.lean import Reply, lean_handler
 from gateway.analytics.intake.pipeline import Context, Hit, Identity, PayloadError
+from gateway.analytics.intake.sessions import session_key_from_start
 from gateway.analytics.intake.store import CollectWriter, StoreUnavailable
 from gateway.clientinfo import client_location, device_facts, gpc_enabled
 from gateway.consent.services import current_standing
@@ -175,8 +176,15 @@ def collect_response(app: Flask, req: Request) -> Reply:
         raise APIError(404, "unknown site", "unknown_site")
     _check_origin(req, site)
     identity = _consent_identity(app, req, payload.consent_token, site)
+    # The session start the tracker keeps counts only with consent: without it
+    # nothing the page sends may link two visits.
+    session = (
+        session_key_from_start(payload.session_start, int(time.time()))
+        if identity is not None
+        else None
+    )
     hits = [
-        Hit(h.name, h.params, h.page_url, h.referrer, h.title, identity=identity)
+        Hit(h.name, h.params, h.page_url, h.referrer, h.title, h.engagement_msec, identity, session)
         for h in payload.hits
     ]
     outcome = _record(app, req, hits, site)
@@ -219,6 +227,7 @@ def gtag_response(app: Flask, req: Request) -> Reply:
                 hit.title,
                 hit.engagement_msec,
                 identity,
+                hit.session if identity is not None else None,
             )
         )
     _record(app, req, hits, site)
