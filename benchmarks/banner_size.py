@@ -20,6 +20,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -70,6 +71,17 @@ def main() -> None:
     print(
         f"  ratio                   {len(built.gzipped) / VANILLA_COOKIECONSENT_GZIP:.2f}x "
         f"the size of vanilla-cookieconsent"
+    )
+    plain = bundle.build(replace(site, enhanced_measurement=()), usual, 183)
+    measure = bundle.minified_measurement()
+    print("enhanced measurement (scroll, outbound clicks, downloads, site search), per site:")
+    print(f"  served gzip without it  {len(plain.gzipped):6d} B")
+    print(
+        f"  served gzip with it     {len(built.gzipped):6d} B   "
+        f"(+{len(built.gzipped) - len(plain.gzipped)} B)"
+    )
+    print(
+        f"  the piece alone         {gz(measure.encode()):6d} B gzipped, {len(measure)} B minified"
     )
     print("parts, each gzipped alone:")
     print(f"  code (with tracker)     {gz(js.encode()):6d} B")

@@ -248,6 +248,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DEAD_LETTER_RETENTION", 30, "Days dead-lettered events are kept.", _as_days),
     Setting(
+        "TRAFFIC_RETENTION",
+        800,
+        "Days the gateway's own daily traffic figures (/admin/traffic, `gateway traffic`) are "
+        "kept; they are k-anonymous counts, kept long enough to compare a month with the "
+        "same month a year before.",
+        _as_days,
+    ),
+    Setting(
         "CONSENT_RETENTION",
         1825,
         "Days consent records are kept after their last decision (5 years).",

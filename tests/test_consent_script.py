@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from tests.conftest import AppFactory
 from tests.consent_helpers import config, publish
 
-BUDGET = 6144
+# SPEC "What the banner enforces on the host page": the one response, gzip -9.
+BUDGET = 7168
 
 
 def _config_of(script: str) -> dict[str, object]:

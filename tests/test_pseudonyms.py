@@ -33,9 +33,7 @@ def test_a_new_session_or_key_gives_a_new_session_and_the_memo_does_not_mix_them
     today = pseudonyms(KEY, consent, "d2026-11-26", "2026-11-26")
     tomorrow = pseudonyms(KEY, consent, "d2026-11-27", "2026-11-27")
     # The memo holds one day only: yesterday's entries are gone.
-    assert set(pipeline._consent_pseudonyms) == {
-        (KEY, consent.value, "d2026-11-27", "2026-11-27")
-    }
+    assert set(pipeline._consent_pseudonyms) == {(KEY, consent.value, "d2026-11-27", "2026-11-27")}
     rotated = pseudonyms(OTHER_KEY, consent, "d2026-11-26", "2026-11-26")
     assert today[0] == tomorrow[0]
     assert today[1] != tomorrow[1]

@@ -139,6 +139,41 @@ def lines(
     return "".join(parts)
 
 
+def ranked_bars(
+    title: str,
+    rows: Sequence[tuple[str, float]],
+    *,
+    colour: str = PALETTE[0],
+    width: int = 640,
+    label_chars: int = 34,
+) -> str:
+    """Horizontal bars, one per row, longest first (e.g. page views per page).
+
+    Labels longer than ``label_chars`` are cut with "…"; the full label and the
+    value are in each bar's tooltip and in the table beside the chart."""
+    row_h, top, left, right = 22, TOP, 8 + 6.6 * label_chars, 56
+    height = top + max(len(rows), 1) * row_h + 8
+    plot_w = width - left - right
+    peak = max((value for _, value in rows), default=0)
+    summary = "; ".join(f"{label}: {_fmt(value)}" for label, value in rows[:10]) or "no data"
+    parts = [_open(title, width, int(height), summary)]
+    if not rows:
+        parts.append(_empty(int(left), top, int(plot_w), row_h * 2))
+    for index, (label, value) in enumerate(rows):
+        y = top + index * row_h
+        shown = label if len(label) <= label_chars else label[: label_chars - 1] + "…"
+        w = plot_w * value / peak if peak else 0
+        parts.append(
+            f'<text x="{left - 6:.0f}" y="{y + 15}" text-anchor="end" class="tick">'
+            f"{escape(shown)}</text>"
+            f'<rect x="{left:.0f}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row_h - 8}" '
+            f'fill="{colour}"><title>{escape(label)}: {_fmt(value)}</title></rect>'
+            f'<text x="{left + w + 4:.1f}" y="{y + 15}" class="tick">{_fmt(value)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _coloured(series: Sequence[Series]) -> list[tuple[str, Series]]:
     return [(s.colour or PALETTE[i % len(PALETTE)], s) for i, s in enumerate(series)]
 

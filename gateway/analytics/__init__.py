@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
     from gateway.admin.dashboard import register_panel
     from gateway.admin.nav import NavEntry, register_nav
-    from gateway.analytics import gauges, reports, staff_views
+    from gateway.analytics import gauges, reports, staff_views, traffic_cli
     from gateway.analytics.forwarding import cli as forwarding_cli
     from gateway.analytics.intake import lean, openapi, views
     from gateway.apidoc import register_api
@@ -25,6 +25,9 @@ def init_app(app: Flask) -> None:
     forwarding_cli.init_app(app)
     register_api(app, openapi.API)
     app.register_blueprint(staff_views.bp)
+    app.register_blueprint(staff_views.traffic_bp)
+    traffic_cli.init_app(app)
+    register_nav(app, NavEntry("analytics_traffic.traffic_page", "Traffic", 35))
     register_nav(app, NavEntry("analytics_staff.forwarded_page", "What Google receives", 40))
     register_panel(app, 30, reports.intake_panel)
     register_panel(app, 40, reports.forwarding_panel)

@@ -1,23 +1,28 @@
-"""/admin/forwarded: what Google receives, what the intake dropped, and the dead letters."""
+"""/admin/forwarded: what Google receives, what the intake dropped, and the dead letters;
+/admin/traffic: the gateway's own k-anonymous traffic figures."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from gateway.admin import auth
-from gateway.admin.pages import page_scope, sentence
-from gateway.analytics import forwarded
+from gateway.admin.charts import Series, ranked_bars, stacked_bars
+from gateway.admin.dashboard import series_table
+from gateway.admin.pages import page_scope, presets, sentence
+from gateway.analytics import forwarded, traffic
 from gateway.analytics.forwarding import outbox
 from gateway.analytics.forwarding.models import OUTCOMES
+from gateway.analytics.traffic_texts import texts_for
 from gateway.extensions import db
 from gateway.redirects import safe_target
 from gateway.sites import all_sites
 from gateway.timeutil import utcnow
 
 bp = Blueprint("analytics_staff", __name__, url_prefix="/admin/forwarded")
+traffic_bp = Blueprint("analytics_traffic", __name__, url_prefix="/admin/traffic")
 log = logging.getLogger(__name__)
 
 # Outbox ids are 64-bit: 18 digits always fit.
@@ -106,3 +111,75 @@ def retry_dead_letters() -> ResponseReturnValue:
     else:
         flash("Nothing to retry: the dead letter was already retried or purged.", "error")
     return redirect(target, code=303)
+
+
+BREAKDOWN_COLOURS = {
+    "page_path": "#2563eb",
+    "source_medium": "#16a34a",
+    "country": "#9333ea",
+    "device_category": "#ea580c",
+}
+BREAKDOWN_TITLES = {
+    "page_path": "pages",
+    "source_medium": "sources",
+    "country": "countries",
+    "device_category": "devices",
+}
+
+
+@traffic_bp.get("")
+@auth.login_required
+def traffic_page() -> ResponseReturnValue:
+    """Page views per day, top pages, sources, countries and devices, for a period and site."""
+    period, site, problems = page_scope()
+    lang = request.args.get("lang", "en")
+    t = texts_for(lang)
+    report = traffic.traffic_report(db.session(), period.start, period.end, site)
+    series = (Series("views", t["series_views"], "#2563eb"),)
+    rows = [(day, {"views": float(views)}) for day, views in report.days]
+    charts = {
+        dimension: ranked_bars(
+            t[BREAKDOWN_TITLES[dimension]],
+            [(line.label, float(line.views)) for line in lines],
+            colour=BREAKDOWN_COLOURS[dimension],
+        )
+        for dimension, lines in report.breakdowns.items()
+    }
+    args = {"from": period.start.isoformat(), "to": period.end.isoformat(), "site": site or ""}
+    if lang != "en":
+        args["lang"] = lang
+    body = render_template(
+        "analytics/staff/traffic.html",
+        t=t,
+        lang=lang,
+        report=report,
+        period=period,
+        site=site,
+        sites=all_sites(),
+        problems=problems,
+        presets=presets(),
+        args=args,
+        day_chart=stacked_bars(t["chart_days"], rows, series),
+        day_table=series_table(t["chart_days"], t["day"], rows, series),
+        charts=charts,
+        titles=BREAKDOWN_TITLES,
+        k=int(current_app.config["AGGREGATE_MIN_COUNT"]),
+        window_minutes=max(1, int(current_app.config["AGGREGATE_WINDOW"]) // 60),
+    )
+    return body, 400 if problems else 200
+
+
+@traffic_bp.get(".csv")
+@auth.login_required
+def traffic_csv() -> ResponseReturnValue:
+    """The page's figures as CSV, for a spreadsheet or a monthly report."""
+    period, site, problems = page_scope()
+    if problems:
+        return Response(" ".join(problems) + "\n", 400, mimetype="text/plain")
+    report = traffic.traffic_report(db.session(), period.start, period.end, site)
+    name = f"traffic-{site or 'all'}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(
+        traffic.report_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

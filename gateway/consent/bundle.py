@@ -2,7 +2,8 @@
 
 The sources in static/consent/ are minified once, at first use, and kept in
 memory; each site's bundle (with its gzip form and ETag) is cached until the
-policy state it was built from changes.
+policy state it was built from changes. The enhanced-measurement piece
+(``measure.js``) is part of the response only for sites that switch it on.
 """
 
 from __future__ import annotations
@@ -42,6 +43,26 @@ def minified_sources() -> tuple[str, str]:
     js = rjsmin.jsmin((SOURCE_DIR / "banner.js").read_text(encoding="utf-8"))
     css = rcssmin.cssmin((SOURCE_DIR / "banner.css").read_text(encoding="utf-8"))
     return js.strip().rstrip(";"), css
+
+
+@lru_cache(maxsize=1)
+def minified_measurement() -> str:
+    js = rjsmin.jsmin((SOURCE_DIR / "measure.js").read_text(encoding="utf-8"))
+    return str(js).strip().rstrip(";")
+
+
+def measurement_config(site: Site) -> dict[str, Any] | None:
+    """What the enhanced-measurement piece is told, or None when the site measures none of it."""
+    chosen = set(site.enhanced_measurement)
+    if not chosen:
+        return None
+    config: dict[str, Any] = {}
+    for key, name in (("s", "scroll"), ("o", "outbound_clicks"), ("d", "file_downloads")):
+        if name in chosen:
+            config[key] = 1
+    if "site_search" in chosen and site.site_search_params:
+        config["q"] = list(site.site_search_params)
+    return config
 
 
 def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str, Any]:
@@ -84,7 +105,11 @@ def build(site: Site, state: PolicyState, max_age_days: int) -> Bundle:
     config = json.dumps(
         script_config(site, state, max_age_days), ensure_ascii=False, separators=(",", ":")
     )
-    body = f"{js}({config},{json.dumps(css, ensure_ascii=False)});\n".encode()
+    script = f"{js}({config},{json.dumps(css, ensure_ascii=False)});"
+    measure = measurement_config(site)
+    if measure is not None:
+        script += f"{minified_measurement()}(HotConsent.track,{json.dumps(measure)});"
+    body = (script + "\n").encode()
     digest = hashlib.sha256(body).hexdigest()[:32]
     return Bundle(body, compress(body), f"hc-{digest}")
 

@@ -156,9 +156,24 @@
   };
 
   /* -- tracker: the token goes along only with analytics consent ------------ */
-  const send = events => {
+  // Engaged time: while the page is visible and focused; it goes with the next event.
+  let eng = 0, since = 0, focus = d.hasFocus();
+  const tick = () => {
+    const now = Date.now();
+    if (since) eng += now - since;
+    since = d.visibilityState == 'visible' && focus && now;
+  };
+  const send = (events, at) => {
     if (!ready) return void pending.push(...events);
-    const body = {site: C.s, page: {url: loc.href, referrer: ref || '', title: d.title}, events};
+    tick();
+    if (eng) events[0].params = {...events[0].params, engagement_time_msec: eng}, eng = 0;
+    const body = {site: C.s, page: {url: at || loc.href, referrer: ref || '', title: d.title}, events}, now = Date.now() / 1e3 | 0;
+    try {
+      // The session's start, kept only while analytics is granted; 30 minutes without activity end it.
+      const [s, l] = (localStorage.hc_s || '').split('.');
+      if (granted('analytics')) localStorage.hc_s = (body.session_start = l > now - 1800 ? +s : now) + '.' + now;
+      else localStorage.removeItem('hc_s');
+    } catch (e) { /* storage blocked */ }
     if (granted('analytics')) body.consent = state.token;
     const data = JSON.stringify(body), url = API + '/api/v1/collect';
     try {
@@ -166,8 +181,14 @@
     } catch (e) { /* fall back to fetch */ }
     fetch(url, {method: 'POST', body: data, keepalive: true, credentials: 'omit', headers: {'Content-Type': 'text/plain'}}).catch(() => {});
   };
+  // The engaged time of a page goes with that page: on leaving it, or on a navigation away.
+  const flush = at => {
+    tick();
+    if (eng) send([{name: 'user_engagement', params: {}}], at);
+  };
   const pageView = () => {
     if (loc.href == lastUrl) return;
+    if (lastUrl) flush(lastUrl);
     ref = lastUrl || d.referrer;
     lastUrl = loc.href;
     send([{name: 'page_view', params: {}}]);
@@ -181,6 +202,11 @@
     };
   });
   w.addEventListener('popstate', pageView);
+  d.addEventListener('visibilitychange', () => d.visibilityState == 'hidden' ? flush() : tick());
+  w.addEventListener('pagehide', () => flush());
+  const foc = f => () => { tick(); focus = f; tick(); };
+  w.addEventListener('focus', foc(1));
+  w.addEventListener('blur', foc(0));
 
   /* -- host API ------------------------------------------------------------ */
   const api = w.HotConsent = {

@@ -21,6 +21,7 @@ from gateway.analytics.intake import anonymizer as anon
 from gateway.analytics.intake import sessions
 from gateway.analytics.intake.aggregate import EPOCH, BucketKey, window_start
 from gateway.analytics.intake.attribution import Campaign, landing_source
+from gateway.analytics.intake.measurement import clean_measured
 from gateway.geo import Location
 from gateway.jsonbody import JSONBodyError, parse_json_body, storable_text
 from gateway.sites import Site
@@ -444,7 +445,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             "engagement_time_msec": sessions.forwarded_engagement(hit.engagement_msec),
         }
         # GA takes 25 parameters per event, the gateway's own included.
-        params.update(anon.clean_params(hit.params, anon.MAX_PARAMS - len(params)).params)
+        cleaned = anon.clean_params(hit.params, anon.MAX_PARAMS - len(params)).params
+        params.update(clean_measured(cleaned, site.origins))
         row = {
             "site": site.id,
             "mode": MODE_EVENT,
