@@ -34,7 +34,14 @@ ADMIN_EMAIL = "security-admin@hottelecom.example"
 ADMIN_PASSWORD = "correct horse battery staple"
 
 # Blueprints whose pages are for signed-in staff only.
-STAFF_BLUEPRINTS = ("admin", "consent_staff", "contact_staff", "policy_staff", "analytics_staff")
+STAFF_BLUEPRINTS = (
+    "admin",
+    "consent_staff",
+    "contact_staff",
+    "policy_staff",
+    "analytics_staff",
+    "analytics_traffic",
+)
 
 
 @dataclass
@@ -134,6 +141,8 @@ def samples(world: World) -> dict[str, Sample]:
         "admin.login": Sample("/admin/login"),
         "admin.index": Sample("/admin"),
         "analytics_staff.forwarded_page": Sample("/admin/forwarded"),
+        "analytics_traffic.traffic_page": Sample("/admin/traffic"),
+        "analytics_traffic.traffic_csv": Sample("/admin/traffic/export.csv"),
         "policy_staff.page": Sample("/admin/policy"),
         "admin.users_page": Sample("/admin/users"),
         "consent_staff.overview": Sample(f"/admin/consents?id={world.consent_id}"),

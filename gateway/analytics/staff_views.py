@@ -169,7 +169,7 @@ def traffic_page() -> ResponseReturnValue:
     return body, 400 if problems else 200
 
 
-@traffic_bp.get(".csv")
+@traffic_bp.get("/export.csv")
 @auth.login_required
 def traffic_csv() -> ResponseReturnValue:
     """The page's figures as CSV, for a spreadsheet or a monthly report."""

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from gateway.analytics.intake import anonymizer as anon
 
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
+_MARKER = re.compile(r"\[(?:email|phone|card|ip|uuid|token|number)\]")
 
 
 def clean_link_domain(value: object) -> str | None:
@@ -54,7 +55,12 @@ def clean_file_name(value: object) -> str | None:
     if "://" in path:
         path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
     path = path.split("?", 1)[0].split("#", 1)[0]
-    return anon.anonymize_path(path)[: anon.MAX_VALUE_LENGTH]
+    # The value was scrubbed as text already: a segment holding a marker held an identifier.
+    segments = [
+        anon.REDACTED_SEGMENT if _MARKER.search(segment) else segment
+        for segment in anon.anonymize_path(path).split("/")
+    ]
+    return "/".join(segments)[: anon.MAX_VALUE_LENGTH]
 
 
 def clean_file_extension(value: object) -> str | None:
