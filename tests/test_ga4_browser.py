@@ -104,7 +104,8 @@ def hide(page: Any) -> None:
     """What a browser does when the visitor switches tabs (headless pages never hide)."""
     page.evaluate(
         """() => {
-        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+        const hidden = {configurable: true, get: () => 'hidden'};
+        Object.defineProperty(document, 'visibilityState', hidden);
         document.dispatchEvent(new Event('visibilitychange'));
     }"""
     )
