@@ -488,11 +488,14 @@ class Database:
         stats = "SELECT coalesce(sum(count), 0) FROM collect_stats WHERE result = '{}'"
         return {
             "consent_records": self.scalar("SELECT count(*) FROM consent_records"),
+            # A consented landing from Yandex also queues its campaign_details event.
             "outbox_event_rows": self.scalar(
-                "SELECT count(*) FROM outbox_events WHERE mode = 'event'"
+                "SELECT count(*) FROM outbox_events WHERE mode = 'event' "
+                "AND event_json NOT LIKE '{\"name\":\"campaign_details\"%'"
             ),
+            # Consented page views are counted too, for the traffic view only.
             "aggregate_counted": self.scalar(
-                "SELECT coalesce(sum(count), 0) FROM aggregate_counts"
+                "SELECT coalesce(sum(count), 0) FROM aggregate_counts WHERE NOT consented"
             ),
             "stats_event": self.scalar(stats.format("event")),
             "stats_aggregate": self.scalar(stats.format("aggregate")),
