@@ -491,7 +491,7 @@ class Database:
             # A consented landing from Yandex also queues its campaign_details event.
             "outbox_event_rows": self.scalar(
                 "SELECT count(*) FROM outbox_events WHERE mode = 'event' "
-                "AND event_json NOT LIKE '{\"name\":\"campaign_details\"%'"
+                'AND event_json NOT LIKE \'{"name":"campaign_details"%\''
             ),
             # Consented page views are counted too, for the traffic view only.
             "aggregate_counted": self.scalar(
