@@ -1,10 +1,12 @@
-"""The baseline of the throughput benchmark: a bare Flask handler answering 202."""
+"""The baseline of the throughput benchmark: a bare Flask handler that parses the JSON
+body and answers 202."""
 
-from flask import Flask
+from flask import Flask, request
 
 app = Flask(__name__)
 
 
 @app.post("/api/v1/collect")
 def collect() -> tuple[dict[str, object], int]:
-    return {"accepted": 1, "dropped": 0, "mode": "aggregate", "reasons": {}}, 202
+    request.get_json()
+    return {"accepted": 2, "dropped": 0, "mode": "aggregate", "reasons": {}}, 202

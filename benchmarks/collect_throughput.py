@@ -1,17 +1,28 @@
-"""/api/v1/collect throughput against a bare Flask 202 handler, same gunicorn settings.
+"""/api/v1/collect throughput against a bare Flask handler, measured as real traffic looks.
 
 Both apps run under gunicorn with the project's gunicorn.conf.py (2 sync
-workers) on loopback ports 18100-18199, and wrk (-t2 -c32) posts one JSON
-event per request, as nginx would pass it on: X-Forwarded-For names a public
-visitor address (GATEWAY_TRUSTED_PROXIES=1). The gateway runs the whole
-pipeline: bot check, consent check (event mode: a token from a real consent
-POST, checked against its record), anonymizer, GeoIP lookup (a small
-database built here), and its write to SQLite (WAL, synchronous=NORMAL).
-One request per mode is checked first to be answered in that mode.
-Printed: requests/s of each and the ratio (target >= 0.6), plus the server
-processes' CPU time per request (from /proc), whose ratio is what the
-throughput ratio converges to on an otherwise idle machine.
-Run: .venv/bin/python benchmarks/collect_throughput.py
+workers) on loopback ports, and wrk (-t2 -c32) posts what pages send:
+
+- two events per request (a page view and an event with parameters), a page
+  URL with UTM parameters and a Cyrillic title, on one of 64 pages;
+- a browser User-Agent;
+- a different X-Forwarded-For on every request, behind one trusted proxy
+  (GATEWAY_TRUSTED_PROXIES=1), each a public address the GeoIP database
+  built here locates, so every request is a new visitor to the lookup;
+- half of the requests with the token of a real consent (one of 256 visitors
+  whose decision was POSTed as the banner does), half without one; one
+  request of each kind is checked first to be answered in the mode it should.
+
+Rate limits are off; the gateway writes to SQLite (WAL, synchronous=NORMAL), or
+to PostgreSQL with ``--database-url``. The baseline is a bare Flask handler that
+parses the JSON body and answers 202 (benchmarks/bare_app.py). Rounds of the two
+are interleaved, so a busy moment of the machine hits both alike.
+
+Printed: requests/s of each and the ratio (target >= 0.7), latency p50/p99
+(from wrk), and the server processes' CPU time per request (from /proc), whose
+ratio is what the throughput ratio converges to on an otherwise idle machine.
+
+Run: .venv/bin/python benchmarks/collect_throughput.py [--database-url postgresql+psycopg://…]
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.serving import (
     ORIGIN,
     UA,
-    VISITOR_IP,
     consent_token,
     http,
     instance_env,
@@ -40,58 +51,87 @@ from benchmarks.serving import (
     serve,
     server_cpu_seconds,
     stop,
+    visitor_address,
 )
 
-# As behind the production nginx: one trusted hop that names the visitor.
-VISITOR_HEADERS = {"Origin": ORIGIN, "X-Forwarded-For": VISITOR_IP}
+TARGET = 0.7
+PAGES = 64
+VISITORS_WITH_CONSENT = 256
+SECTIONS = (
+    ("tariffs/internet", "Домашний интернет"),
+    ("tariffs/mobile", "Мобильная связь"),
+    ("tv", "Телевидение"),
+    ("support/faq", "Вопросы и ответы"),
+)
 
 
-def body(consent: str | None) -> str:
+def body(page: int, consent: str | None) -> str:
+    path, title = SECTIONS[page % len(SECTIONS)]
     payload: dict[str, object] = {
         "site": "hottelecom",
         "page": {
-            "url": "https://hottelecom.example/tariffs/internet?utm_source=yandex&gclid=abc123",
+            "url": f"https://hottelecom.example/{path}/{page}"
+            f"?utm_source=yandex&utm_medium=cpc&utm_campaign=winter{page % 7}",
             "referrer": "https://yandex.ru/search/?text=hottelecom",
-            "title": "Домашний интернет — HotTelecom",
+            "title": f"{title} — тариф {page} — HotTelecom",
         },
-        "events": [{"name": "page_view", "params": {"tariff": "home-500"}}],
+        "events": [
+            {"name": "page_view"},
+            {"name": "select_tariff", "params": {"tariff": f"home-{page}00", "value": 650}},
+        ],
     }
     if consent:
         payload["consent"] = consent
     return json.dumps(payload, ensure_ascii=False)
 
 
-def lua_script(path: Path, payload: str) -> None:
+def lua_script(path: Path, bodies: list[str]) -> None:
+    """wrk's request(): the next body, and a new visitor address, on every request."""
+
+    def quoted(text: str) -> str:
+        return f"[==[{text}]==]"  # a long-bracket string: raw UTF-8, no escapes
+
     path.write_text(
-        'wrk.method = "POST"\n'
-        # A long-bracket string: raw UTF-8, no Lua escapes needed.
-        f"wrk.body = [==[{payload}]==]\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["User-Agent"] = "{UA}"\n'
-        + "".join(
-            f'wrk.headers["{name}"] = "{value}"\n' for name, value in VISITOR_HEADERS.items()
-        ),
+        "local bodies = {\n"
+        + ",\n".join(quoted(b) for b in bodies)
+        + "\n}\n"
+        + f'local headers = {{["Content-Type"] = "application/json", ["User-Agent"] = "{UA}", '
+        f'["Origin"] = "{ORIGIN}"}}\n'
+        + "local n = 0\n"
+        # Each wrk thread has its own Lua state: start them far apart.
+        + "function setup(thread) thread:set('offset', math.random(0, 60000)) end\n"
+        + "function init(args) n = offset or 0 end\n"
+        + "function request()\n"
+        + "  n = n + 1\n"
+        # 81.200.0.0/16, the network the benchmark's GeoIP database places in Russia
+        + "  local third = math.floor(n / 254) % 256\n"
+        + '  headers["X-Forwarded-For"] = "81.200." .. third .. "." .. (n % 254 + 1)\n'
+        + "  return wrk.format('POST', '/api/v1/collect', headers, bodies[n % #bodies + 1])\n"
+        + "end\n",
         encoding="utf-8",
     )
 
 
-def measure(
-    server: subprocess.Popen[bytes], port: int, script: Path, seconds: int, connections: int
-) -> tuple[float, float]:
-    """Requests per second, and server CPU microseconds per request, of one wrk run."""
-    before = server_cpu_seconds(server)
-    rate, requests = wrk(port, script, seconds, connections)
-    cpu = server_cpu_seconds(server) - before
-    return rate, cpu / max(requests, 1) * 1e6
+@dataclass(frozen=True)
+class Run:
+    rate: float
+    cpu_us: float  # server CPU per request
+    p50_ms: float
+    p99_ms: float
 
 
-def wrk(port: int, script: Path, seconds: int, connections: int) -> tuple[float, int]:
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(port: int, script: Path, seconds: int, connections: int) -> tuple[float, int, float, float]:
     out = subprocess.run(
         [
             "wrk",
             "-t2",
             f"-c{connections}",
             f"-d{seconds}s",
+            "--latency",
             "-s",
             str(script),
             f"http://127.0.0.1:{port}/api/v1/collect",
@@ -100,85 +140,113 @@ def wrk(port: int, script: Path, seconds: int, connections: int) -> tuple[float,
         capture_output=True,
         text=True,
     ).stdout
-    if "Non-2xx" in out:
+    if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"errors during the run:\n{out}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
-    if not match or not total:
+    p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)\b", out)
+    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)\b", out)
+    if not (rate and total and p50 and p99):
         raise RuntimeError(out)
-    return float(match.group(1)), int(total.group(1))
+    return (
+        float(rate.group(1)),
+        int(total.group(1)),
+        _ms(p50.group(1), p50.group(2)),
+        _ms(p99.group(1), p99.group(2)),
+    )
+
+
+def measure(
+    server: subprocess.Popen[bytes], port: int, script: Path, seconds: int, connections: int
+) -> Run:
+    before = server_cpu_seconds(server)
+    rate, requests, p50, p99 = wrk(port, script, seconds, connections)
+    cpu = server_cpu_seconds(server) - before
+    return Run(rate, cpu / max(requests, 1) * 1e6, p50, p99)
 
 
 def check_mode(port: int, payload: str, expected: str) -> None:
-    """One request first: the run measures the mode it says it measures."""
-    status, _, raw = http(port, "POST", "/api/v1/collect", json.loads(payload), VISITOR_HEADERS)
+    """One request first: the run measures the modes it says it measures."""
+    headers = {"Origin": ORIGIN, "X-Forwarded-For": visitor_address(1)}
+    status, _, raw = http(port, "POST", "/api/v1/collect", json.loads(payload), headers)
     answer = json.loads(raw)
-    if status != 202 or answer["mode"] != expected or answer["accepted"] != 1:
-        raise RuntimeError(f"expected one {expected}-mode event accepted, got {status} {answer}")
+    if status != 202 or answer["mode"] != expected or answer["accepted"] != 2:
+        raise RuntimeError(f"expected two {expected}-mode events accepted, got {status} {answer}")
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.rate for r in runs),
+        statistics.median(r.cpu_us for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=18100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--database-url", default=None, help="the gateway's database (default: SQLite in WAL)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
 
     work = Path(tempfile.mkdtemp(prefix="collect-bench-"))
     try:
-        env = {**instance_env(work), "GATEWAY_TRUSTED_PROXIES": "1"}
+        env = {**instance_env(work, args.database_url), "GATEWAY_TRUSTED_PROXIES": "1"}
         migrate(env)
-        scripts = {
-            "aggregate": work / "aggregate.lua",
-            "event": work / "event.lua",
-        }
-
+        database = "PostgreSQL" if args.database_url else "SQLite (WAL)"
         print(
-            f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections}, "
-            f"{args.rounds} interleaved rounds of {args.seconds}s, medians"
+            f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections}, {database}, "
+            f"{args.rounds} interleaved rounds of {args.seconds}s, medians; two events per "
+            "request, a new visitor address on every request, half with a consent token"
         )
         bare = serve("benchmarks.bare_app:app", args.port, env, args.workers)
         gateway = serve("wsgi:app", args.port + 1, env, args.workers)
-        runs: dict[str, list[tuple[float, float]]] = {"bare": [], "aggregate": [], "event": []}
+        runs: dict[str, list[Run]] = {"bare": [], "gateway": []}
         try:
-            payloads = {"aggregate": body(None), "event": body(consent_token(args.port + 1))}
-            for mode, script in scripts.items():
-                lua_script(script, payloads[mode])
-                check_mode(args.port + 1, payloads[mode], mode)
-            wrk(args.port, scripts["aggregate"], 2, args.connections)  # warm-up
-            wrk(args.port + 1, scripts["aggregate"], 2, args.connections)
-            # Interleaved, so a busy moment of the machine hits both sides alike.
+            tokens = [consent_token(args.port + 1) for _ in range(VISITORS_WITH_CONSENT)]
+            bodies = []
+            for n in range(2 * VISITORS_WITH_CONSENT):
+                token = tokens[n // 2] if n % 2 == 0 else None
+                bodies.append(body(n % PAGES, token))
+            check_mode(args.port + 1, bodies[0], "event")
+            check_mode(args.port + 1, bodies[1], "aggregate")
+            script = work / "traffic.lua"
+            lua_script(script, bodies)
+            wrk(args.port, script, 2, args.connections)  # warm-up
+            wrk(args.port + 1, script, 2, args.connections)
             for _ in range(args.rounds):
                 runs["bare"].append(
-                    measure(bare, args.port, scripts["aggregate"], args.seconds, args.connections)
+                    measure(bare, args.port, script, args.seconds, args.connections)
                 )
-                for mode, script in scripts.items():
-                    runs[mode].append(
-                        measure(gateway, args.port + 1, script, args.seconds, args.connections)
-                    )
+                runs["gateway"].append(
+                    measure(gateway, args.port + 1, script, args.seconds, args.connections)
+                )
         finally:
             stop(bare)
             stop(gateway)
-        base_rate = statistics.median(r for r, _ in runs["bare"])
-        base_cpu = statistics.median(c for _, c in runs["bare"])
-        print(
-            f"bare Flask 202 handler:            {base_rate:8.0f} req/s, "
-            f"{base_cpu:6.0f} µs server CPU per request"
-        )
-        for mode in scripts:
-            rate = statistics.median(r for r, _ in runs[mode])
-            cpu = statistics.median(c for _, c in runs[mode])
-            ratio = rate / base_rate
-            verdict = "ok" if ratio >= 0.6 else "BELOW TARGET"
+        base, full = median_run(runs["bare"]), median_run(runs["gateway"])
+        for label, run in (("bare Flask handler (parses JSON, 202)", base), ("gateway", full)):
             print(
-                f"gateway /collect, {mode + ' mode:':16s} {rate:8.0f} req/s, "
-                f"{cpu:6.0f} µs server CPU per request; throughput {ratio:.2f}x bare "
-                f"(target >= 0.60: {verdict}); CPU-bound estimate {base_cpu / cpu:.2f}x"
+                f"{label:38s} {run.rate:8.0f} req/s, p50 {run.p50_ms:6.2f} ms, "
+                f"p99 {run.p99_ms:6.2f} ms, {run.cpu_us:5.0f} µs server CPU per request"
             )
+        ratio = full.rate / base.rate
+        verdict = "met" if ratio >= TARGET else "BELOW TARGET"
+        print(
+            f"ratio {ratio:.2f}x the bare handler (target >= {TARGET}: {verdict}); "
+            f"CPU-bound estimate {base.cpu_us / full.cpu_us:.2f}x; rounds: "
+            + ", ".join(
+                f"{g.rate / b.rate:.2f}" for b, g in zip(runs["bare"], runs["gateway"], strict=True)
+            )
+        )
         print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(work, ignore_errors=True)

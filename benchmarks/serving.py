@@ -41,16 +41,22 @@ query_allowlist = ["utm_source", "utm_medium", "utm_campaign"]
 # private addresses are never looked up, so a benchmark that wants the lookup
 # done, as for a real visitor, sends this one through a trusted proxy hop.
 VISITOR_IP = "81.200.10.20"
+VISITOR_NETWORK = "81.200.0.0/16"
+
+
+def visitor_address(n: int) -> str:
+    """The n-th of 65,024 public visitor addresses the GeoIP database below locates."""
+    return f"81.200.{(n // 254) % 256}.{n % 254 + 1}"
 
 
 def build_geoip(path: Path) -> None:
-    """A tiny City database: VISITOR_IP's network in Moscow."""
+    """A tiny City database: VISITOR_NETWORK (VISITOR_IP's) in Moscow."""
     from mmdb_writer import MMDBWriter  # type: ignore[import-untyped]
     from netaddr import IPSet
 
     writer = MMDBWriter(ip_version=6, database_type="GeoIP2-City", ipv4_compatible=True)
     writer.insert_network(
-        IPSet(["81.200.10.0/24"]),
+        IPSet([VISITOR_NETWORK]),
         {"country": {"iso_code": "RU"}, "subdivisions": [{"iso_code": "MOW"}]},
     )
     writer.to_db_file(str(path))
