@@ -15,9 +15,10 @@ import hmac
 import time
 
 from flask import Flask, Request, current_app, request
+from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway.geo import Location, locate
+from gateway.geo import Location, from_hosting, locate
 from gateway.useragent import DeviceFacts, describe
 
 
@@ -45,6 +46,28 @@ def device_facts(req: Request | None = None) -> DeviceFacts:
 def client_location(req: Request | None = None) -> Location | None:
     """Country and ISO 3166-2 region of the client (GEOIP_DB), or None."""
     return locate(current_app.config["GEOIP_DB"], client_ip(req))
+
+
+def _prefetch(headers: Headers) -> bool:
+    """A browser fetching ahead (Sec-Purpose / Purpose: prefetch), not a visitor's view."""
+    purpose = ";".join(
+        headers.get(name, "")[:64] for name in ("Sec-Purpose", "Purpose", "X-Purpose")
+    ).lower()
+    return "prefetch" in purpose or "preview" in purpose
+
+
+def request_drop_reason(req: Request | None = None) -> str | None:
+    """Why this request is not a person's visit, judged by its headers and network, or None.
+
+    ``prefetch``: the browser fetched ahead of a visit; ``hosting_network``:
+    the address belongs to a hosting or cloud provider (GEOIP_ASN_DB).
+    """
+    req = req if req is not None else request
+    if _prefetch(req.headers):
+        return "prefetch"
+    if from_hosting(current_app.config["GEOIP_ASN_DB"], client_ip(req)):
+        return "hosting_network"
+    return None
 
 
 def gpc_enabled(req: Request | None = None) -> bool:

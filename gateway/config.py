@@ -171,6 +171,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("GEOIP_DB", "", "Path to a GeoIP2/GeoLite2 City or Country .mmdb; unset: no location."),
     Setting(
+        "GEOIP_ASN_DB",
+        "",
+        "Path to a GeoLite2-ASN .mmdb; hits from hosting providers' networks are dropped as "
+        "bots; unset: no such check.",
+    ),
+    Setting(
         "SMTP_URL",
         "",
         "smtp://user:pass@host:port (STARTTLS when offered); unset: mail is written as .eml "

@@ -1,7 +1,10 @@
-"""Country and ISO 3166-2 region of an address, from a GeoIP2/GeoLite2 database.
+"""Country, ISO 3166-2 region and hosting verdict of an address, from GeoIP2 databases.
 
-The reader is opened once per process, on first use (after gunicorn forks),
-and shared by every thread. Without a database there is no location.
+Locations come from a GeoIP2/GeoLite2 City or Country database
+(``GEOIP_DB``), the network operator from a GeoLite2-ASN database
+(``GEOIP_ASN_DB``), both through ``geoip2.database.Reader``. Each reader is
+opened once per process, on first use (after gunicorn forks), and shared by
+every thread. Without a database there is no location and no hosting verdict.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -33,16 +38,14 @@ def _reader(path: str) -> Any:
     with _lock:
         if path in _readers or path in _failed:
             return _readers.get(path)
-        import maxminddb
+        import geoip2.database
         from maxminddb import InvalidDatabaseError
 
         try:
-            # The raw reader: records as dicts, without geoip2's model objects
-            # (which cost ten times the lookup itself on every beacon).
-            reader = maxminddb.open_database(path)
+            reader = geoip2.database.Reader(path)
         except (OSError, ValueError, InvalidDatabaseError) as exc:
             # Said once, without any address: the gateway keeps working, with no location.
-            log.warning("GeoIP database %s cannot be opened (%s); no location", path, exc)
+            log.warning("GeoIP database %s cannot be opened (%s); not used", path, exc)
             _failed.add(path)
             return None
         _readers[path] = reader
@@ -57,10 +60,8 @@ def close_readers() -> None:
         _failed.clear()
 
 
-def locate(database: str, address: str) -> Location | None:
-    """The coarse location of ``address``, or None (no database, private or unknown address)."""
-    if not database or not address:
-        return None
+def _public_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address when it is a global one, else None (any text is safe to pass)."""
     # The socket module's parser, then ipaddress from the packed form: a third
     # of the cost of ipaddress parsing the text, on every beacon.
     try:
@@ -68,31 +69,62 @@ def locate(database: str, address: str) -> Location | None:
     except (OSError, ValueError):
         return None
     ip = ipaddress.ip_address(packed)
-    if not ip.is_global:
+    return ip if ip.is_global else None
+
+
+def _lookup(database: str, address: str, method: str) -> Any:
+    """``Reader.<method>(ip)`` or None (no database, private or unknown address)."""
+    if not database or not address:
+        return None
+    ip = _public_ip(address)
+    if ip is None:
         return None
     reader = _reader(database)
     if reader is None:
         return None
+    from geoip2.errors import GeoIP2Error
     from maxminddb import InvalidDatabaseError
 
+    if method == "location":
+        method = "city" if "City" in reader.metadata().database_type else "country"
     try:
-        record = reader.get(ip)
-    except (InvalidDatabaseError, ValueError, TypeError, KeyError):
+        return getattr(reader, method)(ip)
+    except (GeoIP2Error, InvalidDatabaseError, ValueError, TypeError, KeyError):
+        # Not in the database, or a database of another kind than asked for.
         return None
-    if not isinstance(record, dict):
-        return None  # not in the database
-    country = _iso_code(record.get("country"))
-    if not country:
+
+
+def locate(database: str, address: str) -> Location | None:
+    """The coarse location of ``address``, or None (no database, private or unknown address)."""
+    response = _lookup(database, address, "location")
+    if response is None:
         return None
-    # City databases list subdivisions, largest first: the last is the most specific.
-    subdivisions = record.get("subdivisions")
-    subdivision = (
-        _iso_code(subdivisions[-1]) if isinstance(subdivisions, list) and subdivisions else ""
-    )
-    region = f"{country}-{subdivision}" if subdivision else ""
+    country = response.country.iso_code
+    if not isinstance(country, str) or not country:
+        return None
+    # City databases list subdivisions, largest first: the most specific is last.
+    subdivisions = getattr(response, "subdivisions", None)
+    subdivision = subdivisions.most_specific.iso_code if subdivisions else None
+    region = f"{country}-{subdivision}" if isinstance(subdivision, str) and subdivision else ""
     return Location(country, region)
 
 
-def _iso_code(entry: Any) -> str:
-    code = entry.get("iso_code") if isinstance(entry, dict) else None
-    return code if isinstance(code, str) else ""
+def asn(database: str, address: str) -> int | None:
+    """The autonomous system number of ``address`` (GeoLite2-ASN), or None."""
+    response = _lookup(database, address, "asn")
+    number = response.autonomous_system_number if response is not None else None
+    return number if isinstance(number, int) else None
+
+
+@lru_cache(maxsize=1)
+def hosting_asns() -> frozenset[int]:
+    """The hosting and cloud providers' ASNs kept in ``gateway/data/hosting_asns.txt``."""
+    text = resources.files("gateway").joinpath("data/hosting_asns.txt").read_text("utf-8")
+    numbers = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return frozenset(int(number) for number in numbers if number)
+
+
+def from_hosting(database: str, address: str) -> bool:
+    """True when ``address`` belongs to a hosting or cloud provider (no database: False)."""
+    number = asn(database, address)
+    return number is not None and number in hosting_asns()

@@ -34,6 +34,10 @@ _HEADLESS = re.compile(
     re.IGNORECASE,
 )
 
+# HTTP libraries of apps that ua-parser names after their platform (Dalvik as
+# "Android"): no browser, whatever family they are given.
+_APP_RUNTIMES = re.compile(r"(?:Dalvik|CFNetwork|Java|okhttp|Darwin)/", re.IGNORECASE)
+
 # Families ua-parser reports for things that are not browsers people use.
 _NON_BROWSER_FAMILIES = frozenset({"Other", "Spider", "Python Requests", "curl", "Wget"})
 
@@ -127,6 +131,17 @@ def _category(ua: UserAgent) -> str:
     return "other"
 
 
+def _browser_string(ua_string: str, facts: DeviceFacts) -> bool:
+    """A browser's string: ``Mozilla/…``, or one ua-parser names a browser and an OS of.
+
+    Opera Presto and Opera Mini (``Opera/9.80 (…) Presto/…``) and a few
+    others never start with ``Mozilla/`` and are people all the same.
+    """
+    if ua_string.startswith("Mozilla/"):
+        return True
+    return facts.os_family != "Other" and not _APP_RUNTIMES.match(ua_string)
+
+
 def _classify(ua_string: str) -> DeviceFacts:
     if not ua_string.strip() or len(ua_string) > MAX_UA_LENGTH:
         return UNKNOWN
@@ -146,7 +161,7 @@ def _classify(ua_string: str) -> DeviceFacts:
         reason = "bot_user_agent"
     elif crawler_pattern().search(ua_string):
         reason = "crawler_pattern"
-    elif family in _NON_BROWSER_FAMILIES or not ua_string.startswith("Mozilla/"):
+    elif family in _NON_BROWSER_FAMILIES or not _browser_string(ua_string, facts):
         reason = "unrecognized_user_agent"
     if reason:
         return DeviceFacts(

@@ -175,6 +175,8 @@
       else localStorage.removeItem('hc_s');
     } catch (e) { /* storage blocked */ }
     if (granted('analytics')) body.consent = state.token;
+    // A page driven by automation (WebDriver, Playwright, Puppeteer) says so; it is not counted.
+    if (nav.webdriver) body.webdriver = true;
     const data = JSON.stringify(body), url = API + '/api/v1/collect';
     try {
       if (nav.sendBeacon(url, data)) return;

@@ -75,6 +75,8 @@ class CollectPayload:
     hits: list[Hit]
     # The tracker's session start (Unix seconds), checked against the clock later.
     session_start: object = None
+    # The tracker saw navigator.webdriver: the page is driven by automation.
+    webdriver: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,9 @@ def parse_collect_payload(data: Any) -> CollectPayload:
         # Engaged time the tracker measured travels as GA's own parameter name.
         engagement = sessions.engagement_msec(params.get("engagement_time_msec"))
         hits.append(Hit(event.get("name"), params, url, referrer, title, engagement))
-    return CollectPayload(site, consent or None, hits, data.get("session_start"))
+    return CollectPayload(
+        site, consent or None, hits, data.get("session_start"), data.get("webdriver") is True
+    )
 
 
 def _gtag_fields(text: str) -> dict[str, str]:
@@ -255,6 +259,9 @@ class Context:
     now: datetime
     key: bytes
     window_seconds: int
+    # Why the request is not a person's visit (prefetch, hosting network,
+    # tracker-reported automation), besides the User-Agent's verdict.
+    drop_reason: str | None = None
 
 
 def user_location(location: Location | None) -> dict[str, str] | None:
@@ -347,9 +354,10 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
     outcome = Outcome()
     if any(hit.identity is not None for hit in hits):
         outcome.mode = MODE_EVENT
-    if ctx.device.bot_reason:
+    bot_reason = ctx.device.bot_reason or ctx.drop_reason
+    if bot_reason:
         # Bots are counted as a reason and nothing else: no row, no bucket.
-        outcome.drop(ctx.device.bot_reason, len(hits))
+        outcome.drop(bot_reason, len(hits))
         return outcome
     site = ctx.site
     micros = timestamp_micros(ctx.now)

@@ -20,7 +20,12 @@ from gateway.analytics.intake.lean import Reply, lean_handler
 from gateway.analytics.intake.pipeline import Context, Hit, Identity, PayloadError
 from gateway.analytics.intake.sessions import session_key_from_start
 from gateway.analytics.intake.store import CollectWriter, StoreUnavailable
-from gateway.clientinfo import client_location, device_facts, gpc_enabled
+from gateway.clientinfo import (
+    client_location,
+    device_facts,
+    gpc_enabled,
+    request_drop_reason,
+)
 from gateway.consent.services import current_standing
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
@@ -83,14 +88,19 @@ def _cors(req: Request, site: Site) -> tuple[tuple[str, str], ...]:
     return (("Vary", "Origin"),)
 
 
-def _context(app: Flask, req: Request, site: Site) -> Context:
+def _context(app: Flask, req: Request, site: Site, drop_reason: str | None = None) -> Context:
+    device = device_facts(req)
+    # No location or network lookup for what is dropped anyway.
+    if not device.bot_reason and drop_reason is None:
+        drop_reason = request_drop_reason(req)
     return Context(
         site=site,
-        device=device_facts(req),
-        location=client_location(req),
+        device=device,
+        location=client_location(req) if not (device.bot_reason or drop_reason) else None,
         now=utcnow(),
         key=app.extensions["gateway.analytics.key"],
         window_seconds=app.config["AGGREGATE_WINDOW"],
+        drop_reason=drop_reason,
     )
 
 
@@ -147,8 +157,10 @@ def _consent_identity(app: Flask, req: Request, token: str | None, site: Site) -
     return Identity("consent", claims.consent_id)
 
 
-def _record(app: Flask, req: Request, hits: list[Hit], site: Site) -> pipeline.Outcome:
-    ctx = _context(app, req, site)
+def _record(
+    app: Flask, req: Request, hits: list[Hit], site: Site, drop_reason: str | None = None
+) -> pipeline.Outcome:
+    ctx = _context(app, req, site, drop_reason)
     outcome = pipeline.process(hits, ctx)
     writer: CollectWriter = app.extensions["gateway.analytics.writer"]
     try:
@@ -187,7 +199,7 @@ def collect_response(app: Flask, req: Request) -> Reply:
         Hit(h.name, h.params, h.page_url, h.referrer, h.title, h.engagement_msec, identity, session)
         for h in payload.hits
     ]
-    outcome = _record(app, req, hits, site)
+    outcome = _record(app, req, hits, site, "webdriver" if payload.webdriver else None)
     answer = json.dumps(outcome.as_response()).encode()
     return Reply(202, answer, "application/json", _cors(req, site))
 
