@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 _readers: dict[str, Any] = {}
 _failed: set[str] = set()
+_location_methods: dict[str, Any] = {}
+_lookup_errors: list[type[Exception]] = []
 _lock = threading.Lock()
 
 
@@ -39,6 +41,7 @@ def _reader(path: str) -> Any:
         if path in _readers or path in _failed:
             return _readers.get(path)
         import geoip2.database
+        from geoip2.errors import GeoIP2Error
         from maxminddb import InvalidDatabaseError
 
         try:
@@ -48,6 +51,12 @@ def _reader(path: str) -> Any:
             log.warning("GeoIP database %s cannot be opened (%s); not used", path, exc)
             _failed.add(path)
             return None
+        # Resolved once, not on every beacon: which lookup a location takes
+        # (City or Country database), and what a failed lookup raises.
+        _location_methods[path] = (
+            reader.city if "City" in reader.metadata().database_type else reader.country
+        )
+        _lookup_errors[:] = [GeoIP2Error, InvalidDatabaseError, ValueError, TypeError, KeyError]
         _readers[path] = reader
         return reader
 
@@ -58,6 +67,7 @@ def close_readers() -> None:
             reader.close()
         _readers.clear()
         _failed.clear()
+        _location_methods.clear()
 
 
 def _public_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -82,14 +92,10 @@ def _lookup(database: str, address: str, method: str) -> Any:
     reader = _reader(database)
     if reader is None:
         return None
-    from geoip2.errors import GeoIP2Error
-    from maxminddb import InvalidDatabaseError
-
-    if method == "location":
-        method = "city" if "City" in reader.metadata().database_type else "country"
+    lookup = _location_methods[database] if method == "location" else reader.asn
     try:
-        return getattr(reader, method)(ip)
-    except (GeoIP2Error, InvalidDatabaseError, ValueError, TypeError, KeyError):
+        return lookup(ip)
+    except tuple(_lookup_errors):
         # Not in the database, or a database of another kind than asked for.
         return None
 
