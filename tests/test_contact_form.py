@@ -487,7 +487,8 @@ def test_consent_id_from_the_banner_fills_the_form(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["R6C7RBAT43ZRRLCL", "r6c7-rbat-43zr-rlcl", " R6C7 RBAT 43ZR RLCL ", "r6c7rbat43zrrlcl"]
+    "typed",
+    ["R6C7RBAT43ZRRLCL", "r6c7-rbat-43zr-rlcl", " R6C7 RBAT 43ZR RLCL ", "r6c7rbat43zrrlcl"],
 )
 def test_consent_id_in_any_case_with_or_without_dashes(
     app: Flask, client: FlaskClient, typed: str

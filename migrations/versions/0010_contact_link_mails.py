@@ -28,7 +28,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_contact_link_mails_recipient_digest"), ["recipient_digest"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_contact_link_mails_sent_at"), ["sent_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_contact_link_mails_sent_at"), ["sent_at"], unique=False
+        )
 
 
 def downgrade() -> None:
