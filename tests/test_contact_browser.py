@@ -78,12 +78,20 @@ def test_form_in_the_browser_end_to_end(
     page.fill("#email", "browser@example.ru")
     page.wait_for_timeout(1100)
     page.click("button[type=submit]")
-    page.wait_for_url("**/contact/sent/**")
-    assert "browser@example.ru" in page.inner_text("main")
+    page.wait_for_url("**/contact/sent**")
+    assert "Проверьте почту" in page.inner_text("main")
+    assert "browser@example.ru" not in page.inner_text("main")
+    assert page.locator("a[href*='/contact/status/']").count() == 0
     assert page.locator("[data-refund-window]").count() == 1
 
     verify = link_in(read_mails(app)[0], "/contact/verify/")
     page.goto(server.url + verify)
+    # Opening the link confirms nothing; the button does.
+    assert page.locator("[data-confirm]").count() == 1
+    assert len(read_mails(app)) == 1
+    page.screenshot(path=str(tmp_path / "verify-ru.png"), full_page=True)
+    assert_accessible(page)
+    page.click("[data-confirm]")
     page.wait_for_url("**/contact/status/**")
     assert "Адрес подтверждён" in page.inner_text("main")
     assert page.locator("[data-status=open]").count() == 1

@@ -11,7 +11,7 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.contact.models import AuditEntry, ContactRequest, RequestMessage
+from gateway.contact.models import AuditEntry, ContactRequest, LinkMail, RequestMessage
 from gateway.extensions import db
 from tests.conftest import AppFactory
 from tests.contact_support import (
@@ -427,7 +427,15 @@ def test_verification_mails_per_address_are_capped(app_factory: AppFactory) -> N
     other = submit_contact(client, email="someone@example.com")
     assert other.status_code == 303
     assert len(read_mails(app)) == 3
+    with app.app_context():
+        digests = db.session.scalars(sa.select(LinkMail.recipient_digest)).all()
+    assert len(digests) == 3
+    assert not any("example.com" in d for d in digests)  # the address is never kept in clear
     with time_machine.travel(datetime.now(UTC) + timedelta(days=1, minutes=1)):
+        purged = app.test_cli_runner().invoke(args=["purge"])
+        assert "counts of request mails per address" in purged.output
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(LinkMail)) == 0
         submit_contact(client, email="victim@example.com")
     assert len(read_mails(app)) == 4
 
