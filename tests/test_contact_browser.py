@@ -182,3 +182,73 @@ def test_staff_sign_in_and_queue_in_the_browser(
     page.click("text=Sign out")
     page.wait_for_url("**/admin/login")
     context.close()
+
+
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
+
+
+def test_request_cards_and_the_delivered_data_at_desktop_and_phone_width(
+    served: tuple[Flask, LiveServer], browser: Any, tmp_path: Path
+) -> None:
+    from gateway.contact import deadlines, notifications
+
+    app, server = served
+    make_user(app, "staff@hottelecom.example", PASSWORD)
+    now = utcnow()
+    ids: dict[str, int] = {}
+    with app.app_context(), db.transaction() as session:
+        for kind, status, consent_id in [
+            ("erase", "open", ""),
+            ("withdraw-consent", "open", "abcd-efgh-ijkl-mnop"),
+            ("access", "completed", ""),
+        ]:
+            row = ContactRequest(
+                email=f"{kind}@example.ru",
+                name="Анна Петрова",
+                request_type=kind,
+                status=status,
+                language="ru",
+                consent_id=consent_id,
+                due_date=deadlines.due_date(deadlines.moscow_date(now), "30d"),
+                created_at=now,
+                verified_at=now,
+                closed_at=now if status == "completed" else None,
+            )
+            session.add(row)
+            session.flush()
+            ids[kind] = row.id
+    with app.test_request_context():
+        access = db.session.get(ContactRequest, ids["access"])
+        assert access is not None
+        status_path = "/contact/status/" + notifications.status_token(access)
+    for width, viewport in WIDTHS.items():
+        context = browser.new_context(user_agent=DESKTOP_UA, viewport=viewport)
+        page = context.new_page()
+        page.goto(f"{server.url}/admin/login")
+        page.fill("#email", "staff@hottelecom.example")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/admin")
+        page.goto(f"{server.url}/admin/requests/{ids['erase']}")
+        assert "30 calendar days from receipt" in page.inner_text("[data-due-rule] >> nth=0")
+        danger = page.locator("form.danger-zone button")
+        assert danger.count() == 1
+        colour = danger.evaluate("b => getComputedStyle(b).backgroundColor")
+        assert colour in ("rgb(185, 28, 28)", "rgb(248, 113, 113)")
+        assert page.locator(f"form[action$='/{ids['erase']}/complete']").count() == 0
+        page.screenshot(path=str(tmp_path / f"staff-erase-{width}.png"), full_page=True)
+        page.goto(f"{server.url}/admin/requests/{ids['withdraw-consent']}")
+        assert page.locator("[data-withdrawal=unknown]").count() == 1
+        page.screenshot(path=str(tmp_path / f"staff-withdraw-{width}.png"), full_page=True)
+        page.goto(f"{server.url}/admin/requests/{ids['access']}")
+        assert page.locator("[data-data-until]").count() == 1
+        page.screenshot(path=str(tmp_path / f"staff-access-{width}.png"), full_page=True)
+        page.goto(server.url + status_path)
+        assert page.locator("[data-download] a").count() == 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(tmp_path / f"status-access-{width}.png"), full_page=True)
+        assert_accessible(page)
+        with page.expect_download() as download:
+            page.click("[data-download] a >> nth=0")
+        assert download.value.suggested_filename == f"hottelecom-data-{ids['access']}.json"
+        context.close()

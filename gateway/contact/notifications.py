@@ -228,7 +228,7 @@ def mail_fresh_link(session: Session, request: ContactRequest) -> bool:
 
 
 def due_lines(request: ContactRequest, lang: str) -> list[str]:
-    """The due date with the rule in force and why it falls there (empty when none)."""
+    """The due date, the rule in force and why the date falls there (empty when none)."""
     if request.due_date is None or request.verified_at is None or request.is_closed:
         return []
     t = texts(lang)
@@ -236,12 +236,12 @@ def due_lines(request: ContactRequest, lang: str) -> list[str]:
     if request.extended:
         return [t["mail_extended"].format(due=due, reason=request.extension_reason)]
     rule = current_app.config["REQUEST_DEADLINE"]
-    received = deadlines.moscow_date(request.verified_at)
-    explanation = deadlines.explain_due(received, rule)
-    lines = [t["mail_due"].format(due=due)]
-    if explanation.due == request.due_date:
-        lines.extend(explain_due_text(explanation, lang))
-    return lines
+    explanation = deadlines.explain_due(deadlines.moscow_date(request.verified_at), rule)
+    lines = explain_due_text(explanation, lang)
+    if explanation.due != request.due_date:
+        # Set under another rule than today's: the rule line alone would mislead.
+        lines = []
+    return [t["mail_due"].format(due=due), *lines]
 
 
 def mail_update(
