@@ -242,6 +242,8 @@ def test_request_cards_and_the_delivered_data_at_desktop_and_phone_width(
         page.screenshot(path=str(tmp_path / f"staff-withdraw-{width}.png"), full_page=True)
         page.goto(f"{server.url}/admin/requests/{ids['access']}")
         assert page.locator("[data-data-until]").count() == 1
+        # The audit log scrolls inside its box; the page itself never sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         page.screenshot(path=str(tmp_path / f"staff-access-{width}.png"), full_page=True)
         page.goto(server.url + status_path)
         assert page.locator("[data-download] a").count() == 2
