@@ -507,3 +507,41 @@ def test_consent_id_in_any_case_with_or_without_dashes(
     assert response.status_code == 303
     [stored] = _requests(app)
     assert stored.consent_id == "r6c7-rbat-43zr-rlcl"
+
+
+def test_lost_links_are_mailed_to_the_address_only(app: Flask, client: FlaskClient) -> None:
+    submit_contact(client, email="Lost@Example.com", message="first")
+    submit_contact(client, email="lost@example.com", message="second, never confirmed")
+    confirm(client, link_in(read_mails(app)[0], "/contact/verify/"))
+    before = len(read_mails(app))
+    page = client.get("/contact/links?lang=en", base_url=HTTPS).get_data(as_text=True)
+    assert "Lost the e-mail" in page
+    bad = client.post(
+        "/contact/links?lang=en",
+        data={"csrf_token": hidden_inputs(page)["csrf_token"], "email": "nope"},
+        base_url=HTTPS,
+    )
+    assert bad.status_code == 400
+    assert 'value="nope"' in bad.get_data(as_text=True)
+    answers = []
+    for email in ("lost@example.com", "nobody@example.com"):
+        response = client.post(
+            "/contact/links?lang=en",
+            data={"csrf_token": hidden_inputs(page)["csrf_token"], "email": email},
+            base_url=HTTPS,
+        )
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "/contact/status/" not in html
+        answers.append(html)
+    # Whoever asks learns nothing: the same answer for an address with requests or without.
+    assert answers[0] == answers[1]
+    mails = read_mails(app)[before:]
+    assert len(mails) == 1
+    assert mails[0]["To"] == "Lost@Example.com"
+    # Only the confirmed request: the unconfirmed one proves nothing about the mailbox.
+    text = text_of(mails[0])
+    assert text.count("/contact/status/") == 1
+    status = client.get(link_in(mails[0], "/contact/status/"), base_url=HTTPS)
+    assert status.status_code == 200
+    assert 'data-status="open"' in status.get_data(as_text=True)

@@ -159,15 +159,20 @@ def _send(
     link: str,
     link_text: str,
     after_link: list[str] | None = None,
+    items: list[tuple[str, str]] | None = None,
 ) -> None:
+    """Queue one mail: greeting, paragraphs, the link (or a list of labelled links)."""
     lang = request.language
     t = texts(lang)
     after_link = after_link or []
+    items = items or []
     name = " ".join(request.name.split())
     greeting = t["mail_greeting_name"].format(name=name) if name else t["mail_greeting"]
     signature = t["mail_signature"]
-    link_block = f"{link_text}\n{link}" if link_text else link
-    text_body = "\n\n".join([greeting, *paragraphs, link_block, *after_link, signature])
+    blocks = [f"{label}\n{url}" for label, url in items]
+    if link:
+        blocks.append(f"{link_text}\n{link}" if link_text else link)
+    text_body = "\n\n".join([greeting, *paragraphs, *blocks, *after_link, signature])
     html_body = render_template(
         "contact/mail.html",
         lang=lang,
@@ -178,6 +183,7 @@ def _send(
         link=link,
         link_text=link_text,
         after_link=after_link,
+        items=items,
     )
     queue_mail(
         session,
@@ -276,3 +282,49 @@ def mail_update(
         paragraphs.append(t["mail_data_ready"].format(until=format_date(until, lang)))
     link = public_url("contact.status", token=status_token(request))
     _send(session, request, subject, paragraphs, link, t["mail_status_link"])
+
+
+def mail_status_links(session: Session, email: str, lang: str) -> bool:
+    """One mail to ``email`` with the status links of its confirmed, kept requests
+    (nothing is sent when it has none, or had its day's share of request mails)."""
+    found = list(
+        session.scalars(
+            sa.select(ContactRequest)
+            .where(
+                sa.func.lower(ContactRequest.email) == email.lower(),
+                ContactRequest.verified_at.is_not(None),
+                ContactRequest.erased_at.is_(None),
+            )
+            .order_by(ContactRequest.id.desc())
+            .limit(20)
+        )
+    )
+    if not found or not link_mail_allowed(session, email, utcnow()):
+        return False
+    t = texts(lang)
+    items = [
+        (
+            t["mail_links_item"].format(
+                id=r.id,
+                type=type_label(lang, r.request_type),
+                status=status_label(lang, r.status),
+            ),
+            public_url("contact.status", token=status_token(r)),
+        )
+        for r in found
+    ]
+    newest = found[0]
+    days = int(current_app.config["STATUS_LINK_DAYS"])
+    # Addressed as the newest request was, in the language the page was read in.
+    addressee = ContactRequest(email=newest.email, name=newest.name, language=lang)
+    _send(
+        session,
+        addressee,
+        t["mail_links_subject"],
+        [t["mail_links_body"].format(days=days)],
+        "",
+        "",
+        [t["mail_fresh_ignore"]],
+        items=items,
+    )
+    return True

@@ -127,6 +127,20 @@ TEXTS: Final = {
         "data_link_expired": (
             "Ссылка на скачивание устарела. Откройте страницу статуса по ссылке из письма."
         ),
+        "links_title": "Ссылки на ваши запросы",
+        "links_intro": (
+            "Потеряли письмо со ссылкой? Укажите адрес, с которого отправляли запрос: мы "
+            "пришлём на него ссылки на страницы статуса всех подтверждённых запросов."
+        ),
+        "links_submit": "Прислать ссылки",
+        "links_sent": (
+            "Если по этому адресу есть подтверждённые запросы, ссылки на них уже отправлены "
+            "на него."
+        ),
+        "links_lost": "Потеряли ссылку на свой запрос?",
+        "mail_links_subject": "Ссылки на ваши запросы в HotTelecom",
+        "mail_links_body": "Вы попросили ссылки на ваши запросы. Они действуют {days} дней:",
+        "mail_links_item": "Запрос №{id} «{type}» — {status}",
         "mail_greeting": "Здравствуйте!",
         "mail_greeting_name": "Здравствуйте, {name}!",
         "mail_signature": "С уважением,\nслужба защиты персональных данных HotTelecom",
@@ -273,6 +287,19 @@ TEXTS: Final = {
         "data_link_expired": (
             "This download link has expired. Open the status page from the link in your e-mail."
         ),
+        "links_title": "Links to your requests",
+        "links_intro": (
+            "Lost the e-mail with the link? Enter the address you sent the request from: we "
+            "will mail it the status links of all its confirmed requests."
+        ),
+        "links_submit": "Send me the links",
+        "links_sent": (
+            "If this address has confirmed requests, their links are on their way to it."
+        ),
+        "links_lost": "Lost the link to your request?",
+        "mail_links_subject": "Links to your HotTelecom requests",
+        "mail_links_body": "You asked for the links to your requests. They work for {days} days:",
+        "mail_links_item": 'Request #{id} "{type}": {status}',
         "mail_greeting": "Hello,",
         "mail_greeting_name": "Dear {name},",
         "mail_signature": "Kind regards,\nHotTelecom data protection team",

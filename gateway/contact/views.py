@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import ratelimits
 from gateway.contact import deadlines, notifications, services, subject_data
-from gateway.contact.forms import ContactForm, csrf_token_valid
+from gateway.contact.forms import EMAIL, ContactForm, csrf_token_valid
 from gateway.contact.models import STATUS_UNVERIFIED, ContactRequest
 from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS, format_date, texts
 from gateway.extensions import csrf, db, limiter
@@ -252,6 +252,27 @@ def renew(token: str) -> ResponseReturnValue:
     # The same answer whether or not anything was sent.
     t = texts(lang)
     return render_template("contact/problem.html", t=t, lang=lang, message=t["fresh_sent"])
+
+
+@bp.route("/links", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per day", methods=["POST"])
+def links() -> ResponseReturnValue:
+    """Lost the mails? The status links of an address's confirmed requests, mailed to it."""
+    lang = request_language()
+    t = texts(lang)
+    if request.method == "GET":
+        return render_template("contact/links.html", t=t, lang=lang, email="", error="")
+    email = services.clean_text(request.form.get("email", "")).strip()[:254]
+    if not EMAIL.match(email):
+        body = render_template(
+            "contact/links.html", t=t, lang=lang, email=email, error=t["bad_email"]
+        )
+        return body, 400
+    with db.transaction() as session:
+        notifications.mail_status_links(session, email, lang)
+    _deliver_mail()
+    # The same answer whether or not the address has requests.
+    return render_template("contact/problem.html", t=t, lang=lang, message=t["links_sent"])
 
 
 @bp.get("/data/<token>.<fmt>")
