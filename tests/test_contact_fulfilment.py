@@ -105,6 +105,9 @@ def test_completing_an_access_request_delivers_the_data(
     before = public.get(status_path, base_url=HTTPS).get_data(as_text=True)
     assert _download_links(before) == {}
 
+    with app.app_context():
+        staff_id = db.session.scalar(sa.text("SELECT id FROM users"))
+    post_action(staff, access, "assign", assignee_id=str(staff_id))
     done = post_action(staff, access, "complete", text="Your data is ready.")
     assert done.status_code == 303
     assert "can download their data" in staff.get(
@@ -127,6 +130,10 @@ def test_completing_an_access_request_delivers_the_data(
     document = json.loads(as_json.get_data(as_text=True))
     contact = document["sources"]["contact"]
     assert any(r.get("message") == "Мои данные, пожалуйста" for r in contact)
+    assert {"kind": "audit", "action": "assigned"}.items() <= next(
+        r for r in contact if r.get("action") == "assigned"
+    ).items()
+    assert STAFF not in json.dumps(document)
     consent_ids = {r["consent_id"] for r in document["sources"]["consent"]}
     assert consent_ids == {mine["consent_id"]}
     # The id named on the unconfirmed request reaches nobody's export.

@@ -133,7 +133,9 @@ def export_contact(
                     "kind": "audit",
                     "request_id": request.id,
                     "action": entry.action,
-                    "detail": entry.detail,
+                    # Who among staff handles it is the operator's business, not the
+                    # subject's data: assignments are listed without the colleague's address.
+                    "detail": "" if entry.action == "assigned" else entry.detail,
                     "created_at": entry.created_at,
                 }
             )
