@@ -227,7 +227,7 @@ def test_staff_card_and_mail_state_the_rule_and_why_the_date_moved(
         card = staff.get(f"/admin/requests/{request_id}", base_url=HTTPS).get_data(as_text=True)
     assert "12 January 2026" in card
     assert "30 calendar days from receipt of the request (policy §4)" in card
-    assert "The 30th day, 9 January 2026, is a day off" in card
+    assert "The 30th day, 9 January 2026, is a day off: Day off (substituted from" in card
     assert "Civil Code art. 193" in card
     opened = read_mails(app)[-1]
     assert "Answer due by 12 January 2026." in text_of(opened)

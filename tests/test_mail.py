@@ -370,7 +370,7 @@ def test_sender_name_greeting_and_dates_in_each_language(app_factory: AppFactory
     assert "Срок ответа: 12 января 2026." in text_of(ru_open)
     assert "ст. 193 ГК РФ" in text_of(ru_open)
     # The day off is named as the production calendar names it (a transferred day off).
-    assert "9 января 2026, — нерабочий (Выходной (перенесено с 03.01.2026))" in text_of(ru_open)
+    assert "9 января 2026, — нерабочий: Выходной (перенесено с 03.01.2026)." in text_of(ru_open)
     assert "Answer due by 12 January 2026." in text_of(en_open)
     assert "Civil Code art. 193" in text_of(en_open)
     assert "2026-01-12" not in text_of(en_open)

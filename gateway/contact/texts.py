@@ -165,11 +165,12 @@ TEXTS: Final = {
         ),
         "due_rule": "Срок: {rule}.",
         "due_moved": (
-            "Тридцатый день, {nominal}, — нерабочий ({why}); по ст. 193 ГК РФ срок "
+            "Тридцатый день, {nominal}, — нерабочий: {why}. По ст. 193 ГК РФ срок "
             "переносится на ближайший рабочий день, {due}."
         ),
         "due_skipped": "Нерабочие дни не считаются ({count}: {names}).",
         "weekend": "выходные",
+        "weekend_day": "выходной день",
         "status_link": "Страница статуса запроса",
         "status_title": "Запрос №{id}",
         "type": "Тип",
@@ -323,11 +324,12 @@ TEXTS: Final = {
         ),
         "due_rule": "Deadline: {rule}.",
         "due_moved": (
-            "The 30th day, {nominal}, is a day off ({why}); under Civil Code art. 193 the term "
+            "The 30th day, {nominal}, is a day off: {why}. Under Civil Code art. 193 the term "
             "moves to the next working day, {due}."
         ),
         "due_skipped": "Days off are not counted ({count}: {names}).",
         "weekend": "weekends",
+        "weekend_day": "a weekend day",
         "status_link": "Request status page",
         "status_title": "Request #{id}",
         "type": "Type",
@@ -413,7 +415,7 @@ def explain_due_text(explanation: DueExplanation, lang: str) -> list[str]:
     rule = t["rule_30d"] if explanation.rule == "30d" else t["rule_152fz"]
     lines = [t["due_rule"].format(rule=rule)]
     if explanation.rule == "30d" and explanation.moved:
-        why = day_off_name(explanation.nominal, lang) or t["weekend"]
+        why = day_off_name(explanation.nominal, lang) or t["weekend_day"]
         lines.append(
             t["due_moved"].format(
                 nominal=format_date(explanation.nominal, lang),
