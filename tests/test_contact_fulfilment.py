@@ -123,6 +123,7 @@ def test_completing_an_access_request_delivers_the_data(
     page = public.get(link_in(mail, "/contact/status/"), base_url=HTTPS).get_data(as_text=True)
     links = _download_links(page)
     assert set(links) == {"json", "csv"}
+    assert public.head(links["json"], base_url=HTTPS).status_code == 200
     as_json = public.get(links["json"], base_url=HTTPS)
     assert as_json.status_code == 200
     assert as_json.headers["Content-Disposition"].startswith("attachment;")

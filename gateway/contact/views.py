@@ -298,8 +298,9 @@ def download(token: str, fmt: str) -> ResponseReturnValue:
     body, mimetype = subject_data.render_export(
         session, contact_request.email, registered_sources(current_app), fmt, now
     )
-    services.audit(session, contact_request, services.ACTOR_REQUESTER, "downloaded", fmt, now)
-    session.commit()
+    if request.method == "GET":  # a HEAD (a link checker) downloads nothing
+        services.audit(session, contact_request, services.ACTOR_REQUESTER, "downloaded", fmt, now)
+        session.commit()
     filename = f"hottelecom-data-{contact_request.id}.{fmt}"
     return Response(
         body,
