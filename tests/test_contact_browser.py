@@ -120,6 +120,12 @@ def test_form_screenshots(
     name = f"contact-{lang}-{'phone' if viewport else 'desktop'}.png"
     page.screenshot(path=str(tmp_path / name), full_page=True)
     assert_accessible(page)
+    for path in ("/contact/sent", "/contact/links"):
+        page.goto(f"{server.url}{path}?lang={lang}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        shot = f"{path.rsplit('/', 1)[1]}-{lang}-{'phone' if viewport else 'desktop'}.png"
+        page.screenshot(path=str(tmp_path / shot), full_page=True)
+        assert_accessible(page)
     context.close()
 
 
