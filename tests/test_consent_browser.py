@@ -422,6 +422,49 @@ def test_phone_width_and_dark_mode_screenshots(browser: Any, setup: Setup) -> No
         context.close()
 
 
+def _collect_stats(app: Flask) -> dict[tuple[str, str], int]:
+    import sqlalchemy as sa
+
+    from gateway.analytics.models import CollectStat
+    from gateway.extensions import db
+
+    with app.app_context():
+        found = db.session.execute(
+            sa.select(CollectStat.result, CollectStat.reason, CollectStat.count)
+        )
+        return {(result, reason): count for result, reason, count in found}
+
+
+def test_tracker_reports_automation_and_the_gateway_drops_it(browser: Any, setup: Setup) -> None:
+    """A page whose navigator.webdriver is set says so; its events are dropped, with a reason."""
+    context = _context(browser, locale="en-US")
+    context.add_init_script("Object.defineProperty(navigator, 'webdriver', {get: () => true})")
+    page = context.new_page()
+    _watch(page, setup)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/collect")) as info:
+        page.goto(setup.host.url + "/")
+    assert info.value.status == 202
+    assert setup.beacons[0]["body"]["webdriver"] is True
+    stats = _collect_stats(setup.app)
+    assert set(stats) == {("dropped", "webdriver")}
+    context.close()
+
+    # A person's browser (navigator.webdriver false) sends no such flag and is counted.
+    setup.beacons.clear()
+    context = _context(browser, locale="en-US")
+    page = context.new_page()
+    _watch(page, setup)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/collect")) as info:
+        page.goto(setup.host.url + "/")
+    assert info.value.status == 202
+    assert "webdriver" not in setup.beacons[0]["body"]
+    # (The first page's leaving beacons may still add to its own reason.)
+    counted = _collect_stats(setup.app)
+    assert {key for key in counted if key[0] == "dropped"} == {("dropped", "webdriver")}
+    assert sum(n for (result, _), n in counted.items() if result != "dropped") >= 1, counted
+    context.close()
+
+
 def test_tracker_beacons_carry_the_token_only_with_analytics_consent(
     browser: Any, setup: Setup
 ) -> None:
