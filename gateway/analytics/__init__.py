@@ -27,8 +27,18 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_views.traffic_bp)
     traffic_cli.init_app(app)
-    register_nav(app, NavEntry("analytics_traffic.traffic_page", "Traffic", 35))
-    register_nav(app, NavEntry("analytics_staff.forwarded_page", "What Google receives", 40))
+    register_nav(
+        app, NavEntry("analytics_traffic.traffic_page", "Traffic", 35, label_ru="Посещаемость")
+    )
+    register_nav(
+        app,
+        NavEntry(
+            "analytics_staff.forwarded_page",
+            "What Google receives",
+            40,
+            label_ru="Что получает Google",
+        ),
+    )
     register_panel(app, 30, reports.intake_panel)
     register_panel(app, 40, reports.forwarding_panel)
     gauges.register_all(app)

@@ -17,6 +17,7 @@ from gateway.analytics.forwarding import outbox
 from gateway.analytics.forwarding.models import OUTCOMES
 from gateway.analytics.traffic_texts import texts_for
 from gateway.extensions import db
+from gateway.i18n import request_language
 from gateway.redirects import safe_target
 from gateway.sites import all_sites
 from gateway.timeutil import utcnow
@@ -132,7 +133,7 @@ BREAKDOWN_TITLES = {
 def traffic_page() -> ResponseReturnValue:
     """Page views per day, top pages, sources, countries and devices, for a period and site."""
     period, site, problems = page_scope()
-    lang = request.args.get("lang", "en")
+    lang = request_language()
     t = texts_for(lang)
     report = traffic.traffic_report(db.session(), period.start, period.end, site)
     series = (Series("views", t["series_views"], "#2563eb"),)
@@ -146,7 +147,7 @@ def traffic_page() -> ResponseReturnValue:
         for dimension, lines in report.breakdowns.items()
     }
     args = {"from": period.start.isoformat(), "to": period.end.isoformat(), "site": site or ""}
-    if lang != "en":
+    if request.args.get("lang"):
         args["lang"] = lang
     body = render_template(
         "analytics/staff/traffic.html",
