@@ -35,13 +35,17 @@ def test_a_staff_member_chooses_russian_and_every_staff_page_follows(app: Flask)
     client = _signed_in(app)
     # English by default, whatever the browser asks for.
     page = client.get("/admin", base_url=HTTPS).get_data(as_text=True)
-    assert "Sign out" in page and 'lang="en"' in page
+    assert "Sign out" in page
+    assert 'lang="en"' in page
     code, where, _ = _post(client, "/admin/account/language", language="ru", back="/admin/traffic")
     assert (code, where) == (303, "/admin/traffic")
     page = client.get("/admin", base_url=HTTPS).get_data(as_text=True)
     assert '<html lang="ru">' in page
-    assert "Выйти" in page and "Sign out" not in page
-    assert ">Обращения<" in page and ">Посещаемость<" in page and ">Сводка<" in page
+    assert "Выйти" in page
+    assert "Sign out" not in page
+    assert ">Обращения<" in page
+    assert ">Посещаемость<" in page
+    assert ">Сводка<" in page
     with app.app_context():
         assert db.session.scalar(sa.select(User.language).where(User.email == EMAIL)) == "ru"
     # The choice is this person's: a colleague still reads English.
@@ -54,7 +58,8 @@ def test_a_language_that_does_not_exist_is_refused_and_nothing_changes(app: Flas
     make_user(app, EMAIL, PASSWORD)
     client = _signed_in(app)
     code, _, body = _post(client, "/admin/account/language", language="de")
-    assert code == 400 and "Choose Russian or English." in body
+    assert code == 400
+    assert "Choose Russian or English." in body
     with app.app_context():
         assert db.session.scalar(sa.select(User.language).where(User.email == EMAIL)) == "en"
 
@@ -76,15 +81,18 @@ def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions
     code, _, body = _post(
         client, "/admin/account/password", current="guess", new=NEW_PASSWORD, repeat=NEW_PASSWORD
     )
-    assert code == 400 and "The current password is not right." in body
+    assert code == 400
+    assert "The current password is not right." in body
     code, _, body = _post(
         client, "/admin/account/password", current=PASSWORD, new="short", repeat="short"
     )
-    assert code == 400 and "at least 12 characters" in body
+    assert code == 400
+    assert "at least 12 characters" in body
     code, _, body = _post(
         client, "/admin/account/password", current=PASSWORD, new=NEW_PASSWORD, repeat="other one"
     )
-    assert code == 400 and "The two new passwords differ." in body
+    assert code == 400
+    assert "The two new passwords differ." in body
     assert laptop.get("/admin", base_url=HTTPS).status_code == 200  # nothing changed yet
     code, where, _ = _post(
         client, "/admin/account/password", current=PASSWORD, new=NEW_PASSWORD, repeat=NEW_PASSWORD
@@ -107,7 +115,8 @@ def test_password_errors_in_russian_for_a_russian_speaking_member(app: Flask) ->
     code, _, body = _post(
         client, "/admin/account/password", current="guess", new=NEW_PASSWORD, repeat=NEW_PASSWORD
     )
-    assert code == 400 and "Текущий пароль указан неверно." in body
+    assert code == 400
+    assert "Текущий пароль указан неверно." in body
 
 
 def test_the_account_page_needs_sign_in(client: FlaskClient) -> None:
