@@ -41,3 +41,14 @@ def request_language(available: Sequence[str] = LANGUAGES) -> str:
     if not requested and isinstance(chosen, str) and chosen in available:
         return chosen
     return pick_language(requested, request.accept_languages, available)
+
+
+def plural(number: int, forms: tuple[str, str, str], lang: str) -> str:
+    """The form of a noun for ``number``: English one/other, Russian one/few/many."""
+    if lang != "ru":
+        return forms[0] if number == 1 else forms[1]
+    if number % 10 == 1 and number % 100 != 11:
+        return forms[0]
+    if number % 10 in (2, 3, 4) and number % 100 not in (12, 13, 14):
+        return forms[1]
+    return forms[2]

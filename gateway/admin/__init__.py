@@ -10,6 +10,8 @@ def init_app(app: Flask) -> None:
     """Registered by create_app; the shell's blueprint and commands are bound here."""
     # users_views and account_views add their routes to views.bp when imported.
     from gateway.admin import account_views, auth, cli, nav, stats, users_views, views  # noqa: F401
+    from gateway.admin.dashboard import register_attention
+    from gateway.mailwatch import mail_attention
     from gateway.retention import Purger, register_purger
 
     app.register_blueprint(views.bp)
@@ -17,6 +19,7 @@ def init_app(app: Flask) -> None:
         app,
         Purger("expired staff sessions", auth.count_expired_sessions, auth.purge_expired_sessions),
     )
+    register_attention(app, mail_attention)
     app.cli.add_command(cli.admin_group)
     app.cli.add_command(stats.stats_command)
     app.before_request(auth.remember_staff_language)

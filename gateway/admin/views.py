@@ -18,13 +18,14 @@ from wtforms import HiddenField, PasswordField, StringField
 
 from gateway import ratelimits
 from gateway.admin import auth
-from gateway.admin.dashboard import panel_sources
+from gateway.admin.dashboard import attention_checks, panel_sources
 from gateway.admin.pages import page_scope, presets
 from gateway.extensions import db, limiter
 from gateway.forms import TextForm
 from gateway.i18n import request_language
 from gateway.redirects import safe_target
 from gateway.sites import all_sites
+from gateway.timeutil import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
@@ -48,15 +49,24 @@ def index() -> ResponseReturnValue:
     session = db.session()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     panels = [source.build(session, period, site) for source in panel_sources(app)]
-    # Every number a panel marks as bad or as a warning, gathered at the top.
-    attention = sorted(
-        ((p, f) for p in panels for f in p.figures if f.tone in ("bad", "warn")),
-        key=lambda item: item[1].tone != "bad",
-    )
+    # Every number a panel marks as bad or as a warning, gathered at the top,
+    # with what the faces' own checks find now (a stalled forwarder, stuck mail, …).
+    lang = request_language()
+    now = utcnow()
+    checks = [
+        item
+        for check in attention_checks(app)
+        for item in check(session, now, site, lang)
+        if item.tone in ("bad", "warn")
+    ]
+    figures = [(p, f) for p in panels for f in p.figures if f.tone in ("bad", "warn")]
+    attention = sorted(checks, key=lambda item: item.tone != "bad")
+    attention_figures = sorted(figures, key=lambda item: item[1].tone != "bad")
     body = render_template(
         "admin/dashboard.html",
         panels=panels,
         attention=attention,
+        attention_figures=attention_figures,
         period=period,
         site=site,
         sites=all_sites(),

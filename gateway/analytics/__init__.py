@@ -8,7 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
-    from gateway.admin.dashboard import register_panel
+    from gateway.admin.dashboard import register_attention, register_panel
     from gateway.admin.nav import NavEntry, register_nav
     from gateway.analytics import gauges, reports, staff_views, traffic_cli
     from gateway.analytics.forwarding import cli as forwarding_cli
@@ -41,4 +41,5 @@ def init_app(app: Flask) -> None:
     )
     register_panel(app, 30, reports.intake_panel)
     register_panel(app, 40, reports.forwarding_panel)
+    register_attention(app, reports.forwarder_attention)
     gauges.register_all(app)

@@ -55,6 +55,8 @@ def forwarded_page() -> ResponseReturnValue:
     result = forwarded.forwarded_requests(session, wanted, secrets)
     results, reasons = forwarded.intake_results(session, period, site)
     letters, dead_total = forwarded.dead_letters(session, site, secrets)
+    now = utcnow()
+    backlog = forwarded.backlog(session, site, now)
     user = auth.current_user()
     args = {
         "from": period.start.isoformat(),
@@ -70,6 +72,9 @@ def forwarded_page() -> ResponseReturnValue:
         reasons=reasons,
         letters=letters,
         dead_total=dead_total,
+        backlog=backlog,
+        stalled=backlog.stalled(now),
+        waited=forwarded.wait_words(backlog.lag(now), request_language()),
         period=period,
         site=site,
         mode=mode,
