@@ -1,4 +1,5 @@
-"""staff users choose the language of the staff pages
+"""staff users choose the language of the staff pages; an announced policy version
+can be cancelled before it takes effect
 
 Revision ID: 0014
 Revises: 0009
@@ -21,8 +22,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("language", sa.String(length=2), server_default="en", nullable=False)
         )
+    with op.batch_alter_table("policy_versions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cancelled_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("policy_versions", schema=None) as batch_op:
+        batch_op.drop_column("cancelled_at")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("language")
