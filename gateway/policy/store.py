@@ -46,6 +46,17 @@ class VersionRecord:
         text = self.texts.get(lang)
         return (text.summary if text else "") or self.summary
 
+    def own_summary(self, lang: str) -> tuple[str, str]:
+        """The summary in ``lang`` when this version has a text in it, else the summary
+        of a language it has, with that language's code: readers are told which."""
+        text = self.texts.get(lang)
+        if text is not None:
+            return (text.summary or self.summary), lang
+        for code in self.languages:
+            if self.texts[code].summary:
+                return self.texts[code].summary, code
+        return self.summary, self.languages[0] if self.texts else lang
+
 
 # Versions that count: every one but those cancelled before they took effect.
 LIVE = PolicyVersion.cancelled_at.is_(None)
