@@ -71,11 +71,13 @@ def test_requests_panel_counts_open_due_soon_and_overdue(app: Flask) -> None:
     assert figures["received in range"] == ("10", "")
     assert figures["closed in range"] == ("3", "")
     rows = {row[0]: row[1:] for row in panel.rows}
-    #                    open in-progress waiting soon overdue
-    assert rows["erase"] == ("1", "1", "0", "1", "1")
-    assert rows["question"] == ("1", "1", "0", "0", "1")
-    assert rows["refund"] == ("0", "0", "1", "1", "0")
-    assert "other" not in rows  # only an unverified one
+    # Request types as words, not the codes stored in the database.
+    #                      open in-progress waiting soon overdue
+    assert rows["Erasure"] == ("1", "1", "0", "1", "1")
+    assert rows["Question"] == ("1", "1", "0", "0", "1")
+    assert rows["Refund"] == ("0", "0", "1", "1", "0")
+    assert "Other" not in rows  # only an unverified one
+    assert "withdraw-consent" not in rows
     bars = _bar_values(panel.charts[0])
     assert bars["erase · Overdue"] == 1
     assert bars["erase · Due within 7 days"] == 1
