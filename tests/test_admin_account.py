@@ -154,3 +154,21 @@ def test_successful_sign_ins_do_not_use_up_the_per_account_limit(app_factory: Ap
         client = browser_like_client(app)
         client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
         assert login(client, EMAIL, PASSWORD).status_code == 303
+
+
+def test_the_dashboard_frame_is_in_russian_and_long_tables_are_folded(app: Flask) -> None:
+    from datetime import date
+
+    from tests.dashboard_fixtures import fill
+
+    make_user(app, EMAIL, PASSWORD)
+    with app.app_context():
+        fill(db.session(), date.today())
+    client = _signed_in(app)
+    _post(client, "/admin/account/language", language="ru")
+    page = client.get("/admin", base_url=HTTPS).get_data(as_text=True)
+    assert "<h1>Сводка</h1>" in page
+    assert ">Показать<" in page
+    assert ">Сегодня<" in page
+    assert "все сайты" in page
+    assert "Quick ranges" not in page

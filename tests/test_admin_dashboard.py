@@ -292,3 +292,18 @@ def test_the_form_shows_the_range_actually_shown(app: Flask) -> None:
     page = good.get_data(as_text=True)
     assert 'name="from" type="date" value="2026-11-01"' in page
     assert "2026-11-01 to 2026-11-20 (UTC days) · HotTelecom Shop" in page
+
+
+def test_a_long_panel_table_shows_its_first_rows_and_folds_the_rest(app: Flask) -> None:
+    rows = tuple((f"reason {n}", str(100 - n)) for n in range(12))
+    register_panel(
+        app, 99, lambda _s, _p, _site: Panel("long", "Long", headers=("reason", "n"), rows=rows)
+    )
+    html = signed_in(app, "staff").get("/admin").get_data(as_text=True)
+    box = html.split('id="panel-long"', 1)[1].split("</section>", 1)[0]
+    shown, folded = box.split('<details class="chart-data table-rest">', 1)
+    assert "reason 7" in shown
+    assert "reason 8" not in shown
+    assert "<summary>4 more rows</summary>" in folded
+    assert "reason 8" in folded
+    assert "reason 11" in folded
