@@ -2,7 +2,7 @@
 can be cancelled before it takes effect
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 13:40:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
