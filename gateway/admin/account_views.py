@@ -12,6 +12,7 @@ from gateway.admin.models import User
 from gateway.admin.views import bp
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
+from gateway.redirects import safe_target
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,10 @@ def set_language() -> ResponseReturnValue:
         )
         return _render({"language": message}, 400)
     db.session.commit()
-    return redirect(safe_back(request.form.get("back", "")), code=303)
-
-
-def safe_back(target: str) -> str:
-    """Back to the staff page the choice was made on, never off the staff area."""
-    if target.startswith("/admin") and "//" not in target and "\\" not in target:
-        return target
-    return url_for("admin.account_page")
+    # Back to the staff page the choice was made on (a local path only), never elsewhere.
+    back = request.form.get("back", "")[:2000]
+    back = back if back == "/admin" or back.startswith(("/admin/", "/admin?")) else ""
+    return redirect(safe_target(back, "admin.account_page"), code=303)
 
 
 @bp.post("/account/password")
