@@ -74,7 +74,7 @@ def forwarded_page() -> ResponseReturnValue:
         dead_total=dead_total,
         backlog=backlog,
         stalled=backlog.stalled(now),
-        waited=forwarded.wait_words(backlog.lag(now), request_language()),
+        waited=forwarded.wait_words(backlog.lag(now), "en"),  # the page is in English
         period=period,
         site=site,
         mode=mode,
