@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
+
+from stdnum import luhn
+
+from gateway.analytics.intake import detectors
 
 REDACTED_SEGMENT = ":redacted"
 MAX_URL_LENGTH = 1000
@@ -48,145 +50,50 @@ RESERVED_PARAMS = frozenset(
 
 # --- free text --------------------------------------------------------------
 
-_EMAIL = r"[\w.+\-%]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+"
-_JWT = r"[\w\-]*?eyJ[\w\-]+\.[\w\-]+\.[\w\-]*"
-_UUID = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
-_IPV6 = r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?"
-_DIGITS = r"\+?\(?\d[\d\s().\-/]*\d"
-_OPAQUE = r"[A-Za-z0-9_\-+]{16,}=*"
-
-_LONG_WORD = re.compile(r"[A-Za-z0-9_\-+]{16,}")
-# Two passes: shaped identifiers first, then runs of digits in what is left,
-# so a number next to an address cannot swallow part of it. A long word that
-# is not a token is searched again with the shaped patterns (no token branch),
-# so it cannot hide a JWT or UUID glued to it.
-_SHAPED = re.compile(f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P<ipv6>{_IPV6})")
-# A date, possibly followed by the hour of a time ("25.11.2026 12:30").
-_DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}(?:\s+\d{1,2})?")
+# Every text is cut to a window before any rule reads it: the rules are
+# linear, the window makes their cost bounded. More is scanned than kept, so an
+# identifier straddling the cut is still recognised whole, never left half visible.
+SCAN_MARGIN = 64
+MAX_SCAN = 2048
+# Percent-encoding and entities make the raw text longer than what it says.
+RAW_FACTOR = 6
+_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
 _IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
-_HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
 # Browsers percent-encode control characters in a page's address; raw ones (NUL
 # above all, which PostgreSQL text refuses) mean the URL was not a page's.
 # Tab and line breaks are left to the URL parser, which removes them as browsers do.
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
-_MIXED_PART = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
+luhn_valid = luhn.is_valid
 
 
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum every payment card number satisfies."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+def scan_window(text: str, keep: int = MAX_SCAN) -> str:
+    """The part of ``text`` the rules read: what is kept, and a margin past it."""
+    return text[: (keep + SCAN_MARGIN) * RAW_FACTOR]
 
 
-def _classify_digits(text: str) -> str | None:
-    """The marker for a run of digits and separators, or None to keep it."""
-    ipv4 = _IPV4.fullmatch(text)
-    if ipv4 and all(int(part) <= 255 for part in ipv4.groups()):
-        return "[ip]"
-    digits = "".join(c for c in text if c.isdigit())
-    if len(digits) < MIN_IDENTIFYING_DIGITS:
-        return None
-    if _DATE.fullmatch(text):
-        return None
-    if 13 <= len(digits) <= 19 and luhn_valid(digits):
-        return "[card]"
-    if text.startswith("+") or 10 <= len(digits) <= 12:
-        return "[phone]"
-    return "[number]"
+def scrub_text(text: str, keep: int = MAX_SCAN) -> str:
+    """Free text with every identifier replaced by a typed marker (see ``detectors``).
 
-
-_UPPER = re.compile(r"[A-Z]")
-_LOWER = re.compile(r"[a-z]")
-_DIGIT = re.compile(r"\d")
-
-
-def _looks_like_token(text: str) -> bool:
-    core = text.rstrip("=")
-    has_digit = _DIGIT.search(core) is not None
-    if len(core) >= 20 and has_digit and _UPPER.search(core) and _LOWER.search(core):
-        return True
-    if has_digit and _HEX_RUN.search(core):
-        return True
-    return bool(_MIXED_PART.search(core))
-
-
-def _replace(match: re.Match[str]) -> str:
-    kind = match.lastgroup
-    text = match.group()
-    if kind == "email":
-        return "[email]"
-    if kind == "jwt":
-        return "[token]"
-    if kind == "uuid":
-        return "[uuid]"
-    if kind == "ipv6":
-        try:
-            ipaddress.ip_address(text)
-        except ValueError:
-            return text
-        return "[ip]"
-    if kind == "token":
-        if text.isdigit():
-            return _replace_digits(match)
-        if _looks_like_token(text):
-            return "[token]"
-        return _SHAPED.sub(_replace, text)
-    return text
-
-
-_SENSITIVE_DIGITS = re.compile(_DIGITS)
-
-
-def _replace_digits(match: re.Match[str]) -> str:
-    text = match.group()
-    marker = _classify_digits(text)
-    if marker is None:
-        # A date with a time beside it, or a short number: keep it, but a long
-        # run inside (e.g. "12.1234567") still goes.
-        return _DIGIT_RUN.sub("[number]", text)
-    return marker
-
-
-@lru_cache(maxsize=32)
-def _pattern(email: bool, jwt: bool, colon: bool, long_word: bool) -> re.Pattern[str]:
-    """Only the branches a text can match: each branch scans every position."""
-    branches = []
-    if email:
-        branches.append(f"(?P<email>{_EMAIL})")
-    if jwt:
-        branches.append(f"(?P<jwt>{_JWT})")
-    if long_word:
-        branches.append(f"(?P<uuid>{_UUID})")
-    if colon:
-        branches.append(f"(?P<ipv6>{_IPV6})")
-    if long_word:
-        branches.append(f"(?P<token>{_OPAQUE})")
-    return re.compile("|".join(branches))
-
-
-def scrub_text(text: str) -> str:
-    """Free text with every identifier replaced by a typed marker."""
-    email = "@" in text or "%40" in text
-    jwt = "eyJ" in text
-    colon = ":" in text
-    long_word = _LONG_WORD.search(text) is not None
-    if email or jwt or colon or long_word:
-        text = _pattern(email, jwt, colon, long_word).sub(_replace, text)
-    if _DIGIT.search(text):
-        text = _SENSITIVE_DIGITS.sub(_replace_digits, text)
-    return text
+    At most ``keep`` characters come back, cut after the rules have run on
+    more than that.
+    """
+    raw = scan_window(text, keep)
+    clean = detectors.normalize(raw)
+    if len(raw) < len(text):
+        # The raw text was cut: its last word may be a piece of an identifier
+        # that decoding moved inside what is kept. It goes.
+        head, space, _piece = clean.rpartition(" ")
+        clean = head if space else "[token]"
+    return detectors.redact(clean)[:keep]
 
 
 def contains_identifier(text: str) -> bool:
-    return scrub_text(text) != text
+    return scrub_text(text) != detectors.normalize(scan_window(text))
+
+
+def _looks_like_token(text: str) -> bool:
+    return detectors.looks_like_token(text)
 
 
 # --- URLs -------------------------------------------------------------------
