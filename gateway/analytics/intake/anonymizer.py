@@ -169,7 +169,7 @@ def anonymize_query(query: str, allowlist: Iterable[str]) -> str:
         name = unquote_plus(name)
         if name not in allowed:
             continue
-        clean = scrub_text(unquote_plus(value))[:MAX_VALUE_LENGTH]
+        clean = scrub_text(unquote_plus(value), MAX_VALUE_LENGTH)
         kept.append(f"{quote(name, safe='')}={quote(clean, safe='')}")
     return "&".join(kept)
 
@@ -227,7 +227,7 @@ def anonymize_referrer(referrer: str | None, internal_origins: Iterable[str] = (
 def anonymize_title(title: str | None) -> str | None:
     if not title or not isinstance(title, str):
         return None
-    cleaned = " ".join(scrub_text(title).split())
+    cleaned = " ".join(scrub_text(title, MAX_TITLE_LENGTH).split())
     return cleaned[:MAX_TITLE_LENGTH] or None
 
 
@@ -415,8 +415,8 @@ def clean_value(value: object) -> ParamValue | None:
     if isinstance(value, (int, float)):
         return clean_number(value)
     if isinstance(value, str):
-        cleaned = scrub_text(value).strip()
-        return cleaned[:MAX_VALUE_LENGTH] if cleaned else None
+        cleaned = scrub_text(value, MAX_VALUE_LENGTH).strip()
+        return cleaned or None
     return None
 
 
