@@ -812,3 +812,57 @@ def test_policy_version_is_reread_once_its_cache_expires(app: Flask, client: Fla
     after = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
     assert after.get_json()["mode"] == "aggregate"
     assert app.extensions["gateway.analytics.policy"]["consent_version"][0] == 2
+
+
+def test_chunked_body_over_the_limit_is_413(app: Flask, client: FlaskClient) -> None:
+    """Without a Content-Length the body is read one byte past 64 KiB and refused,
+    not cut to 64 KiB and accepted."""
+    payload = json.dumps(body(page={"url": "https://hottelecom.example/", "title": "x" * 70_000}))
+    response = client.post(
+        "/api/v1/collect",
+        input_stream=io.BytesIO(payload.encode()),
+        content_type="application/json",
+        headers={**HEADERS, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert rows(app, "aggregate_counts") == []
+
+
+def test_junk_consent_strings_are_never_cached(app: Flask, client: FlaskClient) -> None:
+    for index in range(20):
+        junk = f"junk-{index}-" + "x" * 3000
+        response = client.post("/api/v1/collect", json=body(consent=junk), headers=HEADERS)
+        assert response.status_code == 202
+        assert response.get_json()["mode"] == "aggregate"
+    response = client.post("/api/v1/collect", json=body(consent="eyJ.bad.sig"), headers=HEADERS)
+    assert response.get_json()["mode"] == "aggregate"
+    assert app.extensions["gateway.analytics.tokens"] == {}
+
+
+def test_valid_token_is_cached_by_a_short_hash(app: Flask, client: FlaskClient) -> None:
+    consent = token(app)
+    response = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert response.get_json()["mode"] == "event"
+    cache = app.extensions["gateway.analytics.tokens"]
+    assert len(cache) == 1
+    (key,) = cache
+    assert isinstance(key, bytes) and len(key) == 16
+    assert consent.encode() not in key
+
+
+def test_one_beacon_of_repeated_hits_counts_once(app: Flask, client: FlaskClient) -> None:
+    """Five identical page views in one beacon are one visit, not k = 5."""
+    page = {"url": "https://hottelecom.example/profile/someone"}
+    events = [{"name": "page_view"}] * 5
+    response = client.post("/api/v1/collect", json=body(page=page, events=events), headers=HEADERS)
+    assert response.status_code == 202
+    assert response.get_json()["accepted"] == 5
+    counts = rows(app, "aggregate_counts")
+    assert sum(row["count"] for row in counts) == 1
+
+
+def test_page_of_a_foreign_host_is_dropped(client: FlaskClient) -> None:
+    page = {"url": "https://89161234567.hottelecom.example/tariffs"}
+    response = client.post("/api/v1/collect", json=body(page=page), headers=HEADERS)
+    assert response.get_json()["reasons"] == {"foreign_page_host": 1}
