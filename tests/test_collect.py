@@ -847,7 +847,8 @@ def test_valid_token_is_cached_by_a_short_hash(app: Flask, client: FlaskClient) 
     cache = app.extensions["gateway.analytics.tokens"]
     assert len(cache) == 1
     (key,) = cache
-    assert isinstance(key, bytes) and len(key) == 16
+    assert isinstance(key, bytes)
+    assert len(key) == 16
     assert consent.encode() not in key
 
 
