@@ -280,6 +280,26 @@ IDENTITY_WORDS = frozenset(
         "gclid",
         "fbclid",
         "yclid",
+        "msclkid",
+        "dclid",
+        "wbraid",
+        "gbraid",
+        "ttclid",
+        "imei",
+        "imsi",
+        "iccid",
+        "abonent",
+        "ls",
+        "dogovor",
+        "session",
+        "sid",
+        "sessid",
+        "bearer",
+        "apikey",
+        "otp",
+        "pin",
+        "dr",
+        "bday",
         "uid",
         "userid",
         "cid",
@@ -333,6 +353,72 @@ _PERSON_WORDS = frozenset(
 )
 
 
+# Identity words matched anywhere in a name, compounds included
+# ("useremail", "phonenumber", "sessionid"): long enough to be no part of an
+# ordinary word. English and transliterated Russian.
+IDENTITY_SUBSTRINGS = (
+    "email",
+    "e_mail",
+    "phone",
+    "mobile",
+    "msisdn",
+    "surname",
+    "firstname",
+    "lastname",
+    "fullname",
+    "middlename",
+    "username",
+    "nickname",
+    "login",
+    "address",
+    "street",
+    "password",
+    "passwd",
+    "passport",
+    "snils",
+    "iban",
+    "birth",
+    "clid",
+    "wbraid",
+    "gbraid",
+    "token",
+    "secret",
+    "cookie",
+    "session",
+    "imei",
+    "imsi",
+    "iccid",
+    "abonent",
+    "contract",
+    "dogovor",
+    "account",
+    "userid",
+    "clientid",
+    "customerid",
+    "credential",
+    "apikey",
+    "bearer",
+    # transliterated Russian
+    "pochta",
+    "familiya",
+    "familia",
+    "otchestvo",
+    "telefon",
+    "adres",
+    "parol",
+    "pasport",
+    "rozhden",
+    "imya",
+    "nomer_tel",
+    "schet",
+    "licevoy",
+    "litsevoy",
+    "kvartira",
+    "ulica",
+    "ulitsa",
+)
+
+
 def _name_words(name: str) -> list[str]:
     words: list[str] = []
     for chunk in name.split("_"):
@@ -343,8 +429,10 @@ def _name_words(name: str) -> list[str]:
 def is_identity_param(name: str) -> bool:
     """True when a parameter's name suggests its value identifies a person."""
     lowered = name.lower()
-    compact = lowered.replace("_", "")
+    compact = lowered.replace("_", "").replace("-", "")
     if lowered == "name" or compact in IDENTITY_WORDS:
+        return True
+    if any(part in compact or part in lowered for part in IDENTITY_SUBSTRINGS):
         return True
     words = _name_words(name)
     if any(w in IDENTITY_WORDS for w in words):
@@ -367,6 +455,49 @@ def _remember(accepted: set[str], name: str) -> str:
     return name
 
 
+# GA's own and recommended event names: kept though some hold an identity word.
+GA_EVENT_NAMES = frozenset(
+    {
+        "page_view",
+        "user_engagement",
+        "session_start",
+        "first_visit",
+        "scroll",
+        "click",
+        "file_download",
+        "view_search_results",
+        "form_start",
+        "form_submit",
+        "login",
+        "sign_up",
+        "generate_lead",
+        "search",
+        "share",
+        "select_content",
+        "view_item",
+        "add_to_cart",
+        "begin_checkout",
+        "purchase",
+        "campaign_details",
+    }
+)
+
+
+def _event_name_identifies(name: str) -> bool:
+    """An event name is text too: read as words, it must say nothing of a person."""
+    if is_identity_param(name):
+        return True
+    words = name.replace("_", " ")
+    dotted = name.replace("_", ".")
+    # "ivan_petrov_mail_ru": a mail domain spelled with underscores.
+    if any(f".{domain}" in dotted for domain in _MAIL_DOMAINS):
+        return True
+    return scrub_text(words, len(words)) != words
+
+
+_MAIL_DOMAINS = ("mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru", "list.ru", "ya.ru")
+
+
 def clean_event_name(name: object) -> str | None:
     """A GA-valid event name with no identifier hidden in it, or None."""
     if not isinstance(name, str):
@@ -376,6 +507,8 @@ def clean_event_name(name: object) -> str | None:
     if not _NAME.match(name):
         return None
     if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
+        return None
+    if name not in GA_EVENT_NAMES and _event_name_identifies(name):
         return None
     return _remember(_accepted_event_names, name)
 
