@@ -451,7 +451,7 @@ def test_gtag_batch_with_analytics_granted_is_forwarded_under_a_hashed_id(
     assert (campaign["source"], campaign["medium"]) == ("vk", "(not set)")
     assert campaign["session_id"] == view["session_id"]
     assert view["page_location"] == "https://hottelecom.example/tariffs?utm_source=vk"
-    assert view["page_referrer"] == "https://www.google.com"
+    assert view["page_referrer"] == "https://google.com"
     assert view["page_title"] == "Тарифы"
     assert view["engagement_time_msec"] == 1500
     assert scroll["percent_scrolled"] == 90

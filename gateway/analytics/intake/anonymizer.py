@@ -27,8 +27,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
+from publicsuffixlist import PublicSuffixList
 from stdnum import luhn
 
 from gateway.analytics.intake import detectors
@@ -214,14 +216,38 @@ def url_origin(url: str) -> str | None:
     return f"{parts.scheme.lower()}://{host}" if host else None
 
 
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    """The public suffix list (ICANN section), parsed once per process.
+
+    Only the ICANN section: in the private one, blogspot.com and the like are
+    suffixes, and the registrable domain would be the blogger's own name.
+    """
+    return PublicSuffixList(only_icann=True)
+
+
+def registrable_domain(host: str) -> str | None:
+    """``ivanpetrov1985.blogspot.example`` -> ``blogspot.example`` (None for a bare suffix)."""
+    domain = _public_suffixes().privatesuffix(host.split(":", 1)[0])
+    return domain if isinstance(domain, str) else None
+
+
 def anonymize_referrer(referrer: str | None, internal_origins: Iterable[str] = ()) -> str | None:
-    """The referring origin only; None when absent, unusable or internal."""
+    """The referring site's registrable domain; None when absent, unusable or internal.
+
+    Sub-domains can name a person (a blog, a personal page); the registrable
+    domain is what says which site sent the visitor.
+    """
     if not referrer or not isinstance(referrer, str):
         return None
-    origin = url_origin(referrer)
+    origin = url_origin(referrer[: MAX_URL_LENGTH * RAW_FACTOR])
     if origin is None or origin in set(internal_origins):
         return None
-    return origin[:MAX_REFERRER_LENGTH]
+    scheme, _sep, host = origin.partition("://")
+    domain = registrable_domain(host)
+    if domain is None:
+        return None
+    return f"{scheme}://{domain}"[:MAX_REFERRER_LENGTH]
 
 
 def anonymize_title(title: str | None) -> str | None:
@@ -541,13 +567,51 @@ def clean_number(value: int | float) -> int | float | None:
     return value
 
 
-def clean_value(value: object) -> ParamValue | None:
+_URL_VALUE = re.compile(r"^(?:(?i:https?):)?//|^/(?!/)|^(?i:www\.)")
+
+
+def clean_url_value(value: str, site_origins: Iterable[str] = ()) -> str | None:
+    """A parameter value that is a URL or a site path, through the URL rules.
+
+    The site's own URLs keep their anonymized path (no query, no fragment);
+    any other site's URL keeps its origin only; a path stays a path.
+    """
+    text = detectors.decode_layers(value.strip()[: MAX_URL_LENGTH * RAW_FACTOR])
+    if text.startswith("/") and not text.startswith("//"):
+        path = text.split("?", 1)[0].split("#", 1)[0]
+        return anonymize_path(path)[:MAX_VALUE_LENGTH]
+    if text.startswith("//"):
+        text = "https:" + text
+    elif text[:4].lower() == "www.":
+        text = "https://" + text
+    origins = tuple(site_origins)
+    clean = anonymize_url(text, (), origins)
+    if clean is None:
+        return None
+    kept = clean.origin + clean.path if clean.origin in origins else external_origin(clean.origin)
+    return kept[:MAX_VALUE_LENGTH] if kept else None
+
+
+def external_origin(origin: str) -> str | None:
+    """Another site's origin; its registrable domain alone when a label could identify."""
+    scheme, _sep, netloc = origin.partition("://")
+    host = netloc.split(":", 1)[0]
+    labels = host.split(".")
+    if not any(is_sensitive_segment(label) or _looks_like_token(label) for label in labels):
+        return origin
+    domain = registrable_domain(host)
+    return f"{scheme}://{domain}" if domain else None
+
+
+def clean_value(value: object, site_origins: Iterable[str] = ()) -> ParamValue | None:
     """A scalar parameter value with identifiers removed, or None to drop it."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float)):
         return clean_number(value)
     if isinstance(value, str):
+        if _URL_VALUE.match(value.lstrip()):
+            return clean_url_value(value, site_origins)
         cleaned = scrub_text(value, MAX_VALUE_LENGTH).strip()
         return cleaned or None
     return None
@@ -559,14 +623,18 @@ class CleanParams:
     dropped: int = 0
 
 
-def clean_params(raw: Mapping[str, object] | None, limit: int = MAX_PARAMS) -> CleanParams:
+def clean_params(
+    raw: Mapping[str, object] | None,
+    limit: int = MAX_PARAMS,
+    site_origins: Iterable[str] = (),
+) -> CleanParams:
     """Identity-suggesting names dropped, values scrubbed, at most ``limit`` kept."""
     result = CleanParams()
     if not raw:
         return result
     for name, value in raw.items():
         clean_name = clean_param_name(name)
-        clean = clean_value(value) if clean_name else None
+        clean = clean_value(value, site_origins) if clean_name else None
         if clean_name is None or clean is None or len(result.params) >= limit:
             result.dropped += 1
             continue

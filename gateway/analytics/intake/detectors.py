@@ -139,6 +139,14 @@ redact_uuid = _sub(_UUID, "[uuid]")
 redact_consent_id = _sub(_CONSENT_ID, "[id]")
 
 
+# A URL inside text keeps its origin: its path and query may say anything.
+_URL_IN_TEXT = re.compile(r"(?<![\w/])((?i:https?)://[\w.-]{1,253}(?::\d{1,5})?)[/?#]\S{0,200}")
+
+
+def redact_urls(text: str) -> str:
+    return _URL_IN_TEXT.sub(r"\1", text) if "://" in text else text
+
+
 def _ipv6(match: re.Match[str]) -> str:
     try:
         ipaddress.IPv6Address(match.group())
@@ -356,6 +364,7 @@ def redact_numbers(text: str) -> str:
 # shaped identifiers before numbers, so a number cannot swallow part of one.
 RULES: tuple[Callable[[str], str], ...] = (
     redact_long_runs,
+    redact_urls,
     redact_jwt,
     redact_email,
     redact_uuid,

@@ -462,7 +462,7 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             "engagement_time_msec": sessions.forwarded_engagement(hit.engagement_msec),
         }
         # GA takes 25 parameters per event, the gateway's own included.
-        cleaned = anon.clean_params(hit.params, anon.MAX_PARAMS - len(params)).params
+        cleaned = anon.clean_params(hit.params, anon.MAX_PARAMS - len(params), site.origins).params
         params.update(clean_measured(cleaned, site.origins))
         row = {
             "site": site.id,
