@@ -41,6 +41,7 @@ MAX_REFERRER_LENGTH = 420
 MAX_TITLE_LENGTH = 300
 MAX_VALUE_LENGTH = 100
 MAX_PARAMS = 25
+MAX_HOST_LENGTH = 253  # DNS: a longer name is no host
 # Digit runs this long are never counts or prices worth keeping: they are
 # phone numbers, card numbers, order or customer numbers.
 MIN_IDENTIFYING_DIGITS = 7
@@ -122,7 +123,7 @@ def _clean_host(
     parts_hostname: str | None, port: int | None, scheme: str = "", trusted: Iterable[str] = ()
 ) -> str | None:
     host = (parts_hostname or "").lower().rstrip(".")
-    if not host or not _HOST.match(host):
+    if not host or len(host) > MAX_HOST_LENGTH or not _HOST.match(host):
         return None
     netloc = f"{host}:{port}" if port else host
     # An address as host may be a visitor's own (a page saved or proxied on a

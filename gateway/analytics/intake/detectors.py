@@ -360,32 +360,42 @@ def redact_numbers(text: str) -> str:
 
 # --- the whole -------------------------------------------------------------------
 
+_AT_HINT = re.compile(r"@|(?i:at|собака)")
+_TOKEN_HINT = re.compile(r"[A-Za-z0-9_+-]{16}")
+_PASSPORT_HINT = re.compile(r"(?i:паспорт|серия|passport)")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+_ADDRESS_HINT = re.compile(rf"(?<![\w-])(?i:{_STREET}|{_HOUSE})")
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text) if _DIGIT.search(text) else 0
+
+
 # In this order: long runs first (nothing longer than MAX_RUN reaches a pattern),
 # shaped identifiers before numbers, so a number cannot swallow part of one.
-RULES: tuple[Callable[[str], str], ...] = (
-    redact_long_runs,
-    redact_urls,
-    redact_jwt,
-    redact_email,
-    redact_uuid,
-    redact_consent_id,
-    redact_ipv6,
-    redact_iban,
-    redact_tokens,
-    redact_passport,
-    redact_address,
-    redact_names,
-    redact_numbers,
+# Each rule comes with a cheap test of whether it can match at all: most text
+# holds no identifier, and a rule skipped costs nothing.
+Hint = Callable[[str], object]
+RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
+    (lambda t: len(t) > MAX_RUN, redact_long_runs),
+    (lambda t: "://" in t, redact_urls),
+    (lambda t: "eyJ" in t, redact_jwt),
+    (_AT_HINT.search, redact_email),
+    (lambda t: len(t) >= 32, redact_uuid),
+    (lambda t: len(t) >= 19 and "-" in t, redact_consent_id),
+    (lambda t: ":" in t, redact_ipv6),
+    (_IBAN_HINT.search, redact_iban),
+    (_TOKEN_HINT.search, redact_tokens),
+    (_PASSPORT_HINT.search, redact_passport),
+    (lambda t: not t.isascii() and _ADDRESS_HINT.search(t), redact_address),
+    (lambda t: not t.isascii(), redact_names),
+    (lambda t: _digits(t) >= MIN_IDENTIFYING_DIGITS or _IPV4.search(t), redact_numbers),
 )
 
 
 def redact(text: str) -> str:
     """Normalized text with every identifier replaced by a typed marker."""
-    if not text:
-        return text
-    ascii_only = text.isascii()
-    for rule in RULES:
-        if ascii_only and rule in (redact_address, redact_names):
-            continue
-        text = rule(text)
+    for hint, rule in RULES:
+        if text and hint(text):
+            text = rule(text)
     return text
