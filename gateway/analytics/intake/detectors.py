@@ -367,8 +367,9 @@ _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
 _ADDRESS_HINT = re.compile(rf"(?<![\w-])(?i:{_STREET}|{_HOUSE})")
 
 
-def _digits(text: str) -> int:
-    return sum(c.isdigit() for c in text) if _DIGIT.search(text) else 0
+# Seven digits anywhere: digits and non-digits are disjoint, so the search
+# never backtracks; with fewer than seven digits it fails after six scans.
+_SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
 
 
 # In this order: long runs first (nothing longer than MAX_RUN reaches a pattern),
@@ -389,7 +390,7 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
     (_PASSPORT_HINT.search, redact_passport),
     (lambda t: not t.isascii() and _ADDRESS_HINT.search(t), redact_address),
     (lambda t: not t.isascii(), redact_names),
-    (lambda t: _digits(t) >= MIN_IDENTIFYING_DIGITS or _IPV4.search(t), redact_numbers),
+    (lambda t: _SEVEN_DIGITS.search(t) or _IPV4.search(t), redact_numbers),
 )
 
 
