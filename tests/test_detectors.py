@@ -78,6 +78,9 @@ def test_decoding_is_bounded() -> None:
         ("Смирнова Ольга Игоревна", "[name]", "Ольга"),
         ("звонил Иван Петров вчера", "[name]", "Петров"),
         ("Ольга Игоревна", "[name]", "Игоревна"),
+        ("call Ivan Petrov back", "[name]", "Petrov"),
+        ("Olga Smirnova", "[name]", "Smirnova"),
+        ("Sergey Ivanovich Kuznetsov", "[name]", "Ivanovich"),
         ("пр-т Мира, д. 12, кв. 3", "[address]", "Мира"),
         ("Москва, ул. Ленина, д. 5, корп. 2", "[address]", "Ленина"),
         ("улица Большая Якиманка дом 22", "[address]", "Якиманка"),
@@ -101,6 +104,8 @@ def test_detector_redacts(text: str, marker: str, secret: str) -> None:
         "Заказать тариф «Мира» со скидкой 50%",
         "Роутер TP-Link Archer C6",
         "Personal Account login",
+        "Google Analytics Admin",
+        "New York Marathon",
     ],
 )
 def test_ordinary_text_is_kept(text: str) -> None:

@@ -262,6 +262,64 @@ def redact_names(text: str) -> str:
     return _CAPITALISED_RUN.sub(_names, text)
 
 
+# Transliterated names ("Ivan Petrov", "Sergey Ivanovich"): written back in
+# Cyrillic letter by letter and asked of the same dictionary.
+_LATIN_WORD = r"[A-Z][a-z]{1,30}"
+_LATIN_RUN = re.compile(rf"(?<![\w-]){_LATIN_WORD}(?: {_LATIN_WORD}){{1,2}}(?![\w-])")
+_LATIN_ENDING = re.compile(
+    r"(?:ov|ova|ev|eva|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|tskaya|enko|uk|yuk|vich|vna|"
+    r"ich|ichna)$"
+)
+_TRANSLIT = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("yo", "ё"),
+    ("iy", "ий"),
+    ("yi", "ый"),
+    ("ey", "ей"),
+    ("ay", "ай"),
+    ("oy", "ой"),
+)
+_LETTERS = str.maketrans("abvgdezijklmnoprstufhcy", "абвгдезийклмнопрстуфхцы")
+
+
+def to_cyrillic(word: str) -> str:
+    """A Latin transliteration of a Russian word, back in Cyrillic (best effort)."""
+    lowered = word.lower()
+    for latin, cyrillic in _TRANSLIT:
+        lowered = lowered.replace(latin, cyrillic)
+    return lowered.translate(_LETTERS).capitalize()
+
+
+def _latin_tags(word: str) -> set[str]:
+    cyrillic = to_cyrillic(word)
+    # A soft sign has no Latin letter: "Olga" is "Ольга".
+    return _person_tags(cyrillic) or (
+        _person_tags(cyrillic.replace("л", "ль", 1)) if "л" in cyrillic else set()
+    )
+
+
+def _latin_names(match: re.Match[str]) -> str:
+    words = match.group().split(" ")
+    if not any(_LATIN_ENDING.search(w) for w in words):
+        return match.group()
+    tags = [_latin_tags(w) for w in words]
+    if all(tags) and any(t & {"Surn", "Patr"} for t in tags):
+        return "[name]"
+    return match.group()
+
+
+def redact_latin_names(text: str) -> str:
+    return _LATIN_RUN.sub(_latin_names, text)
+
+
 # --- numbers ------------------------------------------------------------------
 
 MIN_IDENTIFYING_DIGITS = 7
@@ -390,6 +448,7 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
     (_PASSPORT_HINT.search, redact_passport),
     (lambda t: not t.isascii() and _ADDRESS_HINT.search(t), redact_address),
     (lambda t: not t.isascii(), redact_names),
+    (_LATIN_RUN.search, redact_latin_names),
     (lambda t: _SEVEN_DIGITS.search(t) or _IPV4.search(t), redact_numbers),
 )
 
