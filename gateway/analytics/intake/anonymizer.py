@@ -75,24 +75,30 @@ def scan_window(text: str, keep: int = MAX_SCAN) -> str:
     return text[: (keep + SCAN_MARGIN) * RAW_FACTOR]
 
 
+def _normalized_window(text: str, keep: int) -> tuple[str, bool]:
+    """The normalized text the rules read, and whether the raw text was cut."""
+    raw = scan_window(text, keep)
+    clean = detectors.normalize(raw)
+    if len(raw) == len(text):
+        return clean, False
+    # The raw text was cut: its last word may be a piece of an identifier
+    # that decoding moved inside what is kept. It goes.
+    head, space, _piece = clean.rpartition(" ")
+    return (head if space else "[token]"), True
+
+
 def scrub_text(text: str, keep: int = MAX_SCAN) -> str:
     """Free text with every identifier replaced by a typed marker (see ``detectors``).
 
     At most ``keep`` characters come back, cut after the rules have run on
     more than that.
     """
-    raw = scan_window(text, keep)
-    clean = detectors.normalize(raw)
-    if len(raw) < len(text):
-        # The raw text was cut: its last word may be a piece of an identifier
-        # that decoding moved inside what is kept. It goes.
-        head, space, _piece = clean.rpartition(" ")
-        clean = head if space else "[token]"
-    return detectors.redact(clean)[:keep]
+    return detectors.redact(_normalized_window(text, keep)[0])[:keep]
 
 
 def contains_identifier(text: str) -> bool:
-    return scrub_text(text) != detectors.normalize(scan_window(text))
+    clean, cut = _normalized_window(text, MAX_SCAN)
+    return cut or detectors.redact(clean) != clean
 
 
 def _looks_like_token(text: str) -> bool:

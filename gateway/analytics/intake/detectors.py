@@ -52,6 +52,7 @@ _INVISIBLE = {
     **dict.fromkeys(range(0x2060, 0x2070), None),
 }
 MAX_DECODE_ROUNDS = 4
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -71,8 +72,9 @@ def normalize(text: str) -> str:
     """What detectors read: decoded, NFKC, no invisible characters, single spaces."""
     text = decode_layers(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_INVISIBLE)
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    elif _ASCII_CONTROL.search(text):
+        text = text.translate(_INVISIBLE)
     return _SPACES.sub(" ", text).strip()
 
 
