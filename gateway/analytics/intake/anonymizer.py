@@ -233,6 +233,12 @@ def _public_suffixes() -> PublicSuffixList:
     return PublicSuffixList(only_icann=True)
 
 
+def warm_up() -> None:
+    """Load what the rules read from disk (once per process)."""
+    _public_suffixes()
+    detectors.morph()
+
+
 def registrable_domain(host: str) -> str | None:
     """``ivanpetrov1985.blogspot.example`` -> ``blogspot.example`` (None for a bare suffix)."""
     domain = _public_suffixes().privatesuffix(host.split(":", 1)[0])

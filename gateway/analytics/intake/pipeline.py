@@ -41,7 +41,7 @@ MODE_AGGREGATE = "aggregate"
 # A beacon's time budget: every rule is linear on bounded input, so only a
 # starved worker reaches it; the hits left are dropped with a counted reason
 # rather than held up.
-BEACON_BUDGET_SECONDS = 0.05
+BEACON_BUDGET_SECONDS = 0.2
 
 # One encoder for every event row: json.dumps builds a new one per call when
 # given options.

@@ -16,7 +16,7 @@ import time
 from flask import Blueprint, Flask, Request, Response, current_app, request
 
 from gateway.analytics.intake import pipeline
-from gateway.analytics.intake.anonymizer import derive_key
+from gateway.analytics.intake.anonymizer import derive_key, warm_up
 from gateway.analytics.intake.lean import Reply, lean_handler
 from gateway.analytics.intake.pipeline import Context, Hit, Identity, PayloadError
 from gateway.analytics.intake.sessions import session_key_from_start
@@ -296,3 +296,7 @@ def init_app_state(app: Flask) -> None:
     )
     app.extensions["gateway.analytics.tokens"] = {}
     app.extensions["gateway.analytics.policy"] = {}
+    # The dictionaries the anonymizer reads (Russian morphology, public
+    # suffixes) are loaded once per process, before the first beacon, not
+    # inside its time budget.
+    warm_up()
