@@ -867,3 +867,55 @@ def test_page_of_a_foreign_host_is_dropped(client: FlaskClient) -> None:
     page = {"url": "https://89161234567.hottelecom.example/tariffs"}
     response = client.post("/api/v1/collect", json=body(page=page), headers=HEADERS)
     assert response.get_json()["reasons"] == {"foreign_page_host": 1}
+
+
+def test_gtag_hit_with_what_used_to_leak_reaches_google_without_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    query = urlencode(
+        {
+            **GTAG_SHARED,
+            "gcs": "G101",
+            "dt": "Смирнова Ольга Игоревна, пр-т Мира, д. 12, кв. 3",
+            "dr": "https://ivanpetrov1985.blogspot.example/post",
+        }
+    )
+    lines = "\r\n".join(
+        [
+            "en=click&ep.link_url="
+            + quote(
+                "https://hottelecom.example/confirm?session=abcdefghijklmnopqrstuvwxyz"
+                "&login=ivanpetrov85",
+                safe="",
+            )
+            + "&ep.outbound="
+            + quote("https://vk.com/id123456", safe="")
+            + "&ep.search_term="
+            + quote("ivan.petrov＠mail.ru", safe="")
+            + "&ep.useremail=x&ep.pochta=y&ep.msclkid=z",
+            "en=ivan_petrov_mail_ru",
+        ]
+    )
+    response = client.post(
+        f"/g/collect?{query}", data=lines, content_type="text/plain;charset=UTF-8", headers=HEADERS
+    )
+    assert response.status_code == 204
+    outbox = [json.loads(r["event_json"]) for r in rows(app, "outbox_events")]
+    (click,) = (e["params"] for e in outbox if e["name"] == "click")
+    assert click["link_url"] == "https://hottelecom.example/confirm"
+    assert click["outbound"] == "https://vk.com"
+    assert click["search_term"] == "[email]"
+    assert click["page_title"] == "[name], [address]"
+    assert click["page_referrer"] == "https://blogspot.example"
+    assert not {"useremail", "pochta", "msclkid"} & set(click)
+    assert "ivan_petrov_mail_ru" not in [e["name"] for e in outbox]
+    everything = dump_everything(app)
+    for leaked in (
+        "abcdefghijklmnop",
+        "ivanpetrov85",
+        "id123456",
+        "Ольга",
+        "Мира",
+        "ivanpetrov1985",
+    ):
+        assert leaked not in everything
