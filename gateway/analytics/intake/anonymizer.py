@@ -75,6 +75,11 @@ def scan_window(text: str, keep: int = MAX_SCAN) -> str:
     return text[: (keep + SCAN_MARGIN) * RAW_FACTOR]
 
 
+# Lowercase words and short numbers (most path segments and campaign values)
+# hold nothing any rule matches, and nothing to normalize.
+_PLAIN = re.compile(r"[a-z]{1,40}|\d{1,6}")
+
+
 def _normalized_window(text: str, keep: int) -> tuple[str, bool]:
     """The normalized text the rules read, and whether the raw text was cut."""
     raw = scan_window(text, keep)
@@ -93,10 +98,14 @@ def scrub_text(text: str, keep: int = MAX_SCAN) -> str:
     At most ``keep`` characters come back, cut after the rules have run on
     more than that.
     """
+    if _PLAIN.fullmatch(text):
+        return text[:keep]
     return detectors.redact(_normalized_window(text, keep)[0])[:keep]
 
 
 def contains_identifier(text: str) -> bool:
+    if _PLAIN.fullmatch(text):
+        return False
     clean, cut = _normalized_window(text, MAX_SCAN)
     return cut or detectors.redact(clean) != clean
 
