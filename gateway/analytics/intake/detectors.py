@@ -53,6 +53,7 @@ _INVISIBLE = {
 }
 MAX_DECODE_ROUNDS = 4
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INVISIBLE_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_INVISIBLE)) + "]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -72,7 +73,10 @@ def normalize(text: str) -> str:
     """What detectors read: decoded, NFKC, no invisible characters, single spaces."""
     text = decode_layers(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if _INVISIBLE_CHARS.search(text):
+            text = text.translate(_INVISIBLE)
     elif _ASCII_CONTROL.search(text):
         text = text.translate(_INVISIBLE)
     return _SPACES.sub(" ", text).strip()
