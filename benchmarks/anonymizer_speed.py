@@ -7,6 +7,13 @@ mode twice: a returning visitor (their consent id's client and session ids
 remembered from an earlier beacon) and a new visitor on every request. The
 baseline is parsing the same event's JSON body, measured in the same run.
 Times are the process's CPU time, so other load on the machine does not count.
+
+Then the adversarial table: whole beacons (JSON parsing, shape checks and the
+pipeline) whose page URL, title, referrer or a parameter value is one hostile
+shape repeated (``eyJa``, ``1-``, ``00000000-``, ``a%40``, ``@.``, digit and
+dot runs) up to 64 KiB. Each cell is the worst placement's time per beacon;
+it must grow at most linearly with the size, and no beacon may cost more than
+100x a normal one.
 Run: .venv/bin/python benchmarks/anonymizer_speed.py
 """
 
@@ -21,7 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.analytics.intake.pipeline import Context, Hit, Identity, process
+from gateway.analytics.intake.pipeline import (
+    Context,
+    Hit,
+    Identity,
+    decode_json,
+    parse_collect_payload,
+    process,
+)
 from gateway.sites import Site
 from gateway.useragent import DeviceFacts
 
@@ -110,5 +124,79 @@ def main() -> None:
         )
 
 
+SHAPES = ["eyJa", "1-", "00000000-", "a%40", "@.", "1", "1.", "9" * 7 + ".", "a" * 63 + "@"]
+SIZES = [1024, 4096, 16384, 63 * 1024]  # the body, envelope included, stays under 64 KiB
+
+
+def beacon(placement: str, text: str) -> bytes:
+    page = {"url": "https://hottelecom.example/tariffs", "title": "Тарифы", "referrer": None}
+    params: dict[str, object] = {"tariff": "home-500"}
+    if placement == "url":
+        page["url"] = "https://hottelecom.example/" + text
+    elif placement == "query":
+        page["url"] = "https://hottelecom.example/?utm_source=" + text
+    elif placement == "title":
+        page["title"] = text
+    elif placement == "referrer":
+        page["referrer"] = "https://" + text
+    else:
+        params["label"] = text
+    body = {"site": "hottelecom", "page": page, "events": [{"name": "page_view", "params": params}]}
+    return json.dumps(body).encode()
+
+
+def beacon_seconds(body: bytes, identity: Identity | None, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        payload = parse_collect_payload(decode_json(body))
+        process(
+            [
+                Hit(h.name, h.params, h.page_url, h.referrer, h.title, identity=identity)
+                for h in payload.hits
+            ],
+            CTX,
+        )
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def adversarial() -> None:
+    identity = Identity("consent", "bench-consent")  # event mode reads the most
+    normal_body = beacon("label", "перезвоните мне завтра")
+    for _ in range(50):
+        beacon_seconds(normal_body, identity, 1)
+    normal = min(beacon_seconds(normal_body, identity, 1) for _ in range(200))
+    placements = ("url", "query", "title", "referrer", "label")
+    print()
+    print(f"normal beacon: {normal * 1e6:.0f} µs")
+    print("worst time per beacon (ms) by input size:")
+    print(
+        f"{'shape':>14s} " + " ".join(f"{size // 1024:>6d}K" for size in SIZES) + "  worst/normal"
+    )
+    worst_ratio = 0.0
+    linear = True
+    for shape in SHAPES:
+        cells = []
+        for size in SIZES:
+            text = (shape * (size // len(shape) + 1))[:size]
+            cells.append(max(beacon_seconds(beacon(p, text), identity) for p in placements))
+        ratio = max(cells) / normal
+        worst_ratio = max(worst_ratio, ratio)
+        # Linear (or better): 62x the input may cost at most ~62x, with slack for noise.
+        linear = linear and cells[-1] <= cells[0] * (SIZES[-1] / SIZES[0]) * 1.5 + 0.002
+        print(
+            f"{shape[:12]!r:>14s} "
+            + " ".join(f"{c * 1e3:7.2f}" for c in cells)
+            + f"  {ratio:8.1f}x"
+        )
+    print(
+        f"worst beacon: {worst_ratio:.1f}x a normal one (target <= 100x: "
+        f"{'ok' if worst_ratio <= 100 else 'OVER TARGET'}); growth "
+        f"{'linear or flat' if linear else 'FASTER THAN LINEAR'}"
+    )
+
+
 if __name__ == "__main__":
     main()
+    adversarial()

@@ -160,12 +160,12 @@ def test_url_keeps_percent_encoded_control_characters_encoded() -> None:
 
 def test_referrer_is_reduced_to_its_origin() -> None:
     ref = "https://www.google.com/search?q=ivan+petrov+%2B79161234567"
-    assert anon.anonymize_referrer(ref, ["https://hottelecom.example"]) == "https://www.google.com"
+    assert anon.anonymize_referrer(ref, ["https://hottelecom.example"]) == "https://google.com"
 
 
 def test_referrer_drops_userinfo_and_path() -> None:
     ref = "https://ivan:pw@mail.example.ru/inbox/ivan@mail.ru"
-    assert anon.anonymize_referrer(ref, []) == "https://mail.example.ru"
+    assert anon.anonymize_referrer(ref, []) == "https://example.ru"
 
 
 def test_internal_referrer_is_dropped() -> None:

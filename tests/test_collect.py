@@ -451,7 +451,7 @@ def test_gtag_batch_with_analytics_granted_is_forwarded_under_a_hashed_id(
     assert (campaign["source"], campaign["medium"]) == ("vk", "(not set)")
     assert campaign["session_id"] == view["session_id"]
     assert view["page_location"] == "https://hottelecom.example/tariffs?utm_source=vk"
-    assert view["page_referrer"] == "https://www.google.com"
+    assert view["page_referrer"] == "https://google.com"
     assert view["page_title"] == "Тарифы"
     assert view["engagement_time_msec"] == 1500
     assert scroll["percent_scrolled"] == 90
@@ -812,3 +812,110 @@ def test_policy_version_is_reread_once_its_cache_expires(app: Flask, client: Fla
     after = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
     assert after.get_json()["mode"] == "aggregate"
     assert app.extensions["gateway.analytics.policy"]["consent_version"][0] == 2
+
+
+def test_chunked_body_over_the_limit_is_413(app: Flask, client: FlaskClient) -> None:
+    """Without a Content-Length the body is read one byte past 64 KiB and refused,
+    not cut to 64 KiB and accepted."""
+    payload = json.dumps(body(page={"url": "https://hottelecom.example/", "title": "x" * 70_000}))
+    response = client.post(
+        "/api/v1/collect",
+        input_stream=io.BytesIO(payload.encode()),
+        content_type="application/json",
+        headers={**HEADERS, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert rows(app, "aggregate_counts") == []
+
+
+def test_junk_consent_strings_are_never_cached(app: Flask, client: FlaskClient) -> None:
+    for index in range(20):
+        junk = f"junk-{index}-" + "x" * 3000
+        response = client.post("/api/v1/collect", json=body(consent=junk), headers=HEADERS)
+        assert response.status_code == 202
+        assert response.get_json()["mode"] == "aggregate"
+    response = client.post("/api/v1/collect", json=body(consent="eyJ.bad.sig"), headers=HEADERS)
+    assert response.get_json()["mode"] == "aggregate"
+    assert app.extensions["gateway.analytics.tokens"] == {}
+
+
+def test_valid_token_is_cached_by_a_short_hash(app: Flask, client: FlaskClient) -> None:
+    consent = token(app)
+    response = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert response.get_json()["mode"] == "event"
+    cache = app.extensions["gateway.analytics.tokens"]
+    assert len(cache) == 1
+    (key,) = cache
+    assert isinstance(key, bytes)
+    assert len(key) == 16
+    assert consent.encode() not in key
+
+
+def test_one_beacon_of_repeated_hits_counts_once(app: Flask, client: FlaskClient) -> None:
+    """Five identical page views in one beacon are one visit, not k = 5."""
+    page = {"url": "https://hottelecom.example/profile/someone"}
+    events = [{"name": "page_view"}] * 5
+    response = client.post("/api/v1/collect", json=body(page=page, events=events), headers=HEADERS)
+    assert response.status_code == 202
+    assert response.get_json()["accepted"] == 5
+    counts = rows(app, "aggregate_counts")
+    assert sum(row["count"] for row in counts) == 1
+
+
+def test_page_of_a_foreign_host_is_dropped(client: FlaskClient) -> None:
+    page = {"url": "https://89161234567.hottelecom.example/tariffs"}
+    response = client.post("/api/v1/collect", json=body(page=page), headers=HEADERS)
+    assert response.get_json()["reasons"] == {"foreign_page_host": 1}
+
+
+def test_gtag_hit_with_what_used_to_leak_reaches_google_without_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    query = urlencode(
+        {
+            **GTAG_SHARED,
+            "gcs": "G101",
+            "dt": "Смирнова Ольга Игоревна, пр-т Мира, д. 12, кв. 3",
+            "dr": "https://ivanpetrov1985.blogspot.example/post",
+        }
+    )
+    lines = "\r\n".join(
+        [
+            "en=click&ep.link_url="
+            + quote(
+                "https://hottelecom.example/confirm?session=abcdefghijklmnopqrstuvwxyz"
+                "&login=ivanpetrov85",
+                safe="",
+            )
+            + "&ep.outbound="
+            + quote("https://vk.com/id123456", safe="")
+            + "&ep.search_term="
+            + quote("ivan.petrov＠mail.ru", safe="")
+            + "&ep.useremail=x&ep.pochta=y&ep.msclkid=z",
+            "en=ivan_petrov_mail_ru",
+        ]
+    )
+    response = client.post(
+        f"/g/collect?{query}", data=lines, content_type="text/plain;charset=UTF-8", headers=HEADERS
+    )
+    assert response.status_code == 204
+    outbox = [json.loads(r["event_json"]) for r in rows(app, "outbox_events")]
+    (click,) = (e["params"] for e in outbox if e["name"] == "click")
+    assert click["link_url"] == "https://hottelecom.example/confirm"
+    assert click["outbound"] == "https://vk.com"
+    assert click["search_term"] == "[email]"
+    assert click["page_title"] == "[name], [address]"
+    assert click["page_referrer"] == "https://blogspot.example"
+    assert not {"useremail", "pochta", "msclkid"} & set(click)
+    assert "ivan_petrov_mail_ru" not in [e["name"] for e in outbox]
+    everything = dump_everything(app)
+    for leaked in (
+        "abcdefghijklmnop",
+        "ivanpetrov85",
+        "id123456",
+        "Ольга",
+        "Мира",
+        "ivanpetrov1985",
+    ):
+        assert leaked not in everything

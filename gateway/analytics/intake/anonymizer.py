@@ -23,13 +23,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
+
+from publicsuffixlist import PublicSuffixList
+from stdnum import luhn
+
+from gateway.analytics.intake import detectors
 
 REDACTED_SEGMENT = ":redacted"
 MAX_URL_LENGTH = 1000
@@ -37,6 +41,7 @@ MAX_REFERRER_LENGTH = 420
 MAX_TITLE_LENGTH = 300
 MAX_VALUE_LENGTH = 100
 MAX_PARAMS = 25
+MAX_HOST_LENGTH = 253  # DNS: a longer name is no host
 # Digit runs this long are never counts or prices worth keeping: they are
 # phone numbers, card numbers, order or customer numbers.
 MIN_IDENTIFYING_DIGITS = 7
@@ -48,145 +53,65 @@ RESERVED_PARAMS = frozenset(
 
 # --- free text --------------------------------------------------------------
 
-_EMAIL = r"[\w.+\-%]+(?:@|%40)[\w\-]+(?:\.[\w\-]+)+"
-_JWT = r"[\w\-]*?eyJ[\w\-]+\.[\w\-]+\.[\w\-]*"
-_UUID = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
-_IPV6 = r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?"
-_DIGITS = r"\+?\(?\d[\d\s().\-/]*\d"
-_OPAQUE = r"[A-Za-z0-9_\-+]{16,}=*"
-
-_LONG_WORD = re.compile(r"[A-Za-z0-9_\-+]{16,}")
-# Two passes: shaped identifiers first, then runs of digits in what is left,
-# so a number next to an address cannot swallow part of it. A long word that
-# is not a token is searched again with the shaped patterns (no token branch),
-# so it cannot hide a JWT or UUID glued to it.
-_SHAPED = re.compile(f"(?P<email>{_EMAIL})|(?P<jwt>{_JWT})|(?P<uuid>{_UUID})|(?P<ipv6>{_IPV6})")
-# A date, possibly followed by the hour of a time ("25.11.2026 12:30").
-_DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}(?:\s+\d{1,2})?")
+# Every text is cut to a window before any rule reads it: the rules are
+# linear, the window makes their cost bounded. More is scanned than kept, so an
+# identifier straddling the cut is still recognised whole, never left half visible.
+SCAN_MARGIN = 64
+MAX_SCAN = 2048
+# Percent-encoding and entities make the raw text longer than what it says.
+RAW_FACTOR = 6
+_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
 _IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
-_HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
 # Browsers percent-encode control characters in a page's address; raw ones (NUL
 # above all, which PostgreSQL text refuses) mean the URL was not a page's.
 # Tab and line breaks are left to the URL parser, which removes them as browsers do.
 _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_DIGIT_RUN = re.compile(rf"\d{{{MIN_IDENTIFYING_DIGITS},}}")
-_MIXED_PART = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{8,}")
+luhn_valid = luhn.is_valid
 
 
-def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum every payment card number satisfies."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+def scan_window(text: str, keep: int = MAX_SCAN) -> str:
+    """The part of ``text`` the rules read: what is kept, and a margin past it."""
+    return text[: (keep + SCAN_MARGIN) * RAW_FACTOR]
 
 
-def _classify_digits(text: str) -> str | None:
-    """The marker for a run of digits and separators, or None to keep it."""
-    ipv4 = _IPV4.fullmatch(text)
-    if ipv4 and all(int(part) <= 255 for part in ipv4.groups()):
-        return "[ip]"
-    digits = "".join(c for c in text if c.isdigit())
-    if len(digits) < MIN_IDENTIFYING_DIGITS:
-        return None
-    if _DATE.fullmatch(text):
-        return None
-    if 13 <= len(digits) <= 19 and luhn_valid(digits):
-        return "[card]"
-    if text.startswith("+") or 10 <= len(digits) <= 12:
-        return "[phone]"
-    return "[number]"
+# Lowercase words and short numbers (most path segments and campaign values)
+# hold nothing any rule matches, and nothing to normalize.
+_PLAIN = re.compile(r"[a-z]{1,40}|\d{1,6}")
 
 
-_UPPER = re.compile(r"[A-Z]")
-_LOWER = re.compile(r"[a-z]")
-_DIGIT = re.compile(r"\d")
+def _normalized_window(text: str, keep: int) -> tuple[str, bool]:
+    """The normalized text the rules read, and whether the raw text was cut."""
+    raw = scan_window(text, keep)
+    clean = detectors.normalize(raw)
+    if len(raw) == len(text):
+        return clean, False
+    # The raw text was cut: its last word may be a piece of an identifier
+    # that decoding moved inside what is kept. It goes.
+    head, space, _piece = clean.rpartition(" ")
+    return (head if space else "[token]"), True
 
 
-def _looks_like_token(text: str) -> bool:
-    core = text.rstrip("=")
-    has_digit = _DIGIT.search(core) is not None
-    if len(core) >= 20 and has_digit and _UPPER.search(core) and _LOWER.search(core):
-        return True
-    if has_digit and _HEX_RUN.search(core):
-        return True
-    return bool(_MIXED_PART.search(core))
+def scrub_text(text: str, keep: int = MAX_SCAN) -> str:
+    """Free text with every identifier replaced by a typed marker (see ``detectors``).
 
-
-def _replace(match: re.Match[str]) -> str:
-    kind = match.lastgroup
-    text = match.group()
-    if kind == "email":
-        return "[email]"
-    if kind == "jwt":
-        return "[token]"
-    if kind == "uuid":
-        return "[uuid]"
-    if kind == "ipv6":
-        try:
-            ipaddress.ip_address(text)
-        except ValueError:
-            return text
-        return "[ip]"
-    if kind == "token":
-        if text.isdigit():
-            return _replace_digits(match)
-        if _looks_like_token(text):
-            return "[token]"
-        return _SHAPED.sub(_replace, text)
-    return text
-
-
-_SENSITIVE_DIGITS = re.compile(_DIGITS)
-
-
-def _replace_digits(match: re.Match[str]) -> str:
-    text = match.group()
-    marker = _classify_digits(text)
-    if marker is None:
-        # A date with a time beside it, or a short number: keep it, but a long
-        # run inside (e.g. "12.1234567") still goes.
-        return _DIGIT_RUN.sub("[number]", text)
-    return marker
-
-
-@lru_cache(maxsize=32)
-def _pattern(email: bool, jwt: bool, colon: bool, long_word: bool) -> re.Pattern[str]:
-    """Only the branches a text can match: each branch scans every position."""
-    branches = []
-    if email:
-        branches.append(f"(?P<email>{_EMAIL})")
-    if jwt:
-        branches.append(f"(?P<jwt>{_JWT})")
-    if long_word:
-        branches.append(f"(?P<uuid>{_UUID})")
-    if colon:
-        branches.append(f"(?P<ipv6>{_IPV6})")
-    if long_word:
-        branches.append(f"(?P<token>{_OPAQUE})")
-    return re.compile("|".join(branches))
-
-
-def scrub_text(text: str) -> str:
-    """Free text with every identifier replaced by a typed marker."""
-    email = "@" in text or "%40" in text
-    jwt = "eyJ" in text
-    colon = ":" in text
-    long_word = _LONG_WORD.search(text) is not None
-    if email or jwt or colon or long_word:
-        text = _pattern(email, jwt, colon, long_word).sub(_replace, text)
-    if _DIGIT.search(text):
-        text = _SENSITIVE_DIGITS.sub(_replace_digits, text)
-    return text
+    At most ``keep`` characters come back, cut after the rules have run on
+    more than that.
+    """
+    if _PLAIN.fullmatch(text):
+        return text[:keep]
+    return detectors.redact(_normalized_window(text, keep)[0])[:keep]
 
 
 def contains_identifier(text: str) -> bool:
-    return scrub_text(text) != text
+    if _PLAIN.fullmatch(text):
+        return False
+    clean, cut = _normalized_window(text, MAX_SCAN)
+    return cut or detectors.redact(clean) != clean
+
+
+def _looks_like_token(text: str) -> bool:
+    return detectors.looks_like_token(text)
 
 
 # --- URLs -------------------------------------------------------------------
@@ -213,7 +138,7 @@ def _clean_host(
     parts_hostname: str | None, port: int | None, scheme: str = "", trusted: Iterable[str] = ()
 ) -> str | None:
     host = (parts_hostname or "").lower().rstrip(".")
-    if not host or not _HOST.match(host):
+    if not host or len(host) > MAX_HOST_LENGTH or not _HOST.match(host):
         return None
     netloc = f"{host}:{port}" if port else host
     # An address as host may be a visitor's own (a page saved or proxied on a
@@ -262,7 +187,7 @@ def anonymize_query(query: str, allowlist: Iterable[str]) -> str:
         name = unquote_plus(name)
         if name not in allowed:
             continue
-        clean = scrub_text(unquote_plus(value))[:MAX_VALUE_LENGTH]
+        clean = scrub_text(unquote_plus(value), MAX_VALUE_LENGTH)
         kept.append(f"{quote(name, safe='')}={quote(clean, safe='')}")
     return "&".join(kept)
 
@@ -307,20 +232,50 @@ def url_origin(url: str) -> str | None:
     return f"{parts.scheme.lower()}://{host}" if host else None
 
 
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    """The public suffix list (ICANN section), parsed once per process.
+
+    Only the ICANN section: in the private one, blogspot.com and the like are
+    suffixes, and the registrable domain would be the blogger's own name.
+    """
+    return PublicSuffixList(only_icann=True)
+
+
+def warm_up() -> None:
+    """Load what the rules read from disk (once per process)."""
+    _public_suffixes()
+    detectors.morph()
+
+
+def registrable_domain(host: str) -> str | None:
+    """``ivanpetrov1985.blogspot.example`` -> ``blogspot.example`` (None for a bare suffix)."""
+    domain = _public_suffixes().privatesuffix(host.split(":", 1)[0])
+    return domain if isinstance(domain, str) else None
+
+
 def anonymize_referrer(referrer: str | None, internal_origins: Iterable[str] = ()) -> str | None:
-    """The referring origin only; None when absent, unusable or internal."""
+    """The referring site's registrable domain; None when absent, unusable or internal.
+
+    Sub-domains can name a person (a blog, a personal page); the registrable
+    domain is what says which site sent the visitor.
+    """
     if not referrer or not isinstance(referrer, str):
         return None
-    origin = url_origin(referrer)
+    origin = url_origin(referrer[: MAX_URL_LENGTH * RAW_FACTOR])
     if origin is None or origin in set(internal_origins):
         return None
-    return origin[:MAX_REFERRER_LENGTH]
+    scheme, _sep, host = origin.partition("://")
+    domain = registrable_domain(host)
+    if domain is None:
+        return None
+    return f"{scheme}://{domain}"[:MAX_REFERRER_LENGTH]
 
 
 def anonymize_title(title: str | None) -> str | None:
     if not title or not isinstance(title, str):
         return None
-    cleaned = " ".join(scrub_text(title).split())
+    cleaned = " ".join(scrub_text(title, MAX_TITLE_LENGTH).split())
     return cleaned[:MAX_TITLE_LENGTH] or None
 
 
@@ -373,6 +328,26 @@ IDENTITY_WORDS = frozenset(
         "gclid",
         "fbclid",
         "yclid",
+        "msclkid",
+        "dclid",
+        "wbraid",
+        "gbraid",
+        "ttclid",
+        "imei",
+        "imsi",
+        "iccid",
+        "abonent",
+        "ls",
+        "dogovor",
+        "session",
+        "sid",
+        "sessid",
+        "bearer",
+        "apikey",
+        "otp",
+        "pin",
+        "dr",
+        "bday",
         "uid",
         "userid",
         "cid",
@@ -426,6 +401,72 @@ _PERSON_WORDS = frozenset(
 )
 
 
+# Identity words matched anywhere in a name, compounds included
+# ("useremail", "phonenumber", "sessionid"): long enough to be no part of an
+# ordinary word. English and transliterated Russian.
+IDENTITY_SUBSTRINGS = (
+    "email",
+    "e_mail",
+    "phone",
+    "mobile",
+    "msisdn",
+    "surname",
+    "firstname",
+    "lastname",
+    "fullname",
+    "middlename",
+    "username",
+    "nickname",
+    "login",
+    "address",
+    "street",
+    "password",
+    "passwd",
+    "passport",
+    "snils",
+    "iban",
+    "birth",
+    "clid",
+    "wbraid",
+    "gbraid",
+    "token",
+    "secret",
+    "cookie",
+    "session",
+    "imei",
+    "imsi",
+    "iccid",
+    "abonent",
+    "contract",
+    "dogovor",
+    "account",
+    "userid",
+    "clientid",
+    "customerid",
+    "credential",
+    "apikey",
+    "bearer",
+    # transliterated Russian
+    "pochta",
+    "familiya",
+    "familia",
+    "otchestvo",
+    "telefon",
+    "adres",
+    "parol",
+    "pasport",
+    "rozhden",
+    "imya",
+    "nomer_tel",
+    "schet",
+    "licevoy",
+    "litsevoy",
+    "kvartira",
+    "ulica",
+    "ulitsa",
+)
+
+
 def _name_words(name: str) -> list[str]:
     words: list[str] = []
     for chunk in name.split("_"):
@@ -436,8 +477,10 @@ def _name_words(name: str) -> list[str]:
 def is_identity_param(name: str) -> bool:
     """True when a parameter's name suggests its value identifies a person."""
     lowered = name.lower()
-    compact = lowered.replace("_", "")
+    compact = lowered.replace("_", "").replace("-", "")
     if lowered == "name" or compact in IDENTITY_WORDS:
+        return True
+    if any(part in compact or part in lowered for part in IDENTITY_SUBSTRINGS):
         return True
     words = _name_words(name)
     if any(w in IDENTITY_WORDS for w in words):
@@ -460,6 +503,49 @@ def _remember(accepted: set[str], name: str) -> str:
     return name
 
 
+# GA's own and recommended event names: kept though some hold an identity word.
+GA_EVENT_NAMES = frozenset(
+    {
+        "page_view",
+        "user_engagement",
+        "session_start",
+        "first_visit",
+        "scroll",
+        "click",
+        "file_download",
+        "view_search_results",
+        "form_start",
+        "form_submit",
+        "login",
+        "sign_up",
+        "generate_lead",
+        "search",
+        "share",
+        "select_content",
+        "view_item",
+        "add_to_cart",
+        "begin_checkout",
+        "purchase",
+        "campaign_details",
+    }
+)
+
+
+def _event_name_identifies(name: str) -> bool:
+    """An event name is text too: read as words, it must say nothing of a person."""
+    if is_identity_param(name):
+        return True
+    words = name.replace("_", " ")
+    dotted = name.replace("_", ".")
+    # "ivan_petrov_mail_ru": a mail domain spelled with underscores.
+    if any(f".{domain}" in dotted for domain in _MAIL_DOMAINS):
+        return True
+    return scrub_text(words, len(words)) != words
+
+
+_MAIL_DOMAINS = ("mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru", "list.ru", "ya.ru")
+
+
 def clean_event_name(name: object) -> str | None:
     """A GA-valid event name with no identifier hidden in it, or None."""
     if not isinstance(name, str):
@@ -469,6 +555,8 @@ def clean_event_name(name: object) -> str | None:
     if not _NAME.match(name):
         return None
     if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
+        return None
+    if name not in GA_EVENT_NAMES and _event_name_identifies(name):
         return None
     return _remember(_accepted_event_names, name)
 
@@ -501,15 +589,53 @@ def clean_number(value: int | float) -> int | float | None:
     return value
 
 
-def clean_value(value: object) -> ParamValue | None:
+_URL_VALUE = re.compile(r"^(?:(?i:https?):)?//|^/(?!/)|^(?i:www\.)")
+
+
+def clean_url_value(value: str, site_origins: Iterable[str] = ()) -> str | None:
+    """A parameter value that is a URL or a site path, through the URL rules.
+
+    The site's own URLs keep their anonymized path (no query, no fragment);
+    any other site's URL keeps its origin only; a path stays a path.
+    """
+    text = detectors.decode_layers(value.strip()[: MAX_URL_LENGTH * RAW_FACTOR])
+    if text.startswith("/") and not text.startswith("//"):
+        path = text.split("?", 1)[0].split("#", 1)[0]
+        return anonymize_path(path)[:MAX_VALUE_LENGTH]
+    if text.startswith("//"):
+        text = "https:" + text
+    elif text[:4].lower() == "www.":
+        text = "https://" + text
+    origins = tuple(site_origins)
+    clean = anonymize_url(text, (), origins)
+    if clean is None:
+        return None
+    kept = clean.origin + clean.path if clean.origin in origins else external_origin(clean.origin)
+    return kept[:MAX_VALUE_LENGTH] if kept else None
+
+
+def external_origin(origin: str) -> str | None:
+    """Another site's origin; its registrable domain alone when a label could identify."""
+    scheme, _sep, netloc = origin.partition("://")
+    host = netloc.split(":", 1)[0]
+    labels = host.split(".")
+    if not any(is_sensitive_segment(label) or _looks_like_token(label) for label in labels):
+        return origin
+    domain = registrable_domain(host)
+    return f"{scheme}://{domain}" if domain else None
+
+
+def clean_value(value: object, site_origins: Iterable[str] = ()) -> ParamValue | None:
     """A scalar parameter value with identifiers removed, or None to drop it."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float)):
         return clean_number(value)
     if isinstance(value, str):
-        cleaned = scrub_text(value).strip()
-        return cleaned[:MAX_VALUE_LENGTH] if cleaned else None
+        if _URL_VALUE.match(value.lstrip()):
+            return clean_url_value(value, site_origins)
+        cleaned = scrub_text(value, MAX_VALUE_LENGTH).strip()
+        return cleaned or None
     return None
 
 
@@ -519,14 +645,18 @@ class CleanParams:
     dropped: int = 0
 
 
-def clean_params(raw: Mapping[str, object] | None, limit: int = MAX_PARAMS) -> CleanParams:
+def clean_params(
+    raw: Mapping[str, object] | None,
+    limit: int = MAX_PARAMS,
+    site_origins: Iterable[str] = (),
+) -> CleanParams:
     """Identity-suggesting names dropped, values scrubbed, at most ``limit`` kept."""
     result = CleanParams()
     if not raw:
         return result
     for name, value in raw.items():
         clean_name = clean_param_name(name)
-        clean = clean_value(value) if clean_name else None
+        clean = clean_value(value, site_origins) if clean_name else None
         if clean_name is None or clean is None or len(result.params) >= limit:
             result.dropped += 1
             continue

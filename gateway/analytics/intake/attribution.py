@@ -82,14 +82,16 @@ def _source_name(name: str, host: str, medium: str) -> str:
 
 def _host_and_path(referrer: str) -> tuple[str, str] | None:
     try:
-        parts = anon._split_url(referrer.strip())
+        parts = anon._split_url(referrer[: anon.MAX_URL_LENGTH * anon.RAW_FACTOR].strip())
         parts.port  # noqa: B018  # raises ValueError for a malformed port
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https"):
         return None
     host = (parts.hostname or "").lower().rstrip(".")
-    if not host or not anon._HOST.match(host) or anon._IPV4.fullmatch(host):
+    if not host or len(host) > anon.MAX_HOST_LENGTH or not anon._HOST.match(host):
+        return None
+    if anon._IPV4.fullmatch(host):
         return None
     return host, parts.path
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from gateway.analytics.intake import anonymizer as anon
 
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
-_MARKER = re.compile(r"\[(?:email|phone|card|ip|uuid|token|number)\]")
+_MARKER = re.compile(r"\[[a-z]{2,10}\]")
 
 
 def clean_link_domain(value: object) -> str | None:
@@ -79,7 +79,7 @@ def clean_percent(value: object) -> int | float | None:
 def clean_search_term(value: object) -> str | None:
     if not isinstance(value, str):
         return None
-    term = " ".join(anon.scrub_text(value).split())
+    term = " ".join(anon.scrub_text(value, anon.MAX_VALUE_LENGTH).split())
     return term[: anon.MAX_VALUE_LENGTH] or None
 
 

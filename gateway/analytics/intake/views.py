@@ -9,13 +9,14 @@ Flask views below call the same handlers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
 
 from gateway.analytics.intake import pipeline
-from gateway.analytics.intake.anonymizer import derive_key
+from gateway.analytics.intake.anonymizer import derive_key, warm_up
 from gateway.analytics.intake.lean import Reply, lean_handler
 from gateway.analytics.intake.pipeline import Context, Hit, Identity, PayloadError
 from gateway.analytics.intake.sessions import session_key_from_start
@@ -47,7 +48,9 @@ CLIENT_ID_KEY_PURPOSE = "hottelecom.gateway.analytics.client-id.v1"
 # expired token is therefore honoured at most a minute past its expiry.
 TOKEN_CACHE_SECONDS = 60.0
 TOKEN_CACHE_SIZE = 10_000
-TokenCache = dict[str, tuple[ConsentClaims | None, float]]
+# Longer strings are no token the gateway issued: refused unread and never remembered.
+MAX_TOKEN_LENGTH = 2048
+TokenCache = dict[bytes, tuple[ConsentClaims | None, float]]
 # The policy version consent is measured against is the same for every
 # visitor: read at most once per this many seconds per process (and app), so
 # a new visitor's token costs one query, not two. A material change therefore
@@ -67,11 +70,20 @@ def _body(req: Request) -> bytes:
         if len(data) != length:
             raise APIError(400, "body shorter than its Content-Length")
         return data
-    # Chunked: get_data enforces MAX_CONTENT_LENGTH while it reads (413).
-    data = req.get_data(cache=False)
-    if len(data) > MAX_BODY:
+    # Chunked: no length to trust. Read one byte past the limit, so a longer
+    # body is refused (413) like any other, never cut and accepted.
+    stream = req.stream
+    chunks: list[bytes] = []
+    total = 0
+    while total <= MAX_BODY:
+        chunk = stream.read(MAX_BODY + 1 - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > MAX_BODY:
         raise APIError(413, f"body over {MAX_BODY // 1024} KiB")
-    return data
+    return b"".join(chunks)
 
 
 def _check_origin(req: Request, site: Site) -> None:
@@ -106,20 +118,25 @@ def _context(app: Flask, req: Request, site: Site, drop_reason: str | None = Non
 
 def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
     """read_token, remembered briefly: a visitor sends the same token on every page."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        return None
     cache: TokenCache = app.extensions["gateway.analytics.tokens"]
     now = time.monotonic()
-    hit = cache.get(token)
+    # Remembered by a short hash, never the string itself.
+    key = hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=16).digest()
+    hit = cache.get(key)
     if hit is not None and now - hit[1] < TOKEN_CACHE_SECONDS:
         return hit[0]
     try:
         claims: ConsentClaims | None = read_token(token)
     except TokenInvalid:
-        claims = None
+        # Junk is cheap to refuse again (one HMAC) and is not remembered.
+        return None
     if claims is not None and not _still_granted(app, claims):
         claims = None
     if len(cache) >= TOKEN_CACHE_SIZE:
         cache.clear()
-    cache[token] = (claims, now)
+    cache[key] = (claims, now)
     return claims
 
 
@@ -291,3 +308,7 @@ def init_app_state(app: Flask) -> None:
     )
     app.extensions["gateway.analytics.tokens"] = {}
     app.extensions["gateway.analytics.policy"] = {}
+    # The dictionaries the anonymizer reads (Russian morphology, public
+    # suffixes) are loaded once per process, before the first beacon, not
+    # inside its time budget.
+    warm_up()

@@ -1,0 +1,479 @@
+"""Detectors of personal data in free text: normalize first, then one rule per function.
+
+Everything a page sends is hostile input. Each function here runs in time
+linear in its input: every pattern either starts only at the beginning of a
+run (a look-behind) or has bounded repetitions, so no input shape makes the
+regular-expression engine backtrack over the whole text. ``scrub`` applies
+them in order to text already cut to a bounded window.
+
+Where a field-standard library knows an identifier, it decides:
+
+- ``phonenumbers``: Russian and international phone numbers;
+- ``python-stdnum``: payment cards (Luhn), INN, OGRN/OGRNIP, IBAN, IMEI;
+- ``pymorphy3`` (Russian dictionaries): personal names, surnames, patronymics.
+
+Identifiers no library knows have small checksummed or shaped detectors of
+their own here: SNILS, ICCID, IMSI, 20-digit bank and personal accounts,
+passport series and number beside their context word, the gateway's own
+consent ids, JWTs, API keys and long opaque tokens, Russian street addresses
+by their markers.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from typing import Any
+from urllib.parse import unquote
+
+import phonenumbers
+from stdnum import iban, imei, luhn
+from stdnum.ru import inn, ogrn
+
+# --- normalization ------------------------------------------------------------
+
+# Removed outright: zero-width characters, soft hyphen, word joiners, BOM and
+# every C0/C1 control (tab and line breaks become spaces).
+_INVISIBLE = {
+    **dict.fromkeys(range(0x00, 0x20), None),
+    **dict.fromkeys(range(0x7F, 0xA0), None),
+    **dict.fromkeys([0x09, 0x0A, 0x0D], " "),
+    **dict.fromkeys(
+        [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF],
+        None,
+    ),
+    **dict.fromkeys(range(0x200B, 0x2010), None),
+    **dict.fromkeys(range(0x202A, 0x202F), None),
+    **dict.fromkeys(range(0x2060, 0x2070), None),
+}
+MAX_DECODE_ROUNDS = 4
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INVISIBLE_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_INVISIBLE)) + "]")
+_SPACES = re.compile(r"\s+")
+
+
+def decode_layers(text: str) -> str:
+    """Percent-encoding and HTML entities undone, repeatedly, until stable (bounded)."""
+    for _round in range(MAX_DECODE_ROUNDS):
+        decoded = unquote(text) if "%" in text else text
+        if "&" in decoded:
+            decoded = html.unescape(decoded)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def normalize(text: str) -> str:
+    """What detectors read: decoded, NFKC, no invisible characters, single spaces."""
+    text = decode_layers(text)
+    if not text.isascii():
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if _INVISIBLE_CHARS.search(text):
+            text = text.translate(_INVISIBLE)
+    elif _ASCII_CONTROL.search(text):
+        text = text.translate(_INVISIBLE)
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- shaped identifiers -------------------------------------------------------
+
+MAX_RUN = 200  # characters without a space: longer is never a word
+_LONG_RUN = re.compile(rf"(?<!\S)\S{{{MAX_RUN + 1},}}")
+_JWT = re.compile(r"(?<![\w-])eyJ[\w-]{2,200}\.[\w-]{2,200}\.?[\w-]{0,200}")
+_AT = r"(?:@| ?[\[({<] ?(?i:at|собака) ?[\])}>] ?| (?i:at|собака) )"
+_SPELLED_DOT = r"(?: ?[\[({<] ?(?i:dot|точка) ?[\])}>] ?| (?i:dot|точка) )"
+_DOT = rf"(?:\.|{_SPELLED_DOT})"
+# Each part starts only where a run of its characters starts, and every
+# repetition is bounded: a run of "@." or "a@a@" costs its length, no more.
+_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w.+-]{{1,64}}(?:{_SPELLED_DOT}[\w.+-]{{1,64}}){{0,4}}{_AT}"
+    rf"[\w-]{{1,63}}(?:{_DOT}[\w-]{{1,63}}){{1,6}}"
+)
+_UUID = re.compile(
+    # Fixed length: linear without anchoring, so a prefix glued to one cannot hide it.
+    r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
+)
+# The gateway's own consent ids: 16 base32 characters in groups of four.
+_CONSENT_ID = re.compile(r"(?<![\w-])(?i:[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})(?![\w-])")
+_IPV6 = re.compile(r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
+_OPAQUE = re.compile(r"(?<![A-Za-z0-9_+-])[A-Za-z0-9_+-]{16,200}=*")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+_DIGIT = re.compile(r"\d")
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]{16,}")
+_MIXED_PART = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{8,}")
+
+
+def looks_like_token(text: str) -> bool:
+    """A word of letters and digits no person types: a key, a hash, a session id."""
+    core = text.rstrip("=")
+    if core.isdigit():
+        return False  # a number: the number rules say which
+    has_digit = _DIGIT.search(core) is not None
+    if not has_digit:
+        return False
+    if len(core) >= 20 and _UPPER.search(core) and _LOWER.search(core):
+        return True
+    if _HEX_RUN.search(core):
+        return True
+    return any(
+        _DIGIT.search(part) and not part.isdigit() and len(part) >= 8
+        for part in re.split(r"[_+-]", core)
+    )
+
+
+def _sub(pattern: re.Pattern[str], marker: str) -> Callable[[str], str]:
+    def rule(text: str) -> str:
+        return pattern.sub(marker, text)
+
+    rule.__name__ = f"redact_{marker.strip('[]')}"
+    return rule
+
+
+redact_long_runs = _sub(_LONG_RUN, "[token]")
+redact_jwt = _sub(_JWT, "[token]")
+redact_email = _sub(_EMAIL, "[email]")
+redact_uuid = _sub(_UUID, "[uuid]")
+redact_consent_id = _sub(_CONSENT_ID, "[id]")
+
+
+# A URL inside text keeps its origin: its path and query may say anything.
+_URL_IN_TEXT = re.compile(r"(?<![\w/])((?i:https?)://[\w.-]{1,253}(?::\d{1,5})?)[/?#]\S{0,200}")
+
+
+def redact_urls(text: str) -> str:
+    return _URL_IN_TEXT.sub(r"\1", text) if "://" in text else text
+
+
+def _ipv6(match: re.Match[str]) -> str:
+    try:
+        ipaddress.IPv6Address(match.group())
+    except ValueError:
+        return match.group()
+    return "[ip]"
+
+
+def redact_ipv6(text: str) -> str:
+    return _IPV6.sub(_ipv6, text) if ":" in text else text
+
+
+def _iban(match: re.Match[str]) -> str:
+    return "[iban]" if iban.is_valid(match.group()) else match.group()
+
+
+def redact_iban(text: str) -> str:
+    return _IBAN.sub(_iban, text)
+
+
+def _opaque(match: re.Match[str]) -> str:
+    return "[token]" if looks_like_token(match.group()) else match.group()
+
+
+def redact_tokens(text: str) -> str:
+    return _OPAQUE.sub(_opaque, text)
+
+
+# --- Russian passports and addresses ----------------------------------------
+
+_PASSPORT = re.compile(
+    r"(?i:паспорт\w{0,3}|серия|passport)[^\d]{0,20}?\d{2} ?\d{2}(?: ?(?i:№|n|no\.?) ?| ?)\d{6}"
+    r"(?!\d)"
+)
+_STREET = (
+    r"(?:улица|ул\.|проспект|просп\.|пр-т|пр\.|переулок|пер\.|шоссе|ш\.|бульвар|б-р|бул\.|"
+    r"набережная|наб\.|площадь|пл\.|проезд|пр-д|микрорайон|мкр\.?|тупик|туп\.|аллея)"
+)
+_HOUSE = (
+    r"(?:дом|д\.|квартира|кв\.?|корпус|корп\.?|к\.|строение|стр\.|литера|лит\.|офис|оф\.|"
+    r"подъезд|под\.|этаж|эт\.)"
+)
+_ADDRESS_PART = re.compile(
+    rf"(?<![\w-])(?:(?i:{_STREET}) ?[А-ЯЁA-Z0-9][\w-]{{0,30}}(?: [А-ЯЁ][\w-]{{0,30}}){{0,2}}"
+    rf"|(?i:{_HOUSE}) ?№? ?\d{{1,5}}(?:[/-]?\d{{1,4}})?[а-яА-Я]?(?![\w-]))"
+)
+_ADDRESS_RUN = re.compile(r"\[address\](?:,? \[address\]|,\[address\])+")
+
+
+def redact_passport(text: str) -> str:
+    return _PASSPORT.sub("[passport]", text)
+
+
+def redact_address(text: str) -> str:
+    """Street, house, flat, building: each part, then the run, one ``[address]``."""
+    text = _ADDRESS_PART.sub("[address]", text)
+    return _ADDRESS_RUN.sub("[address]", text) if "[address]" in text else text
+
+
+# --- personal names (pymorphy3) ---------------------------------------------
+
+_CAPITALISED_WORD = r"[А-ЯЁ][а-яё]{1,30}(?:-[А-ЯЁ][а-яё]{1,30})?"
+_CAPITALISED_RUN = re.compile(
+    rf"(?<![\w-]){_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,5}}(?![\w-])"
+)
+# Endings of patronymics and of most Russian surnames: the dictionary is asked
+# only about runs holding such a word, so "Домашний Интернет" costs no lookup.
+_NAME_ENDING = re.compile(
+    r"(?:ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|цкий|цкая|енко|ук|юк|вич|вна|чна|ична|"
+    r"ых|их|ко|дзе|швили|ян|янц)$"
+)
+_PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
+
+
+@cache
+def morph() -> Any:
+    """The Russian morphological analyzer, loaded once per process."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+def _person_tags(word: str) -> set[str]:
+    tags: set[str] = set()
+    for parse in morph().parse(word):
+        tags.update(_PERSON_TAGS & parse.tag.grammemes)
+    return tags
+
+
+def _names(match: re.Match[str]) -> str:
+    words = match.group().split(" ")
+    if not any(_NAME_ENDING.search(w) for w in words):
+        return match.group()
+    tags = [_person_tags(w) for w in words]
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        end = index
+        while end < len(words) and tags[end]:
+            end += 1
+        run = tags[index:end]
+        if len(run) >= 2 and any(t & {"Surn", "Patr"} for t in run):
+            out.append("[name]")
+            index = end
+        else:
+            out.append(words[index])
+            index += 1
+    return " ".join(out)
+
+
+def redact_names(text: str) -> str:
+    """A first name with a surname or patronymic (or both), as the dictionary knows them."""
+    return _CAPITALISED_RUN.sub(_names, text)
+
+
+# Transliterated names ("Ivan Petrov", "Sergey Ivanovich"): written back in
+# Cyrillic letter by letter and asked of the same dictionary.
+_LATIN_WORD = r"[A-Z][a-z]{1,30}"
+_LATIN_RUN = re.compile(rf"(?<![\w-]){_LATIN_WORD}(?: {_LATIN_WORD}){{1,2}}(?![\w-])")
+_LATIN_ENDING = re.compile(
+    r"(?:ov|ova|ev|eva|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|tskaya|enko|uk|yuk|vich|vna|"
+    r"ich|ichna)$"
+)
+_TRANSLIT = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("yo", "ё"),
+    ("iy", "ий"),
+    ("yi", "ый"),
+    ("ey", "ей"),
+    ("ay", "ай"),
+    ("oy", "ой"),
+)
+_LETTERS = str.maketrans("abvgdezijklmnoprstufhcy", "абвгдезийклмнопрстуфхцы")
+
+
+def to_cyrillic(word: str) -> str:
+    """A Latin transliteration of a Russian word, back in Cyrillic (best effort)."""
+    lowered = word.lower()
+    for latin, cyrillic in _TRANSLIT:
+        lowered = lowered.replace(latin, cyrillic)
+    return lowered.translate(_LETTERS).capitalize()
+
+
+def _latin_tags(word: str) -> set[str]:
+    cyrillic = to_cyrillic(word)
+    # A soft sign has no Latin letter: "Olga" is "Ольга".
+    return _person_tags(cyrillic) or (
+        _person_tags(cyrillic.replace("л", "ль", 1)) if "л" in cyrillic else set()
+    )
+
+
+def _latin_names(match: re.Match[str]) -> str:
+    words = match.group().split(" ")
+    if not any(_LATIN_ENDING.search(w) for w in words):
+        return match.group()
+    tags = [_latin_tags(w) for w in words]
+    if all(tags) and any(t & {"Surn", "Patr"} for t in tags):
+        return "[name]"
+    return match.group()
+
+
+def redact_latin_names(text: str) -> str:
+    return _LATIN_RUN.sub(_latin_names, text)
+
+
+# --- numbers ------------------------------------------------------------------
+
+MIN_IDENTIFYING_DIGITS = 7
+MAX_CHECKED_DIGITS = 24
+# Separators people put in numbers: spaces, brackets, dots, slashes, colons,
+# underscores, and every dash and minus sign.
+_NUMBER_RUN = re.compile(r"(?<![\d+])\+?\(?\d[\d ().\-/_:\u2010-\u2015\u2212]*")
+_TRAILING = re.compile(r"[^\d]+$")
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
+_DATE = re.compile(r"(\d{1,4})([./\-])(\d{1,2})\2(\d{2,4})(?: (\d{1,2})(?::(\d{2}))?)?")
+
+
+def is_date(text: str) -> bool:
+    """A calendar date (d.m.y, y-m-d, d/m/y), possibly with the hour: no identifier."""
+    found = _DATE.fullmatch(text)
+    if not found:
+        return False
+    first, _sep, month, last, hour, _minute = found.groups()
+    if len(first) == 4:
+        year, day = int(first), int(last)
+        if len(last) > 2:
+            return False
+    elif len(last) in (2, 4) and len(first) <= 2:
+        year, day = int(last) if len(last) == 4 else 2000 + int(last), int(first)
+    else:
+        return False
+    if hour is not None and int(hour) > 23:
+        return False
+    try:
+        date(year, int(month), day)
+    except ValueError:
+        return False
+    return 1900 <= year <= 2100
+
+
+def snils_valid(digits: str) -> bool:
+    """SNILS: 9 digits and a two-digit check number."""
+    if len(digits) != 11 or not digits.isdigit():
+        return False
+    total = sum(int(d) * (9 - i) for i, d in enumerate(digits[:9]))
+    check = total % 101 % 100
+    return check == int(digits[9:])
+
+
+def _phone(text: str) -> bool:
+    try:
+        number = phonenumbers.parse(text, "RU")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(number)
+
+
+def classify_number(text: str) -> str | None:
+    """The marker for a run of digits and separators, or None to keep it."""
+    ipv4 = _IPV4.fullmatch(text)
+    if ipv4 and all(int(part) <= 255 for part in ipv4.groups()):
+        return "[ip]"
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) < MIN_IDENTIFYING_DIGITS or is_date(text):
+        return None
+    if len(digits) > MAX_CHECKED_DIGITS:
+        return "[number]"
+    length = len(digits)
+    if length in (19, 20) and digits.startswith("89") and luhn.is_valid(digits):
+        return "[iccid]"
+    if 13 <= length <= 19 and luhn.is_valid(digits):
+        return "[imei]" if length == 15 and imei.is_valid(digits) else "[card]"
+    if length == 20:
+        return "[account]"
+    if length == 15 and digits.startswith("250"):
+        return "[imsi]"
+    if length == 11 and snils_valid(digits):
+        return "[snils]"
+    if length in (10, 12) and inn.is_valid(digits) and not digits.startswith(("8", "9")):
+        return "[inn]"
+    if length in (13, 15) and ogrn.is_valid(digits):
+        return "[ogrn]"
+    if length <= 15 and (length >= 10 or not text.isdigit()) and _phone(text):
+        return "[phone]"
+    return "[number]"
+
+
+def _number(match: re.Match[str]) -> str:
+    run = match.group()
+    trailing = _TRAILING.search(run)
+    tail = trailing.group() if trailing else ""
+    core = run[: len(run) - len(tail)]
+    marker = classify_number(core)
+    return run if marker is None else marker + tail
+
+
+def redact_numbers(text: str) -> str:
+    """Runs of digits that are phone, card, account or document numbers."""
+    return _NUMBER_RUN.sub(_number, text) if _DIGIT.search(text) else text
+
+
+# --- the whole -------------------------------------------------------------------
+
+# Case-sensitive alternatives: an ignore-case search costs several times more.
+_AT_HINT = re.compile(r"@|\b(?:at|AT|At|aT)\b|собака|Собака|СОБАКА")
+_TOKEN_HINT = re.compile(r"[A-Za-z0-9_+-]{16}")
+_PASSPORT_HINT = re.compile(r"паспорт|Паспорт|ПАСПОРТ|серия|Серия|СЕРИЯ|passport|Passport|PASSPORT")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+_ADDRESS_HINT = re.compile(rf"(?<![\w-])(?i:{_STREET}|{_HOUSE})(?![а-яё])")
+
+
+# Seven digits anywhere: digits and non-digits are disjoint, so the search
+# never backtracks; with fewer than seven digits it fails after six scans.
+_SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
+
+
+# In this order: long runs first (nothing longer than MAX_RUN reaches a pattern),
+# shaped identifiers before numbers, so a number cannot swallow part of one.
+# Each rule comes with a cheap test of whether it can match at all: most text
+# holds no identifier, and a rule skipped costs nothing.
+Hint = Callable[[str], object]
+RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
+    (lambda t: len(t) > MAX_RUN, redact_long_runs),
+    (lambda t: "://" in t, redact_urls),
+    (lambda t: "eyJ" in t, redact_jwt),
+    (_AT_HINT.search, redact_email),
+    (lambda t: len(t) >= 32, redact_uuid),
+    (lambda t: len(t) >= 19 and "-" in t, redact_consent_id),
+    (lambda t: ":" in t, redact_ipv6),
+    (_IBAN_HINT.search, redact_iban),
+    (_TOKEN_HINT.search, redact_tokens),
+    (_PASSPORT_HINT.search, redact_passport),
+    (lambda t: not t.isascii() and _ADDRESS_HINT.search(t), redact_address),
+    (lambda t: not t.isascii(), redact_names),
+    (_LATIN_RUN.search, redact_latin_names),
+    (lambda t: _SEVEN_DIGITS.search(t) or _IPV4.search(t), redact_numbers),
+)
+
+
+# What any rule needs to be able to match: text with none of it (most words
+# of most titles and values) is returned at once.
+_ANY_HINT = re.compile(
+    r"://|eyJ|@|(?i:\bat\b|собака)|:|[A-Z]{2}\d{2}|[A-Za-z0-9_+-]{16}|[0-9A-Fa-f]{8}-"
+    r"|(?i:[a-z2-7]{4}-[a-z2-7]{4}-)|[^\x00-\x7f]|\d(?:\D*\d){6}|\d\.\d{1,3}\.\d"
+    r"|[A-Z][a-z]+ [A-Z][a-z]"
+)
+
+
+def redact(text: str) -> str:
+    """Normalized text with every identifier replaced by a typed marker."""
+    if len(text) <= MAX_RUN and not _ANY_HINT.search(text):
+        return text
+    for hint, rule in RULES:
+        if text and hint(text):
+            text = rule(text)
+    return text

@@ -1,0 +1,278 @@
+"""The anonymizer's detectors, each with data that would leak without it, and the
+linear-time guarantee on the adversarial shapes (property tests)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.analytics.intake import anonymizer as anon
+from gateway.analytics.intake import detectors as det
+from gateway.analytics.intake.pipeline import Context, Hit, process
+from gateway.sites import Site
+from gateway.useragent import DeviceFacts
+
+SITE_ORIGINS = ("https://hottelecom.example",)
+
+# --- normalization -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("ivan.petrov＠mail.ru", "ivan.petrov@mail.ru"),  # fullwidth, NFKC
+        ("ivan.petrov%2540mail.ru", "ivan.petrov@mail.ru"),  # encoded twice
+        ("ivan%252540mail.ru", "ivan@mail.ru"),  # three times
+        ("iv\u200ban\u00ad.pe\u2060trov@mail.ru", "ivan.petrov@mail.ru"),  # invisible
+        ("ivan&#64;mail.ru", "ivan@mail.ru"),  # HTML entity
+        ("ivan&commat;mail.ru", "ivan@mail.ru"),
+        ("a\x00b\x85c", "abc"),  # C0 and C1 controls
+        ("a\u00a0\u2003 b", "a b"),  # space variants
+    ],
+)
+def test_normalize(raw: str, normalized: str) -> None:
+    assert det.normalize(raw) == normalized
+
+
+def test_decoding_is_bounded() -> None:
+    deep = "%25" * 50 + "40"
+    assert len(det.decode_layers(deep)) > 10  # four rounds, not fifty
+
+
+# --- each detector, with what would leak without it --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "marker", "secret"),
+    [
+        ("ivan.petrov＠mail.ru", "[email]", "petrov"),
+        ("ivan.petrov%2540mail.ru", "[email]", "petrov"),
+        ("iv\u200ban.pe\u200btrov@mail.ru", "[email]", "trov"),
+        ("ivan.petrov at mail dot ru", "[email]", "petrov"),
+        ("ivan.petrov [at] mail [dot] ru", "[email]", "petrov"),
+        ("ivan.petrov (собака) mail (точка) ru", "[email]", "petrov"),
+        ("ivan dot petrov at mail dot ru", "[email]", "petrov"),
+        ("звоните 8 916 123–45–67", "[phone]", "123"),
+        ("звоните 8\u2011916\u2011123\u201145\u201167", "[phone]", "916"),
+        ("тел. 123-45-67", "[phone]", "45-67"),
+        ("+44 20 7946 0958", "[phone]", "7946"),
+        ("card 4111:1111:1111:1111", "[card]", "1111"),
+        ("card 4111_1111_1111_1111", "[card]", "1111"),
+        ("ИНН 7707083893", "[inn]", "7707083893"),
+        ("ИНН 500100732259", "[inn]", "500100732259"),
+        ("ОГРН 1027700132195", "[ogrn]", "1027700132195"),
+        ("IBAN DE89 3704 0044 0532 0130 00", "[iban]", "3704"),
+        ("IMEI 490154203237518", "[imei]", "490154203237518"),
+        ("СНИЛС 112-233-445 95", "[snils]", "445"),
+        ("ICCID 8970101234567890123", "[iccid]", "89701"),
+        ("IMSI 250011234567890", "[imsi]", "2500112"),
+        ("счёт 40817810099910004312", "[account]", "40817810"),
+        ("паспорт 45 06 123456", "[passport]", "123456"),
+        ("паспорт серия 4506 № 123456", "[passport]", "123456"),
+        ("consent abcd-efgh-ijkl-mn23", "[id]", "abcd-efgh"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "[token]", "eyJ"),
+        ("key sk_live_4eC39HqLyjWDarjtT1zdp7dc", "[token]", "4eC39"),
+        ("Смирнова Ольга Игоревна", "[name]", "Ольга"),
+        ("звонил Иван Петров вчера", "[name]", "Петров"),
+        ("Ольга Игоревна", "[name]", "Игоревна"),
+        ("call Ivan Petrov back", "[name]", "Petrov"),
+        ("Olga Smirnova", "[name]", "Smirnova"),
+        ("Sergey Ivanovich Kuznetsov", "[name]", "Ivanovich"),
+        ("пр-т Мира, д. 12, кв. 3", "[address]", "Мира"),
+        ("Москва, ул. Ленина, д. 5, корп. 2", "[address]", "Ленина"),
+        ("улица Большая Якиманка дом 22", "[address]", "Якиманка"),
+        ("см. https://vk.com/id123456", "https://vk.com", "id123456"),
+        ("from 2001:db8::1", "[ip]", "db8"),
+    ],
+)
+def test_detector_redacts(text: str, marker: str, secret: str) -> None:
+    cleaned = anon.scrub_text(text)
+    assert marker in cleaned
+    assert secret not in cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Домашний интернет 500 Мбит/с — HotTelecom",
+        "Тарифы Москва и область",
+        "Акция до 25.11.2026 12:30",
+        "Выпуск 2026-11-25",
+        "Заказать тариф «Мира» со скидкой 50%",
+        "Роутер TP-Link Archer C6",
+        "Personal Account login",
+        "Google Analytics Admin",
+        "New York Marathon",
+    ],
+)
+def test_ordinary_text_is_kept(text: str) -> None:
+    assert anon.scrub_text(text) == text
+
+
+@pytest.mark.parametrize("text", ["123-45-67", "99-12-31 5"])
+def test_a_number_shaped_like_no_date_is_not_kept_as_one(text: str) -> None:
+    assert not det.is_date(text)
+
+
+def test_dates_are_validated() -> None:
+    assert det.is_date("25.11.2026")
+    assert det.is_date("2026-11-25")
+    assert not det.is_date("31.02.2026")
+
+
+def test_snils_checksum() -> None:
+    assert det.snils_valid("11223344595")
+    assert not det.snils_valid("11223344596")
+
+
+# --- names of parameters and events ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "useremail",
+        "phonenumber",
+        "pochta",
+        "familiya",
+        "imei",
+        "sessionid",
+        "msclkid",
+        "dclid",
+        "wbraid",
+        "gbraid",
+        "ttclid",
+        "iccid",
+        "abonent",
+        "ls",
+        "dogovor",
+        "contract_no",
+        "date_of_birth",
+        "userEmail",
+        "telefon_abonenta",
+    ],
+)
+def test_identity_names_are_dropped(name: str) -> None:
+    assert anon.clean_param_name(name) is None
+
+
+@pytest.mark.parametrize("name", ["tariff", "currency", "step", "link_url", "item_name"])
+def test_ordinary_names_are_kept(name: str) -> None:
+    assert anon.clean_param_name(name) == name
+
+
+def test_event_names_go_through_the_scrubber() -> None:
+    assert anon.clean_event_name("ivan_petrov_mail_ru") is None
+    assert anon.clean_event_name("click_phone_79161234567") is None
+    assert anon.clean_event_name("login") == "login"
+    assert anon.clean_event_name("tariff_select") == "tariff_select"
+
+
+# --- URL-valued parameters and referrers ------------------------------------------------
+
+
+def test_url_values_are_urls() -> None:
+    params = anon.clean_params(
+        {
+            "link_url": "https://hottelecom.example/confirm?session=abcdefghijklmnopqrstuvwxyz"
+            "&login=ivanpetrov85",
+            "profile": "https://vk.com/id123456",
+            "file_name": "/files/ivan@mail.ru/doc.pdf?x=1",
+            "host": "https://89161234567.evil.example/",
+        },
+        site_origins=SITE_ORIGINS,
+    ).params
+    assert params["link_url"] == "https://hottelecom.example/confirm"
+    assert params["profile"] == "https://vk.com"
+    assert params["file_name"] == "/files/:redacted/doc.pdf"
+    assert params["host"] == "https://evil.example"
+
+
+def test_referrer_keeps_its_registrable_domain() -> None:
+    assert (
+        anon.anonymize_referrer("https://ivanpetrov1985.blogspot.example/post")
+        == "https://blogspot.example"
+    )
+    assert anon.anonymize_referrer("https://ivanpetrov1985.blogspot.com/") == (
+        "https://blogspot.com"
+    )
+
+
+# --- linear time ---------------------------------------------------------------------
+
+SHAPES = ["eyJa", "1-", "00000000-", "a%40", "@.", "1", "1.", "a" * 7 + "@", "-1 "]
+
+
+def _read_lengths(monkeypatch: pytest.MonkeyPatch, text: str) -> list[int]:
+    """Run the text through every entry point; the lengths the rules were given."""
+    seen: list[int] = []
+    redact = det.redact
+
+    def recording(value: str) -> str:
+        seen.append(len(value))
+        return redact(value)
+
+    monkeypatch.setattr(det, "redact", recording)
+    anon.scrub_text(text)
+    anon.anonymize_title(text)
+    anon.anonymize_url("https://hottelecom.example/" + text + "?q=" + text, ["q"])
+    anon.clean_value(text)
+    anon.clean_params({"label": text, "link_url": "https://hottelecom.example/" + text})
+    return seen
+
+
+# The rules are linear (the benchmark shows it); the window makes their input bounded.
+WINDOW = (anon.MAX_SCAN + anon.SCAN_MARGIN) * anon.RAW_FACTOR
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_adversarial_shapes_reach_the_rules_cut_to_a_window(
+    monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    text = shape * (65536 // len(shape))
+    lengths = _read_lengths(monkeypatch, text)
+    assert lengths
+    assert max(lengths) <= WINDOW
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.sampled_from(SHAPES),
+    repeat=st.integers(1, 16384),
+    glue=st.text(max_size=8),
+)
+def test_hostile_shapes_are_bounded(shape: str, repeat: int, glue: str) -> None:
+    text = glue + shape * repeat + glue
+    cleaned = anon.scrub_text(text, anon.MAX_VALUE_LENGTH)
+    assert len(cleaned) <= anon.MAX_VALUE_LENGTH
+    # Nothing left is a long run the rules could not read.
+    assert all(len(word) <= det.MAX_RUN for word in det.redact(det.normalize(text)).split())
+    title = anon.anonymize_title(text)
+    assert title is None or len(title) <= anon.MAX_TITLE_LENGTH
+
+
+def test_an_identifier_at_the_cut_is_not_half_visible() -> None:
+    text = "x " * 45 + "ivan.petrov@mail.ru"
+    cleaned = anon.scrub_text(text, anon.MAX_VALUE_LENGTH)
+    assert "petrov" not in cleaned
+    assert "ivan" not in cleaned
+
+
+def test_beacon_over_its_time_budget_is_dropped_with_a_reason() -> None:
+    site = Site("hottelecom", "HotTelecom", SITE_ORIGINS, ("ru",))
+    from datetime import datetime
+
+    ctx = Context(
+        site=site,
+        device=DeviceFacts("Chrome", "131", "Windows", "desktop"),
+        location=None,
+        now=datetime(2026, 11, 25, 12, 0),
+        key=b"k" * 32,
+        window_seconds=3600,
+        budget_seconds=-1.0,
+    )
+    hits = [Hit("page_view", {}, "https://hottelecom.example/")] * 3
+    outcome = process(hits, ctx)
+    assert outcome.reasons == {"time_budget": 3}
+    assert outcome.aggregates == {}
