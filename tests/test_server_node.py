@@ -1,9 +1,13 @@
-"""The shipped gunicorn.conf.py under slow clients, with real sockets against a real gunicorn.
+"""A node as gunicorn.conf.py serves it (two workers), with real sockets against real gunicorn.
 
 Slow clients start a request and send one header line every second: on sync
 workers two of them stalled the whole node (/healthz too). The threaded worker
 keeps answering meanwhile, and cuts a client still sending headers after its
 header deadline.
+
+Rate limits with the default storage hold per node: the two workers draw on
+one budget (with ``memory://`` each worker had its own, and a limit let twice
+its number through).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,8 +37,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def node(database_url: str, app_factory: AppFactory, tmp_path: Path) -> Iterator[str]:
-    """gunicorn -c gunicorn.conf.py (its two workers, as `make run` starts it)."""
+def node(
+    request: pytest.FixtureRequest, database_url: str, app_factory: AppFactory, tmp_path: Path
+) -> Iterator[str]:
+    """gunicorn -c gunicorn.conf.py (its two workers, as `make run` starts it), limits on.
+
+    Marked ``spread``, each worker listens on its own SO_REUSEPORT socket, so the
+    kernel spreads new connections over both (idle, one worker would take them all).
+    """
+    extra = ["--reuse-port"] if request.node.get_closest_marker("spread") else []
     app_factory()
     sites = tmp_path / "sites.toml"
     sites.write_text(TEST_SITES_TOML, encoding="utf-8")
@@ -45,11 +57,20 @@ def node(database_url: str, app_factory: AppFactory, tmp_path: Path) -> Iterator
         "GATEWAY_SITES_FILE": str(sites),
         "GATEWAY_MAIL_DIR": str(tmp_path / "mail"),
         "PORT": str(port),
+        # The default storage, in this test's folder instead of instance/.
+        "GATEWAY_RATELIMIT_STORAGE_URL": f"sqlite:///{tmp_path}/ratelimits.db",
     }
+    env.pop("GATEWAY_RATELIMIT_ENABLED", None)
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                *extra,
+                "wsgi:app",
+            ],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
@@ -122,3 +143,26 @@ def test_slow_clients_do_not_stall_healthz_and_are_cut_at_the_header_deadline(no
         client.join(timeout=HEADER_TIMEOUT + 10)
     # Cut by the server a little after the deadline, not after their 60 header lines.
     assert all(c.closed_after is not None and c.closed_after < HEADER_TIMEOUT + 5 for c in slow)
+
+
+@pytest.mark.spread
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_limit_holds_for_the_node_not_for_each_worker(node: str) -> None:
+    # POST /api/v1/consent: 30 per minute per client. Twelve clients at once,
+    # each on its own connection, spread over both workers.
+    def post_five(_: int) -> list[int]:
+        with requests.Session() as session:
+            return [
+                session.post(
+                    f"{node}/api/v1/consent",
+                    data=b"{}",
+                    headers={"Content-Type": "application/json"},
+                    timeout=10,
+                ).status_code
+                for _ in range(5)
+            ]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = [status for batch in pool.map(post_five, range(12)) for status in batch]
+    assert len(statuses) == 60
+    assert statuses.count(429) == 30, sorted(statuses)
