@@ -1,4 +1,4 @@
-# Two commands: `make run` (demo on http://127.0.0.1:8000) and `make test` (the whole suite).
+# Two commands: `make run` (the whole gateway on http://127.0.0.1:8000) and `make test` (the whole suite).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,8 +20,12 @@ init: $(STAMP)
 	$(BIN)/gateway init
 	$(BIN)/gateway db upgrade
 
+# The web server, the forwarder and the mail sender in one foreground process
+# (`gateway serve`); Ctrl-C stops them all. `make run PORT=8001` moves the server.
+PORT ?= 8000
+
 run: init
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	$(BIN)/gateway serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,6 +7,8 @@ the time, method, path, status, size and duration. Paths that carry a secret
 that segment replaced by ``:redacted`` (``gateway.logs.redact_path``).
 """
 
+import os
+
 from gunicorn.glogging import Logger
 
 
@@ -21,8 +23,13 @@ class PrivacyLogger(Logger):  # type: ignore[misc]
         return atoms
 
 
-bind = "127.0.0.1:8000"
+bind = "127.0.0.1:" + os.environ.get("PORT", "8000")
 workers = 2
+# Threaded workers whose requests must have sent their headers within
+# gateway.server.HEADER_TIMEOUT seconds: slow clients hold a thread for that
+# long at most, and the other threads keep answering (/healthz included).
+worker_class = "gateway.server.HeaderTimeoutWorker"
+threads = 8
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -40,8 +47,6 @@ control_socket_disable = True
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
     """Keep /metrics right after a worker dies (prometheus-client multiprocess mode)."""
-    import os
-
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

@@ -1,7 +1,8 @@
 """/api/v1/collect throughput against a bare Flask handler, measured as real traffic looks.
 
-Both apps run under gunicorn with the project's gunicorn.conf.py (2 sync
-workers) on loopback ports, and wrk (-t2 -c32) posts what pages send:
+Both apps run under gunicorn with the project's gunicorn.conf.py, its worker
+class replaced by 2 sync workers (-k sync, as the figures were always taken), on
+loopback ports, and wrk (-t2 -c32) posts what pages send:
 
 - two events per request (a page view and an event with parameters), a page
   URL with UTM parameters and a Cyrillic title, on one of 64 pages;
@@ -207,8 +208,8 @@ def main() -> None:
             f"{args.rounds} interleaved rounds of {args.seconds}s, medians; two events per "
             "request, a new visitor address on every request, half with a consent token"
         )
-        bare = serve("benchmarks.bare_app:app", args.port, env, args.workers)
-        gateway = serve("wsgi:app", args.port + 1, env, args.workers)
+        bare = serve("benchmarks.bare_app:app", args.port, env, args.workers, "sync")
+        gateway = serve("wsgi:app", args.port + 1, env, args.workers, "sync")
         runs: dict[str, list[Run]] = {"bare": [], "gateway": []}
         try:
             tokens = [consent_token(args.port + 1) for _ in range(VISITORS_WITH_CONSENT)]

@@ -842,7 +842,7 @@ def main() -> int:
             at_times = [(seconds * 0.3, outage.begin), (seconds * 0.7, outage.end)]
         backend = "PostgreSQL" if "postgresql" in env["GATEWAY_DATABASE_URL"] else "SQLite"
         print(
-            f"gunicorn -w {args.workers} (sync, gunicorn.conf.py), {backend}, rate limits off, "
+            f"gunicorn -w {args.workers} (gunicorn.conf.py, threaded), {backend}, rate limits off, "
             f"{seconds:g} s, wrk one thread per connection: "
             + ", ".join(f"{k}={v}" for k, v in args.mix.items())
             + f"; {setup_posts} consent POSTs made first for the event tokens",

@@ -101,8 +101,13 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listening on {port}")
 
 
-def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
-    """gunicorn with the project's gunicorn.conf.py on a loopback port, access log off."""
+def gunicorn_command(
+    app: str, port: int, workers: int, worker_class: str | None = None
+) -> list[str]:
+    """gunicorn with the project's gunicorn.conf.py on a loopback port, access log off.
+
+    ``worker_class`` (e.g. ``sync``) replaces the configuration's threaded worker.
+    """
     return [
         str(BIN / "gunicorn"),
         "-c",
@@ -113,14 +118,17 @@ def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
         str(workers),
         "--access-logfile",
         "/dev/null",
+        *(["-k", worker_class] if worker_class else []),
         app,
     ]
 
 
-def serve(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+def serve(
+    app: str, port: int, env: dict[str, str], workers: int, worker_class: str | None = None
+) -> subprocess.Popen[bytes]:
     """gunicorn_command() started, once it listens."""
     proc = subprocess.Popen(
-        gunicorn_command(app, port, workers),
+        gunicorn_command(app, port, workers, worker_class),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

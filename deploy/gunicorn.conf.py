@@ -13,9 +13,10 @@ globals().update({name: value for name, value in _BASE.items() if not name.start
 
 # nginx on the same host is the only client (deploy/nginx.conf.example).
 bind = "127.0.0.1:8000"
-# gunicorn's rule of thumb for sync workers: a request waiting on the
-# database or the network leaves the core to another worker.
-workers = multiprocessing.cpu_count() * 2 + 1
+# One threaded worker per core plus one (gunicorn.conf.py: 8 threads each, a
+# header deadline against slow clients): a request waiting on the database or
+# the network leaves the core to another thread.
+workers = multiprocessing.cpu_count() + 1
 # X-Forwarded-Proto is believed from nginx on this host only; the app's own
 # ProxyFix (GATEWAY_TRUSTED_PROXIES=1) decides the client address.
 forwarded_allow_ips = "127.0.0.1,::1"

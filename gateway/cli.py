@@ -93,6 +93,38 @@ def config_command() -> None:
         click.echo(f"    {setting.help}")
 
 
+@cli.command("serve", with_appcontext=False)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    envvar="PORT",
+    default=8000,
+    show_default=True,
+    help="Port of the web server on 127.0.0.1 (also read from PORT).",
+)
+@click.option(
+    "--mail-every",
+    type=click.IntRange(1, 3600),
+    default=30,
+    show_default=True,
+    help="Seconds between two deliveries of the queued e-mail.",
+)
+def serve_command(port: int, mail_every: int) -> None:
+    """Run the whole gateway in the foreground: web server, forwarder, mail sender.
+
+    Ctrl-C stops all three. Unless GATEWAY_PUBLIC_URL is configured, the public
+    URL (e-mailed links, the demo page's origin) follows the port.
+    """
+    from gateway.serve import DEFAULT_PUBLIC_URL, serve
+
+    probe = _settings_only()
+    if not probe.config["SECRET_KEYS"]:
+        raise click.ClickException("no secret key yet: run `gateway init` first (`make run` does)")
+    configured = probe.config["PUBLIC_URL"]
+    public_url = f"http://127.0.0.1:{port}" if configured == DEFAULT_PUBLIC_URL else None
+    sys.exit(serve(port, mail_every, public_url))
+
+
 @cli.command("init", with_appcontext=False)
 @click.option("--demo/--no-demo", default=True, help="Write the demo sites file if none exists.")
 def init_command(demo: bool) -> None:

@@ -69,6 +69,18 @@ def _as_deadline(value: Any) -> str:
     return text
 
 
+def _as_ratelimit_storage(value: Any) -> str:
+    url = str(value).strip()
+    scheme = url.partition("://")[0]
+    if scheme.startswith("redis") or scheme in {"memory", "memcached", "mongodb"}:
+        return url
+    if scheme == "sqlite":
+        if not url.startswith("sqlite:///") or url == "sqlite:///":
+            raise ValueError("expected sqlite:///path/to/file (four slashes for an absolute path)")
+        return url
+    raise ValueError("expected sqlite:///path, redis://host:port/db or memory://")
+
+
 def _as_days(value: Any) -> int:
     """Retention periods: an integer number of days, optionally written ``1095d``."""
     text = str(value).strip().lower().removesuffix("d")
@@ -249,8 +261,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "RATELIMIT_STORAGE_URL",
-        "memory://",
-        "Rate-limit storage; redis://… when several nodes run.",
+        "sqlite:///{instance}/ratelimits.db",
+        "Rate-limit counters: a SQLite file shared by this host's workers (a limit holds "
+        "per node); redis://… when several nodes run; memory:// counts per worker process.",
+        _as_ratelimit_storage,
         secret=True,
     ),
     Setting(

@@ -63,6 +63,27 @@ def wants_json() -> bool:
     return request.path.startswith(_JSON_PREFIXES)
 
 
+# Error pages in the visitor's language: (title, message) per status and language.
+_PAGES: dict[int, dict[str, tuple[str, str]]] = {
+    404: {
+        "ru": ("Страница не найдена", "По этому адресу ничего нет. Проверьте ссылку."),
+        "en": ("Page not found", "There is nothing at this address. Check the link."),
+    },
+    405: {
+        "ru": ("Так нельзя", "Эта страница не принимает такой запрос."),
+        "en": ("Method not allowed", "This page does not accept this kind of request."),
+    },
+    429: {
+        "ru": ("Слишком много запросов", "Подождите немного и попробуйте ещё раз."),
+        "en": ("Too many requests", "Wait a little and try again."),
+    },
+    500: {
+        "ru": ("Ошибка на нашей стороне", "Что-то пошло не так. Попробуйте ещё раз позже."),
+        "en": ("Something went wrong on our side", "Please try again later."),
+    },
+}
+
+
 def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     status = exc.code or 500
     headers = dict(exc.get_headers()) if status in (405, 429) else {}
@@ -72,7 +93,15 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
         description = "Too many requests; try again later."
     if wants_json():
         return json_error(status, description, headers=headers)
-    body = render_template("errors/error.html", status=status, title=exc.name, message=description)
+    from gateway.i18n import request_language
+
+    title, message = exc.name, description
+    language = request_language()
+    if status in _PAGES:
+        title, message = _PAGES[status][language if language in _PAGES[status] else "en"]
+    body = render_template(
+        "errors/error.html", status=status, title=title, message=message, lang=language
+    )
     response = Response(body, status=status, headers=headers)
     return response
 

@@ -13,8 +13,10 @@ offered, ``smtps://`` for implicit TLS); otherwise each mail is written as an
 from __future__ import annotations
 
 import logging
+import signal
 import smtplib
 import ssl
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +24,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from types import FrameType
 from urllib.parse import unquote, urlsplit
 
 import click
@@ -249,10 +252,47 @@ def mail_group() -> None:
 
 @mail_group.command("send")
 @click.option("--all", "send_all", is_flag=True, help="Also retry mails whose next try is later.")
+@click.option(
+    "--every",
+    type=click.IntRange(1, 3600),
+    default=None,
+    metavar="SECONDS",
+    help="Keep running: deliver what is due every SECONDS until SIGTERM or SIGINT.",
+)
 @with_appcontext
-def send_command(send_all: bool) -> None:
-    """Deliver the mails waiting in the outbox (run it from cron, e.g. every minute)."""
+def send_command(send_all: bool, every: int | None) -> None:
+    """Deliver the mails waiting in the outbox (from cron every minute, or with --every)."""
     session = db.session()
+    if every is None:
+        total_sent, total_failed = _deliver_rounds(session, send_all)
+        click.echo(f"sent {total_sent}, failed {total_failed}, waiting {pending_count(session)}")
+        if total_failed:
+            raise SystemExit(1)
+        return
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    # The SMTP URL may carry a password: named, never printed.
+    where = "the SMTP server" if current_app.config["SMTP_URL"] else current_app.config["MAIL_DIR"]
+    click.echo(f"delivering queued mail to {where} every {every} s")
+    try:
+        while not stop.is_set():
+            sent, failed = _deliver_rounds(session, send_all)
+            session.close()
+            if sent or failed:
+                click.echo(f"sent {sent}, failed {failed}, waiting {pending_count(session)}")
+                session.close()
+            stop.wait(every)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("mail delivery stopped")
+
+
+def _deliver_rounds(session: Session, send_all: bool) -> tuple[int, int]:
     total_sent = total_failed = 0
     # Bounded: a round stops at the first failure (the server is likely down).
     for _round in range(1000):
@@ -261,9 +301,7 @@ def send_command(send_all: bool) -> None:
         total_failed += failed
         if sent + failed == 0 or failed:
             break
-    click.echo(f"sent {total_sent}, failed {total_failed}, waiting {pending_count(session)}")
-    if total_failed:
-        raise SystemExit(1)
+    return total_sent, total_failed
 
 
 def init_app(app: Flask) -> None:

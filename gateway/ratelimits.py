@@ -1,7 +1,8 @@
 """Rate-limit storage, switch and answers; the limits themselves sit next to their routes.
 
 Each app gets its own limiter (``gateway.extensions.AppLimiter``): storage from
-RATELIMIT_STORAGE_URL (memory, or Redis shared by several nodes), an in-memory
+RATELIMIT_STORAGE_URL (a SQLite file shared by the workers of one node, see
+``gateway.ratelimit_storage``, or Redis shared by several nodes), an in-memory
 fallback when Redis is away, and limiter errors swallowed so that a storage
 problem never turns into a 500. A refused request gets a 429 with the exact
 ``Retry-After`` (seconds until every used-up limit of the route has room again), the
@@ -21,6 +22,7 @@ from flask_limiter import RateLimitExceeded
 from flask_limiter._limits import RuntimeLimit
 from flask_limiter.util import get_qualified_name
 
+from gateway import ratelimit_storage  # noqa: F401  (registers the sqlite:// storage)
 from gateway.errors import json_error, wants_json
 from gateway.extensions import app_limiter, limiter
 from gateway.i18n import plural, request_language

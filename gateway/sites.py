@@ -119,7 +119,21 @@ def _enhanced_measurement(value: Any, where: str) -> tuple[str, ...]:
     return tuple(n for n in ENHANCED_MEASUREMENT if n in names)
 
 
-def parse_site(site_id: str, raw: Any) -> Site:
+# In a site's origins, the gateway's own origin (that of PUBLIC_URL): the demo
+# sites file lists it, so the demo page keeps working on whatever port it runs.
+GATEWAY_ORIGIN = "{gateway}"
+
+
+def _origins(values: tuple[str, ...], gateway_origin: str, where: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for value in values:
+        origin = _origin(gateway_origin if value == GATEWAY_ORIGIN else value, where)
+        if origin not in found:
+            found.append(origin)
+    return tuple(found)
+
+
+def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8000") -> Site:
     where = f"sites.{site_id}"
     if not SITE_ID.match(site_id):
         raise SitesError(f"{where}: site ids are lowercase letters, digits, - and _")
@@ -142,9 +156,8 @@ def parse_site(site_id: str, raw: Any) -> Site:
     name = raw.get("name", site_id)
     if not isinstance(name, str) or not name.strip():
         raise SitesError(f"{where}.name: expected a non-empty string")
-    origins = tuple(
-        _origin(o, f"{where}.origins")
-        for o in _string_list(raw.get("origins", []), f"{where}.origins")
+    origins = _origins(
+        _string_list(raw.get("origins", []), f"{where}.origins"), gateway_origin, f"{where}.origins"
     )
     languages = _string_list(raw.get("languages", ["ru", "en"]), f"{where}.languages")
     if not languages or any(lang not in SUPPORTED_LANGUAGES for lang in languages):
@@ -182,8 +195,13 @@ def parse_site(site_id: str, raw: Any) -> Site:
     )
 
 
-def parse_sites(text: str, source: str = "sites file") -> dict[str, Site]:
-    """Parse and validate a sites file; raises SitesError naming the offending key."""
+def parse_sites(
+    text: str, source: str = "sites file", gateway_origin: str = "http://127.0.0.1:8000"
+) -> dict[str, Site]:
+    """Parse and validate a sites file; raises SitesError naming the offending key.
+
+    ``gateway_origin`` is what ``"{gateway}"`` in a site's origins stands for.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -191,10 +209,10 @@ def parse_sites(text: str, source: str = "sites file") -> dict[str, Site]:
     sites_raw = data.get("sites", {})
     if not isinstance(sites_raw, dict):
         raise SitesError(f"{source}: [sites] must be a table")
-    return {sid: parse_site(sid, raw) for sid, raw in sites_raw.items()}
+    return {sid: parse_site(sid, raw, gateway_origin) for sid, raw in sites_raw.items()}
 
 
-def load_sites(path: str) -> dict[str, Site]:
+def load_sites(path: str, gateway_origin: str = "http://127.0.0.1:8000") -> dict[str, Site]:
     file = Path(path)
     if not file.exists():
         return {}
@@ -202,7 +220,7 @@ def load_sites(path: str) -> dict[str, Site]:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SitesError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    return parse_sites(text, str(file))
+    return parse_sites(text, str(file), gateway_origin)
 
 
 def all_sites() -> dict[str, Site]:
@@ -223,9 +241,16 @@ def site_by_measurement_id(measurement_id: str) -> Site | None:
 DEMO_SITES_TOML = """\
 # Sites served by this gateway. Each site embeds
 #   <script src="http://127.0.0.1:8000/c/hottelecom.js" async></script>
+# "{gateway}" is the gateway's own origin (that of GATEWAY_PUBLIC_URL, which
+# `gateway serve --port N` sets to http://127.0.0.1:N): its /demo page.
 [sites.hottelecom]
 name = "HotTelecom"
-origins = ["http://127.0.0.1:8000", "http://localhost:8000", "https://hottelecom.example"]
+origins = [
+    "{gateway}",
+    "http://127.0.0.1:8000",
+    "http://localhost:8000",
+    "https://hottelecom.example",
+]
 languages = ["ru", "en"]
 ga_measurement_id = "G-HOTDEMO001"
 ga_api_secret = "demo-secret-not-a-real-one"
@@ -246,4 +271,6 @@ description = "Lets us show you HotTelecom offers on other websites."
 def init_app(app: Flask) -> None:
     # Under gunicorn, SIGHUP to the master restarts the workers, which read the
     # file again: that is how an operator reloads sites without downtime.
-    app.extensions["gateway.sites"] = load_sites(app.config["SITES_FILE"])
+    public = urlsplit(str(app.config["PUBLIC_URL"]))
+    gateway_origin = f"{public.scheme}://{public.netloc}"
+    app.extensions["gateway.sites"] = load_sites(app.config["SITES_FILE"], gateway_origin)

@@ -82,6 +82,9 @@ def _base_config(url: str, instance: Path) -> dict[str, Any]:
         "SITES_FILE": str(sites),
         "MAIL_DIR": str(instance / "mail"),
         "RATELIMIT_ENABLED": False,
+        # Each app its own counters (tests build many in one process); the
+        # default, one SQLite file per node, is tested where it is chosen.
+        "RATELIMIT_STORAGE_URL": "memory://",
         "PUBLIC_URL": "http://localhost",
     }
 

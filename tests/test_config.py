@@ -104,3 +104,15 @@ def test_config_command_masks_secrets(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "GATEWAY_AGGREGATE_MIN_COUNT=9" in result.output
     for setting in SETTINGS:
         assert setting.env_name in result.output
+
+
+def test_rate_limits_default_to_one_file_per_node_and_bad_urls_are_named() -> None:
+    assert config.resolve({}, "/inst")["RATELIMIT_STORAGE_URL"] == "sqlite:////inst/ratelimits.db"
+    for bad in ("sqlite://ratelimits.db", "sqlite:///", "postgres://x/y"):
+        with pytest.raises(config.ConfigError, match="GATEWAY_RATELIMIT_STORAGE_URL"):
+            config.resolve({"RATELIMIT_STORAGE_URL": bad}, "/inst")
+    for good in ("memory://", "redis://127.0.0.1:6379/2", "rediss://h:6380/0"):
+        assert (
+            config.resolve({"RATELIMIT_STORAGE_URL": good}, "/inst")["RATELIMIT_STORAGE_URL"]
+            == good
+        )

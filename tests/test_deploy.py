@@ -51,7 +51,10 @@ def test_production_gunicorn_settings_keep_the_private_access_log() -> None:
     assert settings["logger_class"].__name__ == "PrivacyLogger"
     assert settings["child_exit"] is not None
     assert settings["bind"] == "127.0.0.1:8000"
-    assert settings["workers"] == (os.cpu_count() or 1) * 2 + 1
+    assert settings["workers"] == (os.cpu_count() or 1) + 1
+    # Threaded workers with a header deadline (tests/test_server_node.py).
+    assert settings["worker_class"] == "gateway.server.HeaderTimeoutWorker"
+    assert settings["threads"] == 8
     assert settings["forwarded_allow_ips"] == "127.0.0.1,::1"
 
 

@@ -465,6 +465,20 @@ def test_a_crash_between_gas_answer_and_the_commit_loses_nothing(
 # ---------------------------------------------------------------- dry-run and commands
 
 
+def test_outbox_show_says_what_to_run_when_events_wait_and_nothing_was_sent(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(GA_ENDPOINT="dry-run", **FAST)
+    runner = app.test_cli_runner()
+    empty = runner.invoke(args=["outbox", "show"])
+    assert empty.output == "no forwarded requests recorded\n"
+    add_events(app, 3)
+    waiting = runner.invoke(args=["outbox", "show"])
+    assert waiting.exit_code == 0
+    assert "3 event(s) wait in the outbox: no forwarder has sent them yet" in waiting.output
+    assert "`gateway forward`" in waiting.output
+
+
 def test_dry_run_keeps_the_payloads_exactly_as_they_would_be_sent(
     app_factory: AppFactory,
 ) -> None:

@@ -330,16 +330,20 @@ def test_wait_phrase_rounds_up_and_agrees_in_number(
     assert wait_phrase(seconds, language) == phrase
 
 
-def test_limits_are_per_app_not_per_process(app_factory: AppFactory) -> None:
+def test_limits_are_per_app_not_per_process(app_factory: AppFactory, tmp_path: Path) -> None:
     """The on/off switch and the counters belong to each app, whatever was built last."""
-    limited = app_factory(RATELIMIT_ENABLED=True)
+    node_file = f"sqlite:///{tmp_path}/ratelimits.db"
+    limited = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URL=node_file)
     other = app_factory(RATELIMIT_ENABLED=True)
+    same_node = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URL=node_file)
     unlimited = app_factory(RATELIMIT_ENABLED=False)
     client = limited.test_client()
     codes = [client.post("/api/v1/consent", json={}).status_code for _ in range(31)]
     assert codes == [400] * 30 + [429]
     # A second app in memory has its own counters; the unlimited one has none.
     assert other.test_client().post("/api/v1/consent", json={}).status_code == 400
+    # One on the same node's SQLite file (the default outside tests) shares them.
+    assert same_node.test_client().post("/api/v1/consent", json={}).status_code == 429
     free = unlimited.test_client()
     assert {free.post("/api/v1/consent", json={}).status_code for _ in range(40)} == {400}
     # Building those apps switched nothing off in the first one.

@@ -81,3 +81,12 @@ def test_any_structured_site_either_parses_or_raises_sites_error(raw: dict[str, 
 
     with contextlib.suppress(SitesError):
         parse_site("x", raw)
+
+
+def test_the_gateway_placeholder_is_the_origin_of_the_public_url() -> None:
+    moved = parse_sites(DEMO_SITES_TOML, gateway_origin="http://127.0.0.1:8001")["hottelecom"]
+    assert moved.allows_origin("http://127.0.0.1:8001")
+    assert moved.origins.count("http://127.0.0.1:8000") == 1
+    default = parse_sites(DEMO_SITES_TOML)["hottelecom"]
+    assert not default.allows_origin("http://127.0.0.1:8001")
+    assert default.origins.count("http://127.0.0.1:8000") == 1  # listed once, not twice

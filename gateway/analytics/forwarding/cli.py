@@ -28,7 +28,13 @@ from gateway.analytics.forwarding.ga4 import (
 )
 from gateway.analytics.forwarding.models import OUTCOMES, ForwardedRequest
 from gateway.analytics.intake.aggregate import Bucket, bucket_event, micros
-from gateway.analytics.models import OUTBOX_DEAD, OUTBOX_DRY_RUN, OUTBOX_SENT, OutboxEvent
+from gateway.analytics.models import (
+    OUTBOX_DEAD,
+    OUTBOX_DRY_RUN,
+    OUTBOX_PENDING,
+    OUTBOX_SENT,
+    OutboxEvent,
+)
 from gateway.retention import Purger, register_purger
 from gateway.sites import Site, all_sites
 from gateway.timeutil import utcnow
@@ -132,6 +138,18 @@ def outbox_show(limit: int, statuses: tuple[str, ...], site: str | None, compact
     rows = outbox.forwarded_requests(_engine(), limit, statuses, site)
     if not rows:
         click.echo("no forwarded requests recorded")
+        with _engine().connect() as conn:
+            pending = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.status == OUTBOX_PENDING)
+            ).scalar_one()
+        if pending:
+            click.echo(
+                f"{pending} event(s) wait in the outbox: no forwarder has sent them yet. "
+                "Run `gateway forward` (`make run` and `gateway serve` start one), "
+                "or `gateway forward --once` to send what is due and exit."
+            )
         return
     for row in rows:
         status = row.status_code if row.status_code is not None else "-"
