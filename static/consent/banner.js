@@ -21,8 +21,34 @@
   const link = (text, path) => `<a href="${href(path)}" target="_blank" rel="noopener">${esc(text)}</a>`;
   const buttons = (act, label) =>
     `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
-  // GPC refuses analytics whatever was chosen before.
-  const granted = cat => !!(state && state.choices[cat]) && !(gpc && cat == 'analytics');
+  // GPC refuses every category that shares data with third parties, whatever was chosen before.
+  const shared = cat => cat == 'analytics' || cat == 'marketing';
+  const granted = cat => cat == 'necessary' || !!(state && state.choices[cat]) && !(gpc && shared(cat));
+  const cookie = name => (d.cookie.match('(?:^|;\\s*)' + name + '=([^;]*)') || [])[1];
+  const domain = C.cd && (loc.hostname == C.cd || loc.hostname.endsWith('.' + C.cd)) ? ';domain=' + C.cd : '';
+
+  /* -- Google Consent Mode v2, pushed before gtag's config when the tag comes first -- */
+  const dl = w.dataLayer = w.dataLayer || [];
+  function gt() { dl.push(arguments); }
+  const CM = C.cm || {analytics: ['analytics_storage'], marketing: ['ad_storage', 'ad_user_data', 'ad_personalization']};
+  const signals = () => {
+    const o = {analytics_storage: 'denied', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied'};
+    for (const c in CM) if (granted(c)) CM[c].forEach(n => { o[n] = 'granted'; });
+    return o;
+  };
+  const consentMode = kind => {
+    const o = signals();
+    gt('consent', kind, kind == 'default' ? {...o, wait_for_update: 500} : o);
+    gt('set', 'ads_data_redaction', o.ad_storage == 'denied');
+  };
+  consentMode('default');
+  // The granted categories, mirrored beside the token so a returning visitor's update is synchronous.
+  const early = cookie('hc_g');
+  if (early != null) {
+    state = {choices: Object.fromEntries(early.split('.').map(c => [c, true]))};
+    consentMode('update');
+    state = null;
+  }
   const diff = (a, b) => '/privacy/diff/' + a + '/' + b;
 
   /* -- consent token (kept in a first-party cookie) ------------------------ */
@@ -139,7 +165,9 @@
     if (state) body.token = state.token;
     return post(body).finally(() => { busy = false; }).then(r => {
       state = {id: r.consent_id, choices: r.choices, pv: r.policy_version, token: r.token};
-      d.cookie = 'hc_consent=' + r.token + ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + (loc.protocol == 'https:' ? ';secure' : '');
+      const attrs = ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + domain + (loc.protocol == 'https:' ? ';secure' : '');
+      d.cookie = 'hc_consent=' + r.token + attrs;
+      d.cookie = 'hc_g=' + C.c.map(c => c.i).filter(granted).join('.') + attrs;
       if (!quiet) done();
       changed();
     }, () => {
@@ -148,12 +176,62 @@
     });
   };
   const changed = () => {
-    const now = api.get(), g = c => granted(c) ? 'granted' : 'denied';
-    if (typeof w.gtag == 'function') {
-      w.gtag('consent', 'update', {analytics_storage: g('analytics'), ad_storage: g('marketing'), ad_user_data: g('marketing'), ad_personalization: g('marketing')});
-    }
+    const now = api.get();
+    consentMode('update');
+    dl.push({event: 'hot_consent_update', hot_consent: Object.fromEntries(C.c.map(c => [c.i, granted(c.i)]))});
+    clear();
+    unblock();
     listeners.forEach(fn => setTimeout(fn, 0, now));
   };
+
+  /* -- the host page: declared cookies cleared, blocked elements released ---- */
+  const clear = () => {
+    const names = d.cookie.split(';').map(c => c.split('=')[0].trim());
+    const host = loc.hostname.split('.'), doms = [''];
+    // The page host and every parent domain up to the cookie domain.
+    for (let i = 0; i < host.length - 1; i++) {
+      const at = host.slice(i).join('.');
+      doms.push(';domain=' + at);
+      if (!C.cd || at == C.cd) break;
+    }
+    (C.k || []).forEach(([cat, glob]) => {
+      if (granted(cat)) return;
+      const re = RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+      names.filter(n => re.test(n)).forEach(n => doms.forEach(at => { d.cookie = n + '=;path=/;max-age=0' + at; }));
+    });
+  };
+  const unblock = () => {
+    if (!root) return;
+    d.querySelectorAll('[data-category]').forEach(el => {
+      const cat = el.dataset.category, ok = granted(cat);
+      if (el.localName == 'script') {
+        if (!ok || el.type != 'text/plain') return;
+        const s = d.createElement('script');
+        for (const a of el.attributes) if (!/^(type|data-category|data-type|nonce)$/.test(a.name)) s.setAttribute(a.name, a.value);
+        if (el.dataset.type) s.type = el.dataset.type;
+        s.nonce = el.nonce;
+        if (!el.src) s.text = el.text;
+        el.replaceWith(s);
+      } else if (el.dataset.src && !el.hcOn) {
+        if (ok) {
+          el.hcOn = 1;
+          el.src = el.dataset.src;
+          if (el.hcPh) el.hcPh.remove();
+        } else if (el.localName == 'iframe' && !el.hcPh) {
+          // A placeholder in the page's language that offers to allow the category.
+          const i = C.c.findIndex(c => c.i == cat), p = el.hcPh = d.createElement('div'), b = d.createElement('button');
+          p.className = 'hc-blocked';
+          p.textContent = T.blocked + ' ' + (i < 0 ? cat : T.cats[i][0]) + ' ';
+          b.type = 'button';
+          b.textContent = T.allow;
+          b.onclick = () => decide({...(state && state.choices), [cat]: true}, true);
+          p.append(b);
+          el.before(p);
+        }
+      }
+    });
+  };
+  new MutationObserver(unblock).observe(d.documentElement, {childList: true, subtree: true});
 
   /* -- tracker: the token goes along only with analytics consent ------------ */
   // Engaged time: while the page is visible and focused; it goes with the next event.
@@ -242,13 +320,17 @@
       if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
       else showBar();
     } else if (state.pv < C.cv) showBar();
-    else if (gpc && state.choices.analytics) decide({...state.choices, analytics: false}, true);
+    else if (gpc && C.c.some(c => shared(c.i) && state.choices[c.i])) {
+      fab.hidden = false;
+      decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true);
+    }
     else {
       fab.hidden = false;
       changed();
       if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
       else if (up && seen != 'u' + up) showNote(T.upcoming, diff(C.v, up), 'u' + up);
     }
+    unblock();
     ready = true;
     pageView();
     if (pending.length) send(pending.splice(0));
