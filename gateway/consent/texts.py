@@ -43,6 +43,7 @@ BANNER_TEXTS: dict[str, dict[str, str]] = {
         "failed": "Не удалось сохранить. Попробуйте ещё раз.",
         "blocked": "Это содержимое загрузится после вашего согласия:",
         "allow": "Разрешить",
+        "cookies": "Cookie",
     },
     "en": {
         "title": "Cookies and your privacy",
@@ -71,6 +72,7 @@ BANNER_TEXTS: dict[str, dict[str, str]] = {
         "failed": "Could not save. Please try again.",
         "blocked": "This content loads once you allow it:",
         "allow": "Allow",
+        "cookies": "Cookies",
     },
 }
 

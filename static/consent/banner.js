@@ -60,6 +60,8 @@
   };
 
   /* -- the interface ------------------------------------------------------- */
+  // A category's declared cookies: name, provider, expiry, purpose.
+  const cookieList = list => list.length ? `<details><summary>${esc(T.cookies)} (${list.length})</summary><ul class="ck">${list.map(([n, p, e, u]) => `<li><code>${esc(n)}</code> ${esc(p)}, ${esc(e)}. ${esc(u)}</li>`).join('')}</ul></details>` : '';
   const mount = () => {
     const host = d.createElement('hot-consent');
     root = host.attachShadow({mode: 'open'});
@@ -71,7 +73,7 @@
     const notice = gpc ? `<p class="gpc">${esc(T.gpc)}</p>` : '';
     const rows = C.c.map((c, i) => {
       const id = 'hc-' + c.i, off = c.r || (gpc && c.i == 'analytics');
-      return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p></li>`;
+      return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p>${cookieList(T.cats[i].slice(2))}</li>`;
     }).join('');
     root.innerHTML =
       `<div class="bar" role="dialog" aria-labelledby="hc-t" aria-describedby="hc-d" tabindex="-1" hidden><h2 id="hc-t">${esc(T.title)}</h2>${why}<p id="hc-d">${esc(T.body)} ${link(T.policy, '/privacy')}</p>${notice}${buttons('p', T.customize)}</div>` +
