@@ -4,6 +4,8 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import {minify} from 'terser';
 
 const PREFIX = 'self.__hc=';
+// Optional argument: another directory to write into (the test compares with the committed files).
+const OUT = process.argv[2] || 'static/consent';
 for (const name of ['banner', 'measure']) {
   const source = readFileSync(`static/consent/${name}.js`, 'utf8');
   // Each source is one function expression; it is minified as an assignment, then unwrapped.
@@ -15,5 +17,5 @@ for (const name of ['banner', 'measure']) {
   });
   const code = out.code.replace(/;$/, '');
   if (!code.startsWith(PREFIX)) throw new Error(`${name}.js: unexpected minifier output`);
-  writeFileSync(`static/consent/${name}.min.js`, '(' + code.slice(PREFIX.length) + ')\n');
+  writeFileSync(`${OUT}/${name}.min.js`, '(' + code.slice(PREFIX.length) + ')\n');
 }
