@@ -321,7 +321,7 @@
       // Global Privacy Control: recorded as a refusal without asking.
       if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
       else showBar();
-    } else if (state.pv < C.cv) showBar();
+    } else if (state.pv < C.cv || C.c.some(c => !(c.i in state.choices))) showBar(); // a category added since: ask again
     else if (gpc && C.c.some(c => shared(c.i) && state.choices[c.i])) {
       fab.hidden = false;
       decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true);
