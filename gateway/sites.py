@@ -21,6 +21,8 @@ CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 SUPPORTED_LANGUAGES = ("ru", "en")
 BUILTIN_CATEGORIES = ("necessary", "analytics")
+# Categories that share data with third parties: Global Privacy Control refuses them.
+THIRD_PARTY_CATEGORIES = ("analytics", "marketing")
 # What the tracker can measure on its own, each switched on per site.
 ENHANCED_MEASUREMENT = ("scroll", "outbound_clicks", "file_downloads", "site_search")
 DEFAULT_SEARCH_PARAMS = ("q", "s", "search", "query", "text")

@@ -254,3 +254,61 @@ def test_consent_mode_default_and_update_come_before_config(browser: Any, setup:
     ]
     assert log[1][2]["analytics_storage"] == "granted"
     context.close()
+
+
+SUBDOMAIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{name}</title>
+<script src="{gateway}/c/hottelecom.js"></script></head>
+<body><h1>{name}</h1></body></html>"""
+
+
+def test_one_consent_for_every_subdomain_of_the_cookie_domain(
+    browser: Any,
+    app_factory: AppFactory,
+    live_server_factory: Callable[..., LiveServer],
+    tmp_path: Path,
+) -> None:
+    host_app = Flask("subdomains")
+    host = live_server_factory(host_app)
+    www, shop = (f"http://{sub}.hottelecom.test:{host.port}" for sub in ("www", "shop"))
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        TEST_SITES_TOML.replace(
+            'origins = ["https://hottelecom.example", "http://localhost"]',
+            f'origins = ["{www}", "{shop}"]\ncookie_domain = "hottelecom.test"',
+        )
+        + COOKIES_TOML,
+        encoding="utf-8",
+    )
+    app = app_factory(SITES_FILE=str(sites))
+    gateway = live_server_factory(app)
+
+    @host_app.get("/")
+    def page() -> Response:
+        from flask import request
+
+        return Response(SUBDOMAIN_PAGE.format(name=request.host, gateway=gateway.url))
+
+    context = browser.new_context(user_agent=DESKTOP_UA, locale="en-US")
+    page = context.new_page()
+    page.goto(www + "/")
+    page.wait_for_function("() => window.HotConsent && HotConsent.v")
+    _decide(page, "Accept all")
+    made = page.evaluate("() => HotConsent.get()")
+    page.evaluate("() => { document.cookie = '_ga=1;path=/;domain=hottelecom.test'; }")
+
+    page.goto(shop + "/")
+    page.wait_for_function("() => window.HotConsent && HotConsent.get()")
+    # The same consent on the other subdomain, without asking again.
+    assert page.evaluate("() => HotConsent.get()") == made
+    assert page.locator("hot-consent .bar").is_hidden()
+    cookie = next(c for c in context.cookies() if c["name"] == "hc_consent")
+    assert cookie["domain"] == ".hottelecom.test"
+
+    # A refusal on shop. clears _ga set for the whole domain.
+    page.get_by_role("button", name="Cookie settings").click()
+    _decide(page, "Reject all")
+    page.wait_for_function("() => !document.cookie.includes('_ga=')")
+    assert "_ga" not in {c["name"] for c in context.cookies()}
+    assert len({r.consent_id for r in records(app)}) == 1
+    context.close()
