@@ -284,7 +284,7 @@ def test_one_consent_for_every_subdomain_of_the_cookie_domain(
     gateway = live_server_factory(app)
 
     @host_app.get("/")
-    def page() -> Response:
+    def subdomain_page() -> Response:
         from flask import request
 
         return Response(SUBDOMAIN_PAGE.format(name=request.host, gateway=gateway.url))
