@@ -95,21 +95,24 @@ def _context(app: Flask, req: Request, site: Site) -> Context:
 
 
 def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
-    """read_token, remembered briefly: a visitor sends the same token on every page."""
+    """read_token, remembered briefly (a visitor sends the same token on every page);
+    the proof of consent is asked on every beacon, so a withdrawal recorded on any
+    node takes effect at the very next one."""
     cache: TokenCache = app.extensions["gateway.analytics.tokens"]
     now = time.monotonic()
     hit = cache.get(token)
     if hit is not None and now - hit[1] < TOKEN_CACHE_SECONDS:
-        return hit[0]
-    try:
-        claims: ConsentClaims | None = read_token(token)
-    except TokenInvalid:
-        claims = None
+        claims = hit[0]
+    else:
+        try:
+            claims = read_token(token)
+        except TokenInvalid:
+            claims = None
+        if len(cache) >= TOKEN_CACHE_SIZE:
+            cache.clear()
+        cache[token] = (claims, now)
     if claims is not None and not _still_granted(app, claims):
-        claims = None
-    if len(cache) >= TOKEN_CACHE_SIZE:
-        cache.clear()
-    cache[token] = (claims, now)
+        return None
     return claims
 
 
