@@ -312,3 +312,34 @@ def test_one_consent_for_every_subdomain_of_the_cookie_domain(
     assert "_ga" not in {c["name"] for c in context.cookies()}
     assert len({r.consent_id for r in records(app)}) == 1
     context.close()
+
+
+def test_withdrawal_made_elsewhere_is_known_at_the_next_page_load(
+    browser: Any, setup: Setup
+) -> None:
+    context, page = _page(browser, setup)
+    _decide(page, "Accept all")
+    page.wait_for_function("() => window.ran.length == 3")
+    state = page.evaluate("() => HotConsent.get()")
+    token = next(c["value"] for c in context.cookies() if c["name"] == "hc_consent")
+    # Withdrawn through the API, from somewhere else than this browser.
+    gone = setup.app.test_client().delete(
+        f"/api/v1/consent/{state['consentId']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert gone.status_code == 200
+    page.reload()
+    page.wait_for_function("() => HotConsent.get() && HotConsent.get().withdrawn")
+    assert page.evaluate("() => HotConsent.get().choices") == {
+        "necessary": True,
+        "analytics": False,
+        "marketing": False,
+    }
+    page.wait_for_timeout(300)
+    # Blocked scripts stay blocked, although the cookie mirror still said "granted".
+    assert page.evaluate("() => window.ran") == ["necessary"]
+    updates = page.evaluate(
+        "() => dataLayer.filter(a => a[0] == 'consent' && a[1] == 'update').map(a => a[2])"
+    )
+    assert updates[-1]["analytics_storage"] == "denied"
+    assert updates[-1]["ad_storage"] == "denied"
+    context.close()

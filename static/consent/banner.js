@@ -167,9 +167,7 @@
     if (state) body.token = state.token;
     return post(body).finally(() => { busy = false; }).then(r => {
       state = {id: r.consent_id, choices: r.choices, pv: r.policy_version, token: r.token};
-      const attrs = ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + domain + (loc.protocol == 'https:' ? ';secure' : '');
-      d.cookie = 'hc_consent=' + r.token + attrs;
-      d.cookie = 'hc_g=' + C.c.map(c => c.i).filter(granted).join('.') + attrs;
+      d.cookie = 'hc_consent=' + r.token + attrs();
       if (!quiet) done();
       changed();
     }, () => {
@@ -177,8 +175,10 @@
       $('.btns', modal.hidden ? bar : modal).before(err);
     });
   };
+  const attrs = () => ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + domain + (loc.protocol == 'https:' ? ';secure' : '');
   const changed = () => {
     const now = api.get();
+    if (state) d.cookie = 'hc_g=' + C.c.map(c => c.i).filter(granted).join('.') + attrs();
     consentMode('update');
     dl.push({event: 'hot_consent_update', hot_consent: Object.fromEntries(C.c.map(c => [c.i, granted(c.i)]))});
     clear();
@@ -291,7 +291,7 @@
   /* -- host API ------------------------------------------------------------ */
   const api = w.HotConsent = {
     v: 1,
-    get: () => state && {consentId: state.id, choices: {...state.choices}, policyVersion: state.pv, gpc},
+    get: () => state && {consentId: state.id, choices: {...state.choices}, policyVersion: state.pv, gpc, withdrawn: !!state.w},
     on: (ev, fn) => {
       if (ev == 'change' && typeof fn == 'function') {
         listeners.push(fn);
@@ -310,7 +310,7 @@
   });
 
   const start = (payload, token) => {
-    if (payload && payload.site == C.s) state = {id: payload.cid, choices: payload.c, pv: payload.pv, token};
+    if (payload && payload.site == C.s) state = {id: payload.cid, choices: payload.c, pv: payload.pv, token, w: payload.w};
     // Choices made under an older material version no longer count: ask again.
     if (state && state.pv < C.cv) state.choices = {necessary: true};
     mount();
@@ -340,7 +340,10 @@
   };
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
-    (token ? decode(token) : Promise.resolve(null)).catch(() => null).then(p => start(p, token));
+    // The proof of consent, not the cookie, decides: a withdrawal made elsewhere counts here.
+    const standing = p => p && fetch(API + '/api/v1/consent/standing', {method: 'POST', body: JSON.stringify({token}), credentials: 'omit', headers: {'Content-Type': 'text/plain'}})
+      .then(r => r.ok ? r.json().then(s => ({...p, c: s.choices, pv: s.policy_version, w: s.withdrawn})) : r.status < 500 ? null : p, () => p);
+    (token ? decode(token) : Promise.resolve(null)).catch(() => null).then(standing).then(p => start(p, token));
   };
   if (d.body) boot();
   else d.addEventListener('DOMContentLoaded', boot);
