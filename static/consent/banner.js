@@ -30,9 +30,11 @@
   /* -- Google Consent Mode v2, pushed before gtag's config when the tag comes first -- */
   const dl = w.dataLayer = w.dataLayer || [];
   function gt() { dl.push(arguments); }
-  const CM = C.cm || {analytics: ['analytics_storage'], marketing: ['ad_storage', 'ad_user_data', 'ad_personalization']};
+  const SIG = ['analytics_storage', 'ad_storage', 'ad_user_data', 'ad_personalization'];
+  const CM = C.cm || {analytics: [SIG[0]], marketing: SIG.slice(1)};
   const signals = () => {
-    const o = {analytics_storage: 'denied', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied'};
+    const o = {};
+    SIG.forEach(n => { o[n] = 'denied'; });
     for (const c in CM) if (granted(c)) CM[c].forEach(n => { o[n] = 'granted'; });
     return o;
   };
@@ -149,7 +151,8 @@
   };
 
   /* -- decisions ----------------------------------------------------------- */
-  const post = body => fetch(API + '/api/v1/consent', {method: 'POST', body: JSON.stringify(body), headers: {'Content-Type': 'text/plain'}, credentials: 'omit'})
+  const req = (path, body, more) => fetch(API + '/api/v1/' + path, {method: 'POST', body: typeof body == 'string' ? body : JSON.stringify(body), credentials: 'omit', headers: {'Content-Type': 'text/plain'}, ...more});
+  const post = body => req('consent', body)
     .then(r => {
       // A token the gateway no longer accepts (expired, keys rotated): start a new consent.
       if (r.status == 401 && body.token) {
@@ -259,7 +262,7 @@
     try {
       if (nav.sendBeacon(url, data)) return;
     } catch (e) { /* fall back to fetch */ }
-    fetch(url, {method: 'POST', body: data, keepalive: true, credentials: 'omit', headers: {'Content-Type': 'text/plain'}}).catch(() => {});
+    req('collect', data, {keepalive: true}).catch(() => {});
   };
   // The engaged time of a page goes with that page: on leaving it, or on a navigation away.
   const flush = at => {
@@ -341,7 +344,7 @@
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
     // The proof of consent, not the cookie, decides: a withdrawal made elsewhere counts here.
-    const standing = p => p && fetch(API + '/api/v1/consent/standing', {method: 'POST', body: JSON.stringify({token}), credentials: 'omit', headers: {'Content-Type': 'text/plain'}})
+    const standing = p => p && req('consent/standing', {token})
       .then(r => r.ok ? r.json().then(s => ({...p, c: s.choices, pv: s.policy_version, w: s.withdrawn})) : r.status < 500 ? null : p, () => p);
     (token ? decode(token) : Promise.resolve(null)).catch(() => null).then(standing).then(p => start(p, token));
   };
