@@ -216,6 +216,32 @@ SETTINGS: tuple[Setting, ...] = (
         _as_deadline,
     ),
     Setting(
+        "STATUS_LINK_DAYS",
+        30,
+        "Days an e-mailed request status link works; the requester can ask for a fresh one "
+        "by e-mail.",
+        _as_days,
+    ),
+    Setting(
+        "DATA_LINK_DAYS",
+        14,
+        "Days after an access request is completed during which the requester can download "
+        "their data from the status page.",
+        _as_days,
+    ),
+    Setting(
+        "VERIFY_MAILS_PER_DAY",
+        5,
+        "Request mails (verification links, fresh status links) one address receives at most "
+        "in 24 hours; more submissions are kept but not mailed.",
+        _as_int,
+    ),
+    Setting(
+        "MAIL_SENDER_NAME",
+        "HotTelecom",
+        "Display name in the From header of every e-mail (the address is CONTACT_EMAIL).",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URL",
         "memory://",
         "Rate-limit storage; redis://… when several nodes run.",

@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
 # Path segments that are secrets or identifiers: the e-mailed capability links of
 # a data-subject request, and consent ids. Access logs show their place only.
 _SECRET_PATHS = re.compile(
-    r"^(?P<prefix>/contact/(?:sent|verify|status)/|/api/v1/consent/|/admin/consents/)[^/?#]+"
+    r"^(?P<prefix>/contact/(?:sent|verify|status|data)/|/api/v1/consent/|/admin/consents/)[^/?#]+"
 )
 
 

@@ -18,6 +18,7 @@ import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -106,7 +107,13 @@ def queue_mail(
     return mail
 
 
-def build_message(mail: OutboundMail, sender: str) -> EmailMessage:
+def sender_address(address: str, display_name: str) -> Address:
+    """``HotTelecom <privacy@…>``: the display name is encoded as the headers need."""
+    username, _at, domain = address.rpartition("@")
+    return Address(display_name=display_name, username=username, domain=domain)
+
+
+def build_message(mail: OutboundMail, sender: str | Address) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.recipient
@@ -175,7 +182,7 @@ def deliver_due(
     if not due:
         return 0, 0
     config = current_app.config
-    sender = config["CONTACT_EMAIL"]
+    sender = sender_address(config["CONTACT_EMAIL"], config["MAIL_SENDER_NAME"])
     messages = [build_message(mail, sender) for mail in due]
     errors: list[str | None]
     if config["SMTP_URL"]:

@@ -16,6 +16,7 @@ SALTS = {
     "contact-verify": "hottelecom.gateway.contact.verify.v1",
     "contact-status": "hottelecom.gateway.contact.status.v1",
     "contact-form": "hottelecom.gateway.contact.form.v1",
+    "contact-data": "hottelecom.gateway.contact.data.v1",
 }
 
 

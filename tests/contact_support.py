@@ -104,3 +104,11 @@ def post_action(client: FlaskClient, request_id: int, action: str, **fields: str
     page = client.get(f"/admin/requests/{request_id}", base_url=HTTPS)
     data = {"csrf_token": csrf_token(page.get_data(as_text=True)), **fields}
     return client.post(f"/admin/requests/{request_id}/{action}", data=data, base_url=HTTPS)
+
+
+def confirm(client: FlaskClient, verify_path: str, base_url: str = HTTPS) -> TestResponse:
+    """Open the e-mailed verification link and press its confirm button (a POST)."""
+    page = client.get(verify_path, base_url=base_url)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    data = hidden_inputs(page.get_data(as_text=True))
+    return client.post(verify_path, data=data, base_url=base_url)

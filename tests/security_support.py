@@ -21,8 +21,8 @@ from gateway.extensions import db
 from tests.conftest import DESKTOP_UA
 from tests.consent_helpers import ORIGIN, decide
 from tests.contact_support import (
-    HTTPS,
     browser_like_client,
+    confirm,
     link_in,
     login,
     make_user,
@@ -68,7 +68,7 @@ def build_world(app: Flask) -> World:
     )
     assert sent.status_code == 303, sent.data
     verify_path = link_in(read_mails(app)[0], "/contact/verify/")
-    verified = visitor.get(verify_path, base_url=HTTPS)
+    verified = confirm(visitor, verify_path)
     assert verified.status_code == 303
     with app.app_context():
         request_id = db.session.scalar(sa.select(ContactRequest.id))
@@ -136,7 +136,9 @@ def samples(world: World) -> dict[str, Sample]:
         ),
         "contact.form": Sample("/contact?lang=en"),
         "contact.sent": Sample(world.sent_path),
-        "contact.verify": Sample(world.verify_path, 303),
+        "contact.verify": Sample(world.verify_path),
+        "contact.links": Sample("/contact/links?lang=en"),
+        "contact.download": Sample("/contact/data/not-a-token.json", 400),
         "contact.status": Sample(world.status_path),
         "admin.login": Sample("/admin/login"),
         "admin.index": Sample("/admin"),

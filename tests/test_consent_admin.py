@@ -27,7 +27,14 @@ from gateway.sites import get_site
 from gateway.timeutil import utcnow
 from tests.conftest import AppFactory
 from tests.consent_helpers import ORIGIN, decide, records
-from tests.contact_support import HTTPS, browser_like_client, login, make_user, post_action
+from tests.contact_support import (
+    HTTPS,
+    browser_like_client,
+    login,
+    make_user,
+    post_action,
+    read_mails,
+)
 from tests.test_contact_admin import new_request
 
 PASSWORD = "correct horse battery"
@@ -164,7 +171,9 @@ def test_erasure_withdraws_then_blanks_the_records_and_the_chain_verifies(
     assert _decisions(after, "withdrawal") - _decisions(before, "withdrawal") == 1
     with app.app_context():
         proof = db.session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.request_id == erase)
+            sa.select(AuditEntry).where(
+                AuditEntry.request_id == erase, AuditEntry.action == "erased"
+            )
         ).one()
     assert "consent: 2" in proof.detail
 
@@ -549,36 +558,50 @@ def test_rates_on_the_page_follow_the_range_and_site(app: Flask, staff: FlaskCli
     assert "66.7%" in everywhere
 
 
-def test_completing_a_withdrawal_request_withdraws_the_consent(
+def test_a_withdrawal_request_is_complete_only_once_the_consent_is_withdrawn(
     app: Flask, public: FlaskClient, staff: FlaskClient
 ) -> None:
     api = app.test_client()
     made = decide(api, {"analytics": True}).get_json()
+    # Typed as people copy it from a letter: capitals, no dashes.
+    typed = made["consent_id"].replace("-", "").upper()
     request_id = new_request(
         app,
         public,
         email="w@example.ru",
         request_type="withdraw-consent",
-        consent_id=made["consent_id"],
+        consent_id=typed,
         message="",
     )
     page = staff.get(f"/admin/requests/{request_id}", base_url=HTTPS).get_data(as_text=True)
     assert f'href="/admin/consents?id={made["consent_id"]}"' in page
-    assert "completing this request records the withdrawal" in page
+    assert 'data-withdrawal="granted"' in page
     before = _samples(api)
-    done = post_action(staff, request_id, "complete", text="Done")
+
+    # "Complete" first: refused, nothing recorded, the requester told nothing.
+    mails_before = len(read_mails(app))
+    refused = post_action(staff, request_id, "complete", text="Withdrawn.")
+    assert refused.status_code == 400
+    assert "Record the withdrawal first" in refused.get_data(as_text=True)
+    assert len(read_mails(app)) == mails_before
+    state = api.get(f"/api/v1/consent/{made['consent_id']}", headers=_bearer(made)).get_json()
+    assert state["withdrawn"] is False
+
+    done = post_action(staff, request_id, "withdraw", consent_id=typed)
     assert done.status_code == 303
     shown = staff.get(f"/admin/requests/{request_id}", base_url=HTTPS).get_data(as_text=True)
-    assert f"The withdrawal of consent {made['consent_id']} is recorded." in shown
+    assert f"The withdrawal of consent {made['consent_id']} is recorded" in shown
     assert f"{made['consent_id']}: withdrawn" in shown  # the audit log
+    assert 'data-withdrawal="withdrawn"' in shown
     state = api.get(f"/api/v1/consent/{made['consent_id']}", headers=_bearer(made)).get_json()
     assert state["withdrawn"] is True
     assert state["choices"]["analytics"] is False
     assert records(app)[-1].source == "staff"
     assert _decisions(_samples(api), "withdrawal") - _decisions(before, "withdrawal") == 1
     assert _verify(app)[0] == 0
+    assert post_action(staff, request_id, "complete", text="Done").status_code == 303
 
-    # Asked again (or for an id nothing is kept for): nothing more is recorded.
+    # Asked again: already withdrawn, nothing more recorded, and it can be completed.
     again = new_request(
         app,
         public,
@@ -587,9 +610,12 @@ def test_completing_a_withdrawal_request_withdraws_the_consent(
         consent_id=made["consent_id"],
         message="",
     )
-    post_action(staff, again, "complete", text="")
+    post_action(staff, again, "withdraw", consent_id=made["consent_id"])
     shown = staff.get(f"/admin/requests/{again}", base_url=HTTPS).get_data(as_text=True)
-    assert f"Consent {made['consent_id']} was already withdrawn." in shown
+    assert f"Consent {made['consent_id']} was already withdrawn" in shown
+    assert post_action(staff, again, "complete", text="").status_code == 303
+
+    # An id nothing is kept for: nothing withdrawn, so the request cannot be completed.
     unknown = new_request(
         app,
         public,
@@ -598,7 +624,11 @@ def test_completing_a_withdrawal_request_withdraws_the_consent(
         consent_id="abcd-efgh-ijkl-mnop",
         message="",
     )
-    post_action(staff, unknown, "complete", text="")
-    shown = staff.get(f"/admin/requests/{unknown}", base_url=HTTPS).get_data(as_text=True)
-    assert "No records are kept for consent abcd-efgh-ijkl-mnop" in shown
+    tried = post_action(staff, unknown, "withdraw", consent_id="abcd-efgh-ijkl-mnop")
+    assert tried.status_code == 400
+    assert "No records are kept for consent abcd-efgh-ijkl-mnop" in tried.get_data(as_text=True)
+    assert post_action(staff, unknown, "complete", text="").status_code == 400
+    bad = post_action(staff, unknown, "withdraw", consent_id="hello")
+    assert bad.status_code == 400
+    assert "16 letters and digits" in bad.get_data(as_text=True)
     assert len(records(app)) == 2

@@ -27,6 +27,7 @@ from tests.conftest import AppFactory
 from tests.contact_support import (
     HTTPS,
     browser_like_client,
+    confirm,
     csrf_token,
     link_in,
     login,
@@ -66,7 +67,7 @@ def new_request(app: Flask, public: FlaskClient, verify: bool = True, **fields: 
     assert submit_contact(public, **fields).status_code == 303
     mail = read_mails(app)[before]
     if verify:
-        public.get(link_in(mail, "/contact/verify/"), base_url=HTTPS)
+        assert confirm(public, link_in(mail, "/contact/verify/")).status_code == 303
     with app.app_context():
         return int(db.session.scalar(sa.select(sa.func.max(ContactRequest.id))) or 0)
 
@@ -252,7 +253,7 @@ def test_extend_once_under_152fz(app_factory: AppFactory) -> None:
         assert extended.extended
         mail = read_mails(app)[-1]
         assert "Большой объём данных" in text_of(mail)
-        assert "2026-01-28" in text_of(mail)
+        assert "The answer is now due by 28 January 2026" in text_of(mail)
         second = post_action(staff, request_id, "extend", text="again")
         assert second.status_code == 400
         assert "already extended once" in second.get_data(as_text=True)
@@ -354,7 +355,10 @@ class FakeConsentStore:
     """A face whose records are keyed by consent id (the real consent face is tested too)."""
 
     def __init__(self) -> None:
-        self.records = {"c-1": {"consent_id": "c-1", "choices": "analytics=false"}}
+        self.records = {
+            "abcd-efgh-ijkl-mnop": {"consent_id": "abcd-efgh-ijkl-mnop", "choices": "a=false"},
+            "zzzz-zzzz-zzzz-zzzz": {"consent_id": "zzzz-zzzz-zzzz-zzzz", "choices": "a=true"},
+        }
         self.asked: list[Sequence[str]] = []
 
     def export(
@@ -382,19 +386,30 @@ def test_other_faces_plug_their_data_into_export_and_erasure(
         public,
         email="s@example.com",
         request_type="withdraw-consent",
-        consent_id="c-1",
+        consent_id="ABCDEFGHIJKLMNOP",
+        message="",
+    )
+    # Someone typing this address and another person's consent id, never confirming
+    # the mailbox: that id must not reach this person's export or erasure.
+    new_request(
+        app,
+        public,
+        verify=False,
+        email="s@example.com",
+        request_type="withdraw-consent",
+        consent_id="zzzz-zzzz-zzzz-zzzz",
         message="",
     )
     erase_id = new_request(app, public, email="s@example.com", request_type="erase", message="")
     data = staff.get(f"/admin/requests/{erase_id}/export.json", base_url=HTTPS).get_json()
     assert data["sources"]["keyed-by-consent"] == [
-        {"consent_id": "c-1", "choices": "analytics=false"}
+        {"consent_id": "abcd-efgh-ijkl-mnop", "choices": "a=false"}
     ]
-    assert consent.asked[-1] == ["c-1"]
+    assert consent.asked[-1] == ["abcd-efgh-ijkl-mnop"]
 
     response = post_action(staff, erase_id, "erase", text="Готово", confirm="yes")
     assert response.status_code == 303
-    assert consent.records == {}
+    assert list(consent.records) == ["zzzz-zzzz-zzzz-zzzz"]
 
 
 def test_erasure_keeps_only_the_proof(app: Flask, public: FlaskClient, staff: FlaskClient) -> None:
@@ -438,9 +453,18 @@ def test_erasure_keeps_only_the_proof(app: Flask, public: FlaskClient, staff: Fl
         entries = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.request_id == erase_id)
         ).all()
-        assert [(e.action, e.actor) for e in entries] == [("erased", STAFF)]
-        # The other request (its row, 1 reply, 4 audit entries) and this one's 2 audit entries.
-        assert entries[0].detail == "consent: 0, contact: 8"
+        # The history of what was done stays, without the person's words.
+        assert [(e.action, e.actor) for e in entries] == [
+            ("submitted", "requester"),
+            ("verified", "requester"),
+            ("erased", STAFF),
+        ]
+        # The other request (its row, 1 reply, 4 audit entries).
+        assert entries[-1].detail == "consent: 0, contact: 6"
+        history = " ".join(e.detail for e in db.session.scalars(sa.select(AuditEntry)))
+        assert "Anna" not in history
+        assert "Удалено" not in history
+        assert "gone@example.com" not in history.lower()
         assert (
             db.session.scalars(
                 sa.select(RequestMessage).where(RequestMessage.request_id == erase_id)

@@ -78,12 +78,20 @@ def test_form_in_the_browser_end_to_end(
     page.fill("#email", "browser@example.ru")
     page.wait_for_timeout(1100)
     page.click("button[type=submit]")
-    page.wait_for_url("**/contact/sent/**")
-    assert "browser@example.ru" in page.inner_text("main")
+    page.wait_for_url("**/contact/sent**")
+    assert "Проверьте почту" in page.inner_text("main")
+    assert "browser@example.ru" not in page.inner_text("main")
+    assert page.locator("a[href*='/contact/status/']").count() == 0
     assert page.locator("[data-refund-window]").count() == 1
 
     verify = link_in(read_mails(app)[0], "/contact/verify/")
     page.goto(server.url + verify)
+    # Opening the link confirms nothing; the button does.
+    assert page.locator("[data-confirm]").count() == 1
+    assert len(read_mails(app)) == 1
+    page.screenshot(path=str(tmp_path / "verify-ru.png"), full_page=True)
+    assert_accessible(page)
+    page.click("[data-confirm]")
     page.wait_for_url("**/contact/status/**")
     assert "Адрес подтверждён" in page.inner_text("main")
     assert page.locator("[data-status=open]").count() == 1
@@ -112,6 +120,12 @@ def test_form_screenshots(
     name = f"contact-{lang}-{'phone' if viewport else 'desktop'}.png"
     page.screenshot(path=str(tmp_path / name), full_page=True)
     assert_accessible(page)
+    for path in ("/contact/sent", "/contact/links"):
+        page.goto(f"{server.url}{path}?lang={lang}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        shot = f"{path.rsplit('/', 1)[1]}-{lang}-{'phone' if viewport else 'desktop'}.png"
+        page.screenshot(path=str(tmp_path / shot), full_page=True)
+        assert_accessible(page)
     context.close()
 
 
@@ -174,3 +188,75 @@ def test_staff_sign_in_and_queue_in_the_browser(
     page.click("text=Sign out")
     page.wait_for_url("**/admin/login")
     context.close()
+
+
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
+
+
+def test_request_cards_and_the_delivered_data_at_desktop_and_phone_width(
+    served: tuple[Flask, LiveServer], browser: Any, tmp_path: Path
+) -> None:
+    from gateway.contact import deadlines, notifications
+
+    app, server = served
+    make_user(app, "staff@hottelecom.example", PASSWORD)
+    now = utcnow()
+    ids: dict[str, int] = {}
+    with app.app_context(), db.transaction() as session:
+        for kind, status, consent_id in [
+            ("erase", "open", ""),
+            ("withdraw-consent", "open", "abcd-efgh-ijkl-mnop"),
+            ("access", "completed", ""),
+        ]:
+            row = ContactRequest(
+                email=f"{kind}@example.ru",
+                name="Анна Петрова",
+                request_type=kind,
+                status=status,
+                language="ru",
+                consent_id=consent_id,
+                due_date=deadlines.due_date(deadlines.moscow_date(now), "30d"),
+                created_at=now,
+                verified_at=now,
+                closed_at=now if status == "completed" else None,
+            )
+            session.add(row)
+            session.flush()
+            ids[kind] = row.id
+    with app.test_request_context():
+        access = db.session.get(ContactRequest, ids["access"])
+        assert access is not None
+        status_path = "/contact/status/" + notifications.status_token(access)
+    for width, viewport in WIDTHS.items():
+        context = browser.new_context(user_agent=DESKTOP_UA, viewport=viewport)
+        page = context.new_page()
+        page.goto(f"{server.url}/admin/login")
+        page.fill("#email", "staff@hottelecom.example")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/admin")
+        page.goto(f"{server.url}/admin/requests/{ids['erase']}")
+        assert "30 calendar days from receipt" in page.inner_text("[data-due-rule] >> nth=0")
+        danger = page.locator("form.danger-zone button")
+        assert danger.count() == 1
+        colour = danger.evaluate("b => getComputedStyle(b).backgroundColor")
+        assert colour in ("rgb(185, 28, 28)", "rgb(248, 113, 113)")
+        assert page.locator(f"form[action$='/{ids['erase']}/complete']").count() == 0
+        page.screenshot(path=str(tmp_path / f"staff-erase-{width}.png"), full_page=True)
+        page.goto(f"{server.url}/admin/requests/{ids['withdraw-consent']}")
+        assert page.locator("[data-withdrawal=unknown]").count() == 1
+        page.screenshot(path=str(tmp_path / f"staff-withdraw-{width}.png"), full_page=True)
+        page.goto(f"{server.url}/admin/requests/{ids['access']}")
+        assert page.locator("[data-data-until]").count() == 1
+        # The audit log scrolls inside its box; the page itself never sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(tmp_path / f"staff-access-{width}.png"), full_page=True)
+        page.goto(server.url + status_path)
+        assert page.locator("[data-download] a").count() == 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(tmp_path / f"status-access-{width}.png"), full_page=True)
+        assert_accessible(page)
+        with page.expect_download() as download:
+            page.click("[data-download] a >> nth=0")
+        assert download.value.suggested_filename == f"hottelecom-data-{ids['access']}.json"
+        context.close()

@@ -181,3 +181,34 @@ def test_add_working_days_on_any_calendar(start: date, days_off: set[date], coun
         assert is_working(end)
     else:
         assert end == start
+
+
+def test_the_due_date_is_explained_as_it_was_reached() -> None:
+    from gateway.contact.texts import explain_due_text
+
+    # Day 30 after 6 March 2026 is Sunday 5 April: moved to Monday 6 April.
+    weekend = deadlines.explain_due(date(2026, 3, 6), "30d")
+    assert (weekend.nominal, weekend.due, weekend.moved) == (
+        date(2026, 4, 5),
+        date(2026, 4, 6),
+        True,
+    )
+    assert explain_due_text(weekend, "en")[1] == (
+        "The 30th day, 5 April 2026, is a day off: a weekend day. Under Civil Code art. 193 "
+        "the term moves to the next working day, 6 April 2026."
+    )
+    assert "5 апреля 2026, — нерабочий: выходной день" in explain_due_text(weekend, "ru")[1]
+    # A working day 30: nothing moved, nothing to explain beyond the rule.
+    plain = deadlines.explain_due(date(2026, 3, 9), "30d")
+    assert not plain.moved
+    assert len(explain_due_text(plain, "ru")) == 1
+    # 152-FZ counts working days: the days off skipped are named.
+    counted = deadlines.explain_due(date(2026, 4, 30), "152fz")
+    assert counted.due == deadlines.due_date(date(2026, 4, 30), "152fz")
+    assert date(2026, 5, 1) in counted.days_off
+    text = explain_due_text(counted, "en")[1]
+    assert text.startswith("Days off are not counted (")
+    assert text == (
+        "Days off are not counted (8: Holiday of Spring and Labor; Victory Day; "
+        "Victory Day (observed))."
+    )

@@ -127,7 +127,9 @@ def test_emailed_links_survive_rotation(app_factory: AppFactory) -> None:
     [mail] = read_mails(old)
     verify_path = link_in(mail, "/contact/verify/")
 
-    verified = rotated.test_client().get(verify_path, base_url=CONTACT_BASE)
+    from tests.contact_support import confirm
+
+    verified = confirm(browser_like_client(rotated), verify_path, base_url=CONTACT_BASE)
     assert verified.status_code == 303
     status_path = verified.headers["Location"]
     with rotated.app_context():

@@ -7,7 +7,7 @@ import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from flask import Flask
@@ -78,7 +79,8 @@ def test_smtp_delivery(app_factory: AppFactory, smtp_port: int, start_smtp: Any)
     assert submit_contact(client, email="smtp@example.ru", lang="ru").status_code == 303
     [message] = inbox.messages
     assert inbox.envelopes[0] == ("privacy@hottelecom.example", ["smtp@example.ru"])
-    assert message["From"] == "privacy@hottelecom.example"
+    # The display name is encoded; the envelope sender stays the bare address.
+    assert message["From"] == "HotTelecom <privacy@hottelecom.example>"
     assert message["To"] == "smtp@example.ru"
     assert message.get_body(preferencelist=("plain",)) is not None
     html = message.get_body(preferencelist=("html",))
@@ -140,7 +142,7 @@ def test_smtp_down_request_kept_mail_retried_with_backoff_and_sent_once(
     assert response.status_code == 303
     sent_page = client.get(response.headers["Location"], base_url=HTTPS)
     assert sent_page.status_code == 200
-    assert "kept@example.com" in sent_page.get_data(as_text=True)
+    assert "Check your e-mail" in sent_page.get_data(as_text=True)
     [first] = _outbox(app)
     assert first.attempts == 1
     first_wait = first.next_attempt_at - utcnow()
@@ -168,7 +170,9 @@ def test_smtp_down_request_kept_mail_retried_with_backoff_and_sent_once(
     with app.app_context():
         [stored] = db.session.scalars(sa.select(ContactRequest)).all()
         assert (stored.status, stored.message) == ("unverified", "kept while down")
-    verified = client.get(link_in(message, "/contact/verify/"), base_url=HTTPS)
+    from tests.contact_support import confirm
+
+    verified = confirm(client, link_in(message, "/contact/verify/"))
     assert verified.status_code == 303
     status_page = client.get(verified.headers["Location"], base_url=HTTPS)
     assert 'data-status="open"' in status_page.get_data(as_text=True)
@@ -199,7 +203,7 @@ def test_eml_files_have_text_and_html(app: Flask) -> None:
     assert "sent 1" in runner.invoke(args=["mail", "send"]).output
     [mail] = read_mails(app)
     assert mail["Subject"] == "Тема"
-    assert mail["From"] == app.config["CONTACT_EMAIL"]
+    assert mail["From"] == f"HotTelecom <{app.config['CONTACT_EMAIL']}>"
     assert mail["Message-ID"]
     assert mail.get_body(preferencelist=("plain",)).get_content().strip() == "plain <b>text</b>"
     assert mail.get_body(preferencelist=("html",)).get_content().strip() == "<p>html</p>"
@@ -333,3 +337,40 @@ def test_mail_undeliverable_for_a_week_is_purged(app_factory: AppFactory, smtp_p
     assert [m.recipient for m in _outbox(app)] == ["recent@example.com"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactRequest)) == 2
+
+
+def test_sender_name_greeting_and_dates_in_each_language(app_factory: AppFactory) -> None:
+    from tests.contact_support import (
+        browser_like_client,
+        confirm,
+        link_in,
+        read_mails,
+        submit_contact,
+        text_of,
+    )
+
+    app = app_factory(CONTACT_MIN_FILL_SECONDS=0, MAIL_SENDER_NAME="ХотТелеком")
+    client = browser_like_client(app)
+    with time_machine.travel(datetime(2025, 12, 10, 9, 0, tzinfo=UTC), tick=False):
+        submit_contact(client, lang="ru", email="olga@example.ru", name="Ольга")
+        submit_contact(client, lang="en", email="john@example.com", name="")
+        # Written on a frozen clock: the files' order says nothing, the recipient does.
+        by_to = {m["To"]: m for m in read_mails(app)}
+        ru, en = by_to["olga@example.ru"], by_to["john@example.com"]
+        confirm(client, link_in(ru, "/contact/verify/"))
+        confirm(client, link_in(en, "/contact/verify/"))
+    assert ru["From"].addresses[0].display_name == "ХотТелеком"
+    assert "=?utf-8?" in ru.as_string().split("From:")[1].splitlines()[0]
+    assert text_of(ru).startswith("Здравствуйте, Ольга!")
+    assert text_of(en).startswith("Hello,")
+    opened = [m for m in read_mails(app) if "/contact/status/" in text_of(m)]
+    ru_open = next(m for m in opened if m["To"] == "olga@example.ru")
+    en_open = next(m for m in opened if m["To"] == "john@example.com")
+    # 30 days end on Friday 9 January 2026, a day off: moved to Monday 12 January.
+    assert "Срок ответа: 12 января 2026." in text_of(ru_open)
+    assert "ст. 193 ГК РФ" in text_of(ru_open)
+    # The day off is named as the production calendar names it (a transferred day off).
+    assert "9 января 2026, — нерабочий: Выходной (перенесено с 03.01.2026)." in text_of(ru_open)
+    assert "Answer due by 12 January 2026." in text_of(en_open)
+    assert "Civil Code art. 193" in text_of(en_open)
+    assert "2026-01-12" not in text_of(en_open)

@@ -25,6 +25,7 @@ from tests.conftest import DESKTOP_UA, AppFactory
 from tests.contact_support import (
     HTTPS,
     browser_like_client,
+    confirm,
     hidden_inputs,
     link_in,
     login,
@@ -268,7 +269,7 @@ def test_answer_on_the_status_page_is_kept(app_factory: AppFactory) -> None:
     with time_machine.travel(FROZEN, tick=False):
         submit_contact(client, email="a@example.com")
         [mail] = read_mails(app)
-        verify = client.get(link_in(mail, "/contact/verify/"), base_url=HTTPS)
+        verify = confirm(client, link_in(mail, "/contact/verify/"))
         status_path = verify.headers["Location"]
         token = hidden_inputs(client.get(status_path, base_url=HTTPS).get_data(as_text=True))
         for _ in range(10):

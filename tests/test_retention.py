@@ -141,6 +141,7 @@ def test_dry_run_says_what_would_go_and_removes_nothing(app: Flask) -> None:
         "contact requests": 2,
         "expired staff sessions": 2,
         "daily traffic figures": 0,
+        "counts of request mails per address": 0,
     }
     assert "total: 8 would be removed (dry run)" in result.output
     assert _left(app) == before
@@ -198,4 +199,5 @@ def test_retention_periods_are_settings(app_factory: AppFactory) -> None:
         "contact requests": 3,
         "expired staff sessions": 2,
         "daily traffic figures": 0,
+        "counts of request mails per address": 0,
     }

@@ -131,6 +131,8 @@ def test_gunicorn_access_log_has_no_tokens(gunicorn: Gunicorn) -> None:
     [
         ("/contact/status/abc.def", "/contact/status/:redacted"),
         ("/contact/sent/abc", "/contact/sent/:redacted"),
+        ("/contact/data/abc.def.json", "/contact/data/:redacted"),
+        ("/contact/status/abc.def/renew", "/contact/status/:redacted/renew"),
         ("/contact/verify/abc", "/contact/verify/:redacted"),
         ("/api/v1/consent/k3df-9wqa", "/api/v1/consent/:redacted"),
         ("/admin/consents/k3df.json", "/admin/consents/:redacted"),

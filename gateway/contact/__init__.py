@@ -24,6 +24,20 @@ def _purge(now: datetime, batch: int) -> int:
     return services.purge(db.session(), now, current_app.config["REQUEST_RETENTION"], batch)
 
 
+def _count_link_mails(now: datetime) -> int:
+    from gateway.contact import notifications
+    from gateway.extensions import db
+
+    return notifications.count_link_mails(db.session(), now)
+
+
+def _purge_link_mails(now: datetime, batch: int) -> int:
+    from gateway.contact import notifications
+    from gateway.extensions import db
+
+    return notifications.purge_link_mails(db.session(), now, batch)
+
+
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
     from gateway.admin.dashboard import register_panel
@@ -47,5 +61,13 @@ def init_app(app: Flask) -> None:
             "contact requests (closed past REQUEST_RETENTION, unverified after 30 days)",
             _count_purgeable,
             _purge,
+        ),
+    )
+    register_purger(
+        app,
+        Purger(
+            "counts of request mails per address (after a day)",
+            _count_link_mails,
+            _purge_link_mails,
         ),
     )

@@ -16,6 +16,7 @@ government's yearly transfer decree, and weekend days made working by it
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -41,6 +42,17 @@ def _russian_year(year: int) -> holidays.HolidayBase:
 def russian_working_day(day: date) -> bool:
     """True on a working day of the Russian production calendar."""
     return bool(_russian_year(day.year).is_working_day(day))
+
+
+@lru_cache(maxsize=64)
+def _named_year(year: int, language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("RU", years=year, language=language)
+
+
+def day_off_name(day: date, lang: str) -> str:
+    """The public holiday on ``day`` in the reader's language, or "" (a plain weekend)."""
+    names = _named_year(day.year, "ru" if lang == "ru" else "en_US")
+    return str(names.get(day) or "")
 
 
 def moscow_date(moment: datetime) -> date:
@@ -111,3 +123,40 @@ def within_refund_window(
 
 def is_overdue(due: date | None, today: date, closed: bool) -> bool:
     return due is not None and not closed and today > due
+
+
+@dataclass(frozen=True)
+class DueExplanation:
+    """How a due date was reached, to be told to staff and requesters as it is."""
+
+    rule: str
+    received: date
+    # Where the term ends by plain counting, before a day off moves it (30d only).
+    nominal: date
+    due: date
+    # Days off skipped (152fz) or that moved the end (30d), oldest first.
+    days_off: tuple[date, ...]
+
+    @property
+    def moved(self) -> bool:
+        return self.nominal != self.due
+
+
+def explain_due(
+    received: date, rule: str, is_working_day: IsWorkingDay = russian_working_day
+) -> DueExplanation:
+    """The due date of ``due_date`` with the reasons it falls where it does."""
+    due = due_date(received, rule, is_working_day)
+    if rule == RULE_30_DAYS:
+        nominal = received + timedelta(days=CALENDAR_DAYS)
+        start = nominal
+    else:
+        nominal = due
+        start = received + timedelta(days=1)
+    skipped = []
+    day = start
+    while day <= due:
+        if not is_working_day(day):
+            skipped.append(day)
+        day += timedelta(days=1)
+    return DueExplanation(rule, received, nominal, due, tuple(skipped))

@@ -11,13 +11,13 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from gateway.consent.services import normalise_consent_id
 from gateway.contact.models import REQUEST_TYPES
 from gateway.contact.services import clean_text
 from gateway.contact.texts import texts, type_label
 from gateway.forms import TextForm
 
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
-CONSENT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 # Types where a request means nothing without words.
 MESSAGE_REQUIRED = ("rectify", "question", "other")
 MAX_LENGTHS = {"email": 254, "name": 200, "message": 5000, "contract_number": 64}
@@ -84,8 +84,13 @@ class ContactForm(TextForm):  # type: ignore[misc]
                     else:
                         self.parsed_service_date = parsed
         consent_id = self.consent_id.data
-        if kind == "withdraw-consent" and consent_id and not CONSENT_ID.match(consent_id):
-            self.consent_id.errors.append(t["bad_consent_id"])
+        if kind == "withdraw-consent" and consent_id:
+            # Any case, with or without dashes or spaces: stored as the banner shows it.
+            normalised = normalise_consent_id(consent_id)
+            if normalised is None:
+                self.consent_id.errors.append(t["bad_consent_id"])
+            else:
+                self.consent_id.data = normalised
         return not self.has_errors
 
     @property

@@ -115,3 +115,17 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[ContactRequest] = relationship(back_populates="audit")
+
+
+class LinkMail(Base):
+    """One request mail (verification or fresh status link) sent to an address.
+
+    Kept a day, to cap how many such mails one mailbox receives: the address is
+    stored only as a keyed digest, never in clear.
+    """
+
+    __tablename__ = "contact_link_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_digest: Mapped[str] = mapped_column(sa.String(64), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

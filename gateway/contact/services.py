@@ -111,7 +111,7 @@ def verify_request(session: Session, request: ContactRequest, rule: str, now: da
     return True
 
 
-def _require_open(request: ContactRequest) -> None:
+def require_open(request: ContactRequest) -> None:
     if request.status == STATUS_UNVERIFIED:
         raise ActionError("The requester has not confirmed the e-mail address yet.")
     if request.status in CLOSED_STATUSES:
@@ -130,7 +130,7 @@ def _require_text(text: str, what: str) -> str:
 def assign(
     session: Session, request: ContactRequest, actor: User, assignee: User | None, now: datetime
 ) -> None:
-    _require_open(request)
+    require_open(request)
     request.assignee_id = assignee.id if assignee else None
     audit(session, request, actor.email, "assigned", assignee.email if assignee else "nobody", now)
 
@@ -161,7 +161,7 @@ def reply(
     session: Session, request: ContactRequest, actor: User, body: str, now: datetime
 ) -> RequestMessage:
     """A public reply, e-mailed to the requester; an open request moves to in progress."""
-    _require_open(request)
+    require_open(request)
     body = _require_text(body, "The reply")
     message = _add_message(session, request, AUTHOR_STAFF, body, now)
     audit(session, request, actor.email, "replied", body[:200], now)
@@ -174,7 +174,7 @@ def ask_for_information(
     session: Session, request: ContactRequest, actor: User, question: str, now: datetime
 ) -> RequestMessage:
     """A public question; the request waits for the requester's answer."""
-    _require_open(request)
+    require_open(request)
     question = _require_text(question, "The question")
     message = _add_message(session, request, AUTHOR_STAFF, question, now)
     audit(session, request, actor.email, "asked", question[:200], now)
@@ -205,7 +205,7 @@ def extend(
     session: Session, request: ContactRequest, actor: User, reason: str, rule: str, now: datetime
 ) -> date:
     """152-FZ: once, by 5 working days, with a reason the requester is told."""
-    _require_open(request)
+    require_open(request)
     reason = _require_text(reason, "The reason")
     if not deadlines.can_extend(rule, request.extended):
         if rule != deadlines.RULE_152FZ:
@@ -223,7 +223,7 @@ def extend(
 def complete(
     session: Session, request: ContactRequest, actor: User, note: str, now: datetime
 ) -> None:
-    _require_open(request)
+    require_open(request)
     note = clean_text(note).strip()
     if note:
         _add_message(session, request, AUTHOR_STAFF, note, now)
@@ -234,7 +234,7 @@ def complete(
 def reject(
     session: Session, request: ContactRequest, actor: User, reason: str, now: datetime
 ) -> None:
-    _require_open(request)
+    require_open(request)
     reason = _require_text(reason, "The reason")
     _add_message(session, request, AUTHOR_STAFF, reason, now)
     audit(session, request, actor.email, "rejected", reason[:200], now)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -26,7 +25,12 @@ from gateway.consent import services as consent_services
 from gateway.contact import deadlines, notifications, services, subject_data
 from gateway.contact.forms import csrf_token_valid
 from gateway.contact.models import REQUEST_TYPES, STATUSES, ContactRequest
-from gateway.contact.texts import STAFF_TYPE_LABELS, STATUS_LABELS
+from gateway.contact.texts import (
+    STAFF_TYPE_LABELS,
+    STATUS_LABELS,
+    format_date,
+    staff_texts,
+)
 from gateway.extensions import csrf, db
 from gateway.mail import deliver_due
 from gateway.subject_sources import registered_sources
@@ -36,13 +40,19 @@ bp = Blueprint("contact_staff", __name__, url_prefix="/admin/requests")
 
 EXPORTABLE_TYPES = ("access", "erase")
 # Action name → (service, label of its text field or "" when it has none).
-ACTIONS = ("assign", "reply", "ask", "extend", "complete", "reject", "erase")
+ACTIONS = ("assign", "reply", "ask", "extend", "withdraw", "complete", "reject", "erase")
 
 
 def _staff() -> User:
     user = current_user()
     assert user is not None  # login_required ran first
     return user
+
+
+def staff_language() -> str:
+    """The staff member's language when their account has one, else English."""
+    lang = getattr(current_user(), "language", "") or ""
+    return lang if lang in ("ru", "en") else "en"
 
 
 def _get(request_id: int) -> ContactRequest:
@@ -85,9 +95,18 @@ def _render_detail(
     rule = current_app.config["REQUEST_DEADLINE"]
     today = deadlines.moscow_date(utcnow())
     users = list(db.session.scalars(sa.select(User).where(User.active).order_by(User.email)))
+    lang = staff_language()
+    until = notifications.data_available_until(contact_request)
     body = render_template(
         "contact/staff/request.html",
         req=contact_request,
+        st=staff_texts(lang),
+        staff_lang=lang,
+        format_date=format_date,
+        due_lines=notifications.due_lines(contact_request, lang),
+        withdrawal_state=_withdrawal_state(contact_request),
+        data_until=format_date(until, lang) if until else "",
+        downloads=sum(1 for e in contact_request.audit if e.action == "downloaded"),
         today=today,
         overdue=deadlines.is_overdue(contact_request.due_date, today, contact_request.is_closed),
         can_extend=deadlines.can_extend(rule, contact_request.extended),
@@ -115,6 +134,7 @@ def detail(request_id: int) -> ResponseReturnValue:
 def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
     """Do one staff action; returns the flash message."""
     staff = _staff()
+    st = staff_texts(staff_language())
     session = db.session()
     now = utcnow()
     before = contact_request.status
@@ -148,18 +168,36 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
         rule = current_app.config["REQUEST_DEADLINE"]
         due = services.extend(session, contact_request, staff, text, rule, now)
         notifications.mail_update(
-            session, contact_request, reason=text.strip(), status_changed=False
+            session, contact_request, reason=text.strip(), status_changed=False, extended=True
         )
         session.commit()
-        return f"Deadline extended to {due.isoformat()}."
+        return f"Deadline extended to {format_date(due, staff_language())}."
+    if action == "withdraw":
+        consent_id = consent_services.normalise_consent_id(request.form.get("consent_id", ""))
+        if consent_id is None:
+            raise services.ActionError(st["bad_consent_id"])
+        if contact_request.request_type != "withdraw-consent":
+            raise services.ActionError(st["not_withdrawal"])
+        services.require_open(contact_request)
+        outcome = _withdraw_consent(contact_request, consent_id, staff, now)
+        if outcome == "not found":
+            session.commit()  # the attempt stays in the audit log
+            raise services.ActionError(st["withdraw_not found"].format(id=consent_id))
+        session.commit()
+        return st[f"withdraw_{outcome}"].format(id=consent_id)
     if action == "complete":
-        withdrawal = ""
-        if contact_request.request_type == "withdraw-consent" and contact_request.consent_id:
-            withdrawal = _withdraw_consent(contact_request, staff, now)
+        if contact_request.request_type == "erase":
+            raise services.ActionError(st["erase_first"])
+        if contact_request.request_type == "withdraw-consent" and not _withdrawal_recorded(
+            contact_request
+        ):
+            raise services.ActionError(st["withdraw_first"])
         services.complete(session, contact_request, staff, text, now)
         notifications.mail_update(session, contact_request, message=text.strip())
         session.commit()
-        return "Request completed; the requester was told." + withdrawal
+        if contact_request.request_type == "access":
+            return st["completed_access"]
+        return st["completed"]
     if action == "reject":
         services.reject(session, contact_request, staff, text, now)
         notifications.mail_update(session, contact_request, reason=text.strip())
@@ -190,22 +228,45 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
     abort(404)
 
 
-WITHDRAWAL_OUTCOMES = {
-    "withdrawn": " The withdrawal of consent {} is recorded.",
-    "already withdrawn": " Consent {} was already withdrawn.",
-    "not found": " No records are kept for consent {}: nothing to withdraw.",
-}
-
-
-def _withdraw_consent(contact_request: ContactRequest, staff: User, now: datetime) -> str:
-    """Completing a consent withdrawal request records the withdrawal itself."""
+def _withdraw_consent(
+    contact_request: ContactRequest, consent_id: str, staff: User, now: datetime
+) -> str:
+    """Record the withdrawal in the consent log; the request keeps the id it was for."""
     session = db.session()
-    consent_id = contact_request.consent_id
     outcome = consent_services.withdraw_on_request(session, consent_id, now)
+    if outcome != "not found" and contact_request.consent_id != consent_id:
+        services.audit(
+            session,
+            contact_request,
+            staff.email,
+            "consent id",
+            f"{contact_request.consent_id or '—'} → {consent_id}",
+            now,
+        )
+        contact_request.consent_id = consent_id
     services.audit(
         session, contact_request, staff.email, "consent", f"{consent_id}: {outcome}", now
     )
-    return WITHDRAWAL_OUTCOMES[outcome].format(consent_id)
+    return outcome
+
+
+def _withdrawal_state(contact_request: ContactRequest) -> str:
+    """withdrawn | granted | unknown | none: the consent log's word on the named id."""
+    if contact_request.request_type != "withdraw-consent" or not contact_request.consent_id:
+        return "none"
+    state = consent_services.current_state(db.session(), contact_request.consent_id)
+    if state is None:
+        return "unknown"
+    return "withdrawn" if state.withdrawn else "granted"
+
+
+def _withdrawal_recorded(contact_request: ContactRequest) -> bool:
+    """The consent the request names is withdrawn in the consent log now."""
+    consent_id = contact_request.consent_id
+    if not consent_id:
+        return False
+    state = consent_services.current_state(db.session(), consent_id)
+    return state is not None and state.withdrawn
 
 
 @bp.post("/<int:request_id>/<action>")
@@ -244,20 +305,12 @@ def export(request_id: int, fmt: str) -> ResponseReturnValue:
     if contact_request.erased_at:
         abort(410)
     session = db.session()
-    email = contact_request.email
-    consent_ids = subject_data.subject_consent_ids(session, email)
-    data: dict[str, list[dict[str, Any]]] = subject_data.export_subject(
-        session, email, consent_ids, registered_sources(current_app)
-    )
     now = utcnow()
+    body, mimetype = subject_data.render_export(
+        session, contact_request.email, registered_sources(current_app), fmt, now
+    )
     services.record_export(session, contact_request, _staff(), fmt, now)
     session.commit()
-    if fmt == "json":
-        body = subject_data.to_json(data, now)
-        mimetype = "application/json"
-    else:
-        body = "\ufeff" + subject_data.to_csv(data)  # BOM: spreadsheets read it as UTF-8
-        mimetype = "text/csv"
     filename = f"request-{contact_request.id}-data.{fmt}"
     return Response(
         body,

@@ -133,7 +133,9 @@ def export_contact(
                     "kind": "audit",
                     "request_id": request.id,
                     "action": entry.action,
-                    "detail": entry.detail,
+                    # Who among staff handles it is the operator's business, not the
+                    # subject's data: assignments are listed without the colleague's address.
+                    "detail": "" if entry.action == "assigned" else entry.detail,
                     "created_at": entry.created_at,
                 }
             )
@@ -157,8 +159,33 @@ def erase_contact(session: Session, email: str, _consent_ids: Sequence[str]) -> 
 
 
 def subject_consent_ids(session: Session, email: str) -> list[str]:
-    """Consent ids the subject gave on any of their requests."""
-    return sorted({r.consent_id for r in _requests_of(session, email) if r.consent_id})
+    """Consent ids the subject named on requests whose mailbox they confirmed.
+
+    An unconfirmed request proves nothing: anyone can type an address and someone
+    else's consent id, and must get neither that consent's records in an export
+    nor their erasure.
+    """
+    return sorted(
+        {
+            r.consent_id
+            for r in _requests_of(session, email)
+            if r.consent_id and r.verified_at is not None
+        }
+    )
+
+
+def render_export(
+    session: Session,
+    email: str,
+    sources: Iterable[SubjectDataSource],
+    fmt: str,
+    now: datetime,
+) -> tuple[str, str]:
+    """(body, mimetype) of everything held for the address and its confirmed consent ids."""
+    data = export_subject(session, email, subject_consent_ids(session, email), sources)
+    if fmt == "json":
+        return to_json(data, now), "application/json"
+    return "\ufeff" + to_csv(data), "text/csv"  # BOM: spreadsheets read it as UTF-8
 
 
 def fulfil_erasure(
@@ -179,7 +206,7 @@ def fulfil_erasure(
     # What is left: erasure requests of this person, this one included; they
     # lose everything personal and keep only what proves the fulfilment.
     kept = [request, *(r for r in _requests_of(session, email) if r.id != request.id)]
-    counts["contact"] = counts.get("contact", 0) + sum(len(r.messages) + len(r.audit) for r in kept)
+    counts["contact"] = counts.get("contact", 0) + sum(len(r.messages) for r in kept)
     for erasure in kept:
         _anonymize(session, erasure, now)
     if request.status not in ("completed", "rejected"):
@@ -203,7 +230,13 @@ def _anonymize(session: Session, request: ContactRequest, now: datetime) -> None
     request.erased_at = now
     for message in list(request.messages):
         session.delete(message)
-    for entry in list(request.audit):
-        session.delete(entry)
     request.messages.clear()
-    request.audit.clear()
+    # The history of what was done stays (who, what, when); the free text that
+    # may hold the person's words or identifiers goes.
+    for entry in request.audit:
+        if entry.action not in AUDIT_DETAIL_KEPT:
+            entry.detail = ""
+
+
+# Audit details that never hold personal data (status words, rules, formats).
+AUDIT_DETAIL_KEPT = frozenset({"status", "verified", "exported", "downloaded", "assigned"})

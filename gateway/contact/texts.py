@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Final
+
+from babel.dates import format_date as babel_format_date
+
+from gateway.contact.deadlines import DueExplanation, day_off_name
+
+# Dates as people write them: "2 февраля 2026 г.", "2 February 2026".
+DATE_LOCALES: Final = {"ru": "ru_RU", "en": "en_GB"}
 
 TYPE_LABELS: Final = {
     "ru": {
@@ -70,7 +78,10 @@ TEXTS: Final = {
         "bad_type": "Выберите тип запроса.",
         "bad_date": "Введите дату в формате ГГГГ-ММ-ДД.",
         "future_date": "Дата не может быть позже сегодняшней.",
-        "bad_consent_id": "Идентификатор состоит из букв, цифр и дефисов.",
+        "bad_consent_id": (
+            "Идентификатор согласия — 16 латинских букв и цифр, например abcd-efgh-ijkl-mnop "
+            "(регистр и дефисы не важны). Он показан в настройках cookie-баннера."
+        ),
         "message_required": "Опишите, пожалуйста, ваш запрос.",
         "too_fast": ("Форма отправлена слишком быстро. Проверьте данные и отправьте ещё раз."),
         "csrf": (
@@ -81,11 +92,85 @@ TEXTS: Final = {
             "Слишком много отправок с вашего адреса: форма не отправлена. "
             "Введённый текст сохранён ниже — отправьте его ещё раз {when}."
         ),
-        "sent_title": "Запрос принят",
+        "sent_title": "Проверьте почту",
         "sent_body": (
-            "Мы отправили письмо на {email}. Перейдите по ссылке в письме в течение "
-            "7 дней, чтобы подтвердить адрес — после этого мы начнём работу над запросом."
+            "Мы отправили письмо на указанный вами адрес. Откройте ссылку в письме в течение "
+            "7 дней и подтвердите запрос — только после этого мы начнём работу над ним. "
+            "Ссылку на страницу статуса запроса мы присылаем только по почте: так "
+            "переписку по запросу видит лишь владелец ящика."
         ),
+        "sent_spam": "Письма нет? Проверьте папку «Спам» или отправьте запрос ещё раз.",
+        "verify_title": "Подтвердите запрос №{id}",
+        "verify_body": (
+            "Запрос «{type}» от {received}. Нажмите кнопку, чтобы подтвердить, что адрес "
+            "{email} принадлежит вам и запрос отправили вы."
+        ),
+        "verify_button": "Подтвердить запрос",
+        "verify_done": (
+            "Этот запрос уже подтверждён. Ссылку на страницу статуса мы отправили вам письмом."
+        ),
+        "status_expired": (
+            "Срок действия ссылки на страницу статуса истёк (ссылки действуют {days} дней)."
+        ),
+        "fresh_button": "Прислать новую ссылку на почту",
+        "fresh_sent": (
+            "Если запрос ещё хранится, новая ссылка придёт на адрес, с которого он отправлен."
+        ),
+        "data_title": "Ваши данные",
+        "data_body": (
+            "Всё, что шлюз хранит о вас, можно скачать до {until} включительно: "
+            "в формате JSON (для программ) или CSV (для таблиц)."
+        ),
+        "data_expired": "Срок скачивания данных истёк {until}. Отправьте новый запрос, если нужно.",
+        "data_json": "Скачать JSON",
+        "data_csv": "Скачать CSV",
+        "data_link_expired": (
+            "Ссылка на скачивание устарела. Откройте страницу статуса по ссылке из письма."
+        ),
+        "links_title": "Ссылки на ваши запросы",
+        "links_intro": (
+            "Потеряли письмо со ссылкой? Укажите адрес, с которого отправляли запрос: мы "
+            "пришлём на него ссылки на страницы статуса всех подтверждённых запросов."
+        ),
+        "links_submit": "Прислать ссылки",
+        "links_sent": (
+            "Если по этому адресу есть подтверждённые запросы, ссылки на них уже отправлены "
+            "на него."
+        ),
+        "links_lost": "Потеряли ссылку на свой запрос?",
+        "mail_links_subject": "Ссылки на ваши запросы в HotTelecom",
+        "mail_links_body": "Вы попросили ссылки на ваши запросы. Они действуют {days} дней:",
+        "mail_links_item": "Запрос №{id} «{type}» — {status}",
+        "mail_greeting": "Здравствуйте!",
+        "mail_greeting_name": "Здравствуйте, {name}!",
+        "mail_signature": "С уважением,\nслужба защиты персональных данных HotTelecom",
+        "mail_fresh_subject": "Новая ссылка на запрос №{id}",
+        "mail_fresh_body": (
+            "Вы попросили новую ссылку на страницу статуса запроса №{id}. "
+            "Она действует {days} дней:"
+        ),
+        "mail_fresh_ignore": (
+            "Если вы не просили ссылку, просто проигнорируйте письмо: без неё запрос "
+            "никто не увидит."
+        ),
+        "mail_extended": "Срок ответа продлён до {due}. Причина: {reason}",
+        "mail_data_ready": (
+            "Ваши данные готовы: скачайте их на странице статуса до {until} включительно "
+            "(JSON и CSV)."
+        ),
+        "rule_30d": "30 календарных дней со дня получения запроса (политика, §4)",
+        "rule_152fz": (
+            "10 рабочих дней со дня получения запроса (152-ФЗ, ст. 20; продлевается один раз "
+            "на 5 рабочих дней с объяснением причины)"
+        ),
+        "due_rule": "Срок: {rule}.",
+        "due_moved": (
+            "Тридцатый день, {nominal}, — нерабочий: {why}. По ст. 193 ГК РФ срок "
+            "переносится на ближайший рабочий день, {due}."
+        ),
+        "due_skipped": "Нерабочие дни не считаются ({count}: {names}).",
+        "weekend": "выходные",
+        "weekend_day": "выходной день",
         "status_link": "Страница статуса запроса",
         "status_title": "Запрос №{id}",
         "type": "Тип",
@@ -121,7 +206,7 @@ TEXTS: Final = {
         "back": "Вернуться к форме",
         "mail_verify_subject": "Подтвердите запрос №{id}",
         "mail_verify_body": (
-            "Здравствуйте!\n\nМы получили ваш запрос «{type}». Чтобы подтвердить, что "
+            "Мы получили ваш запрос «{type}». Чтобы подтвердить, что "
             "адрес принадлежит вам, перейдите по ссылке (она действует 7 дней):"
         ),
         "mail_verify_ignore": "Если вы не отправляли запрос, просто проигнорируйте это письмо.",
@@ -157,7 +242,10 @@ TEXTS: Final = {
         "bad_type": "Choose a request type.",
         "bad_date": "Enter a date as YYYY-MM-DD.",
         "future_date": "The date cannot be later than today.",
-        "bad_consent_id": "A consent ID has letters, digits and hyphens only.",
+        "bad_consent_id": (
+            "A consent ID has 16 letters and digits, such as abcd-efgh-ijkl-mnop (case and "
+            "dashes do not matter). The cookie banner's preferences show it."
+        ),
         "message_required": "Please describe your request.",
         "too_fast": "The form was sent very quickly. Please check it and send it again.",
         "csrf": "The form had expired. We kept what you typed: please send it again.",
@@ -166,11 +254,82 @@ TEXTS: Final = {
             "Too many submissions from your address: this one was not sent. "
             "What you typed is kept below; please send it again {when}."
         ),
-        "sent_title": "Request received",
+        "sent_title": "Check your e-mail",
         "sent_body": (
-            "We have sent an e-mail to {email}. Open the link in it within 7 days to "
-            "confirm your address; we start working on your request then."
+            "We have sent an e-mail to the address you entered. Open the link in it within "
+            "7 days and confirm the request; we start working on it only then. The link to "
+            "the request's status page travels only by e-mail, so only the owner of the "
+            "mailbox sees what is written on it."
         ),
+        "sent_spam": "No e-mail? Look in the spam folder, or send the request again.",
+        "verify_title": "Confirm request #{id}",
+        "verify_body": (
+            'Request "{type}" of {received}. Press the button to confirm that the address '
+            "{email} is yours and that you sent this request."
+        ),
+        "verify_button": "Confirm the request",
+        "verify_done": (
+            "This request is already confirmed. We sent you the link to its status page by e-mail."
+        ),
+        "status_expired": "This status link has expired (status links last {days} days).",
+        "fresh_button": "E-mail me a fresh link",
+        "fresh_sent": (
+            "If the request is still kept, a fresh link is on its way to the address it was "
+            "sent from."
+        ),
+        "data_title": "Your data",
+        "data_body": (
+            "Everything the gateway holds about you can be downloaded until {until}: as JSON "
+            "(for programs) or CSV (for spreadsheets)."
+        ),
+        "data_expired": "The download period ended on {until}. Send a new request if you need it.",
+        "data_json": "Download JSON",
+        "data_csv": "Download CSV",
+        "data_link_expired": (
+            "This download link has expired. Open the status page from the link in your e-mail."
+        ),
+        "links_title": "Links to your requests",
+        "links_intro": (
+            "Lost the e-mail with the link? Enter the address you sent the request from: we "
+            "will mail it the status links of all its confirmed requests."
+        ),
+        "links_submit": "Send me the links",
+        "links_sent": (
+            "If this address has confirmed requests, their links are on their way to it."
+        ),
+        "links_lost": "Lost the link to your request?",
+        "mail_links_subject": "Links to your HotTelecom requests",
+        "mail_links_body": "You asked for the links to your requests. They work for {days} days:",
+        "mail_links_item": 'Request #{id} "{type}": {status}',
+        "mail_greeting": "Hello,",
+        "mail_greeting_name": "Dear {name},",
+        "mail_signature": "Kind regards,\nHotTelecom data protection team",
+        "mail_fresh_subject": "A fresh link to request #{id}",
+        "mail_fresh_body": (
+            "You asked for a fresh link to the status page of request #{id}. It works for "
+            "{days} days:"
+        ),
+        "mail_fresh_ignore": (
+            "If you did not ask for it, ignore this e-mail: without the link nobody sees the "
+            "request."
+        ),
+        "mail_extended": "The answer is now due by {due}. Reason: {reason}",
+        "mail_data_ready": (
+            "Your data is ready: download it from the status page until {until} (JSON and CSV)."
+        ),
+        "rule_30d": "30 calendar days from receipt of the request (policy §4)",
+        "rule_152fz": (
+            "10 working days from receipt of the request (152-FZ art. 20; extendable once by "
+            "5 working days, with the reason given)"
+        ),
+        "due_rule": "Deadline: {rule}.",
+        "due_moved": (
+            "The 30th day, {nominal}, is a day off: {why}. Under Civil Code art. 193 the term "
+            "moves to the next working day, {due}."
+        ),
+        "due_skipped": "Days off are not counted ({count}: {names}).",
+        "weekend": "weekends",
+        "weekend_day": "a weekend day",
         "status_link": "Request status page",
         "status_title": "Request #{id}",
         "type": "Type",
@@ -207,7 +366,7 @@ TEXTS: Final = {
         "back": "Back to the form",
         "mail_verify_subject": "Confirm your request #{id}",
         "mail_verify_body": (
-            'Hello,\n\nWe received your request "{type}". To confirm that this address '
+            'We received your request "{type}". To confirm that this address '
             "is yours, open this link (valid for 7 days):"
         ),
         "mail_verify_ignore": "If you did not send this request, ignore this e-mail.",
@@ -243,3 +402,142 @@ STAFF_TYPE_LABELS: Final = {
     "question": "Question",
     "other": "Other",
 }
+
+
+def format_date(day: date, lang: str) -> str:
+    # "d MMMM y": "8 января 2027", "8 January 2027" (no "г." to clash with a full stop).
+    return str(babel_format_date(day, "d MMMM y", locale=DATE_LOCALES.get(lang, "en_GB")))
+
+
+def explain_due_text(explanation: DueExplanation, lang: str) -> list[str]:
+    """The rule in force and why the date falls where it does, as sentences."""
+    t = texts(lang)
+    rule = t["rule_30d"] if explanation.rule == "30d" else t["rule_152fz"]
+    lines = [t["due_rule"].format(rule=rule)]
+    if explanation.rule == "30d" and explanation.moved:
+        why = day_off_name(explanation.nominal, lang) or t["weekend_day"]
+        lines.append(
+            t["due_moved"].format(
+                nominal=format_date(explanation.nominal, lang),
+                why=why,
+                due=format_date(explanation.due, lang),
+            )
+        )
+    elif explanation.rule != "30d" and explanation.days_off:
+        names: list[str] = []
+        for day in explanation.days_off:
+            name = day_off_name(day, lang)
+            if name and name not in names:
+                names.append(name)
+        count = len(explanation.days_off)
+        lines.append(t["due_skipped"].format(count=count, names="; ".join(names) or t["weekend"]))
+    return lines
+
+
+# Staff-facing words of the contact face (the queue, the request card, its actions).
+STAFF_TEXTS: Final = {
+    "ru": {
+        "bad_consent_id": (
+            "Идентификатор согласия — 16 букв и цифр, например abcd-efgh-ijkl-mnop "
+            "(регистр и дефисы не важны)."
+        ),
+        "not_withdrawal": "Отозвать согласие можно только по запросу об отзыве согласия.",
+        "withdraw_withdrawn": "Отзыв согласия {id} записан в журнал согласий.",
+        "withdraw_already withdrawn": "Согласие {id} уже было отозвано: запрос можно выполнить.",
+        "withdraw_not found": (
+            "По согласию {id} ничего не хранится: отзывать нечего. Уточните идентификатор у "
+            "заявителя или отклоните запрос с объяснением."
+        ),
+        "withdraw_first": (
+            "Сначала запишите отзыв согласия (кнопка «Отозвать согласие»): запрос об отзыве "
+            "выполнен, только когда согласие отозвано."
+        ),
+        "erase_first": (
+            "Запрос на удаление выполняется кнопкой «Удалить данные»: отметить его выполненным, "
+            "не удалив данные, нельзя."
+        ),
+        "completed": "Запрос выполнен; заявитель получил письмо.",
+        "completed_access": (
+            "Запрос выполнен: заявитель получил письмо и может скачать свои данные "
+            "на странице статуса."
+        ),
+        "withdraw_title": "Отозвать согласие",
+        "withdraw_help": (
+            "Записывает отзыв в журнал согласий (источник «staff»). Идентификатор можно "
+            "исправить, если заявитель уточнил его."
+        ),
+        "withdraw_button": "Отозвать согласие",
+        "withdrawal_state": "Согласие в журнале",
+        "withdrawal_withdrawn": "отозвано",
+        "withdrawal_granted": "действует — ещё не отозвано",
+        "withdrawal_unknown": "не найдено",
+        "withdrawal_none": "заявитель не указал идентификатор",
+        "erase_title": "Удалить данные",
+        "erase_warning": (
+            "Необратимо: все данные заявителя (запросы, переписка, согласия с его "
+            "подтверждёнными идентификаторами) будут удалены. Останется только "
+            "обезличенная запись о выполнении и история действий без персональных данных."
+        ),
+        "erase_confirm": "Я проверил(а) личность заявителя и удаляю его данные безвозвратно",
+        "erase_button": "Удалить данные безвозвратно",
+        "deadline": "Срок",
+        "data_label": "Выдача данных",
+        "data_until": "Данные доступны заявителю до {until}",
+        "data_downloads": "скачиваний: {count}",
+    },
+    "en": {
+        "bad_consent_id": (
+            "A consent ID has 16 letters and digits, such as abcd-efgh-ijkl-mnop (case and "
+            "dashes do not matter)."
+        ),
+        "not_withdrawal": "Only a consent withdrawal request withdraws a consent.",
+        "withdraw_withdrawn": "The withdrawal of consent {id} is recorded in the consent log.",
+        "withdraw_already withdrawn": (
+            "Consent {id} was already withdrawn: the request can be completed."
+        ),
+        "withdraw_not found": (
+            "No records are kept for consent {id}: nothing was withdrawn. Ask the requester "
+            "for the right ID, or reject the request saying why."
+        ),
+        "withdraw_first": (
+            'Record the withdrawal first ("Withdraw consent"): a withdrawal request is '
+            "complete only once the consent is withdrawn."
+        ),
+        "erase_first": (
+            'An erasure request is fulfilled with "Erase data": it cannot be marked complete '
+            "while the data is still there."
+        ),
+        "completed": "Request completed; the requester was told.",
+        "completed_access": (
+            "Request completed: the requester was told and can download their data from the "
+            "status page."
+        ),
+        "withdraw_title": "Withdraw consent",
+        "withdraw_help": (
+            'Records the withdrawal in the consent log (source "staff"). Correct the ID if the '
+            "requester gave a better one."
+        ),
+        "withdraw_button": "Withdraw consent",
+        "withdrawal_state": "Consent in the log",
+        "withdrawal_withdrawn": "withdrawn",
+        "withdrawal_granted": "granted: not withdrawn yet",
+        "withdrawal_unknown": "not found",
+        "withdrawal_none": "the requester gave no ID",
+        "erase_title": "Erase data",
+        "erase_warning": (
+            "Irreversible: everything held about the requester (requests, messages, consents "
+            "under their confirmed IDs) is deleted. Only an anonymous proof of fulfilment and "
+            "the history of actions, without personal data, remain."
+        ),
+        "erase_confirm": "I checked the requester's identity and erase their data for good",
+        "erase_button": "Erase data for good",
+        "deadline": "Deadline",
+        "data_label": "Data delivery",
+        "data_until": "Data available to the requester until {until}",
+        "data_downloads": "downloads: {count}",
+    },
+}
+
+
+def staff_texts(lang: str) -> dict[str, str]:
+    return STAFF_TEXTS.get(lang, STAFF_TEXTS["en"])

@@ -7,6 +7,7 @@ import logging
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -20,14 +21,15 @@ from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import ratelimits
-from gateway.contact import deadlines, notifications, services
-from gateway.contact.forms import ContactForm, csrf_token_valid
-from gateway.contact.models import ContactRequest
-from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS, texts
+from gateway.contact import deadlines, notifications, services, subject_data
+from gateway.contact.forms import EMAIL, ContactForm, csrf_token_valid
+from gateway.contact.models import STATUS_UNVERIFIED, ContactRequest
+from gateway.contact.texts import STATUS_LABELS, TYPE_LABELS, format_date, texts
 from gateway.extensions import csrf, db, limiter
 from gateway.i18n import request_language
 from gateway.mail import deliver_due
 from gateway.signing import serializer
+from gateway.subject_sources import registered_sources
 from gateway.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -109,10 +111,8 @@ def form() -> ResponseReturnValue:
     if contact_form.csrf_failed:
         return _render_form(contact_form, lang, t["csrf"], 400)
     if contact_form.website.data:
-        # A bot filled the invisible field: it sees the usual page, nothing is stored.
-        return render_template(
-            "contact/sent.html", t=t, lang=lang, email="", status_url=None, refund_in_window=None
-        ), 200
+        # A bot filled the invisible field: it gets the usual answer, nothing is stored.
+        return redirect(url_for("contact.sent", lang=lang), code=303)
     if not valid:
         return _render_form(contact_form, lang, t["errors_above"], 400)
     if _filled_too_fast(contact_form.started.data or ""):
@@ -131,10 +131,19 @@ def form() -> ResponseReturnValue:
     with db.transaction() as session:
         contact_request = services.create_request(session, data, utcnow())
         session.flush()
-        notifications.mail_verification(session, contact_request)
+        if not notifications.mail_verification(session, contact_request):
+            # The mailbox had its day's share: the request waits unmailed (and is
+            # purged unconfirmed); the page says the same as ever, so it tells a
+            # stranger nothing about the address.
+            services.audit(
+                session, contact_request, services.ACTOR_SYSTEM, "not mailed", "", utcnow()
+            )
     _deliver_mail()
-    token = notifications.status_token(contact_request)
-    return redirect(url_for("contact.sent", token=token, lang=lang), code=303)
+    # The page after sending gives no access to the request: the status link
+    # travels only by e-mail. It keeps the refund verdict the sender may see.
+    window = contact_request.refund_in_window
+    refund = "" if window is None else ("within" if window else "outside")
+    return redirect(url_for("contact.sent", lang=lang, refund=refund or None), code=303)
 
 
 def _load(token: str, reader: str) -> tuple[ContactRequest | None, str]:
@@ -165,24 +174,41 @@ def _link_problem(reason: str, lang: str, status: int) -> ResponseReturnValue:
     return render_template("contact/problem.html", t=t, lang=lang, message=t[reason]), status
 
 
-@bp.get("/sent/<token>")
-def sent(token: str) -> ResponseReturnValue:
-    contact_request, problem = _load(token, "status")
-    lang = _lang_for(contact_request)
-    if contact_request is None:
-        return _link_problem(problem, lang, 404 if problem == "not_found" else 400)
-    return render_template(
-        "contact/sent.html",
-        t=texts(lang),
-        lang=lang,
-        email=contact_request.email,
-        status_url=url_for("contact.status", token=token, lang=lang),
-        refund_in_window=contact_request.refund_in_window,
-    )
+@bp.get("/sent")
+def sent() -> ResponseReturnValue:
+    lang = request_language()
+    refund = request.args.get("refund")
+    window = None if refund not in ("within", "outside") else refund == "within"
+    return render_template("contact/sent.html", t=texts(lang), lang=lang, refund_in_window=window)
 
 
 @bp.get("/verify/<token>")
 def verify(token: str) -> ResponseReturnValue:
+    """What the e-mailed link opens: a confirm button; opening it (GET, HEAD, a mail
+    scanner following links) confirms nothing."""
+    contact_request, problem = _load(token, "verify")
+    lang = _lang_for(contact_request)
+    if contact_request is None:
+        status = 404 if problem == "not_found" else 400
+        return _link_problem(problem, lang, status)
+    t = texts(lang)
+    if contact_request.status != STATUS_UNVERIFIED:
+        return render_template("contact/verify.html", t=t, lang=lang, req=None, done=True)
+    return render_template(
+        "contact/verify.html",
+        t=t,
+        lang=lang,
+        req=contact_request,
+        done=False,
+        type_label=TYPE_LABELS[lang][contact_request.request_type],
+        received=format_date(deadlines.moscow_date(contact_request.created_at), lang),
+    )
+
+
+@bp.post("/verify/<token>")
+@limiter.limit("10 per minute")
+def confirm(token: str) -> ResponseReturnValue:
+    """The confirm button: only this POST (CSRF-checked) confirms the mailbox."""
     contact_request, problem = _load(token, "verify")
     lang = _lang_for(contact_request)
     if contact_request is None:
@@ -193,15 +219,97 @@ def verify(token: str) -> ResponseReturnValue:
     with db.transaction() as session:
         newly = services.verify_request(session, contact_request, rule, utcnow())
         if newly:
+            # The status link comes by e-mail too, for later visits.
             notifications.mail_update(session, contact_request)
-    if newly:
-        _deliver_mail()
-        due = contact_request.due_date.isoformat() if contact_request.due_date else ""
-        flash(t["verified_now"].format(due=due), "success")
-    else:
-        flash(t["already_verified"], "info")
+    if not newly:
+        # Single use: a second confirmation opens nothing.
+        return render_template("contact/verify.html", t=t, lang=lang, req=None, done=True)
+    _deliver_mail()
+    due = format_date(contact_request.due_date, lang) if contact_request.due_date else ""
+    flash(t["verified_now"].format(due=due), "success")
     status_token = notifications.status_token(contact_request)
     return redirect(url_for("contact.status", token=status_token, lang=lang), code=303)
+
+
+@bp.post("/status/<token>/renew")
+@limiter.limit("5 per minute;20 per day")
+def renew(token: str) -> ResponseReturnValue:
+    """An expired status link asks for a fresh one, which goes to the request's mailbox."""
+    lang = request_language()
+    try:
+        request_id, created = notifications.read_expired_status_token(token)
+    except (notifications.LinkExpired, notifications.LinkInvalid):
+        return _link_problem("link_invalid", lang, 400)
+    contact_request = db.session.get(ContactRequest, request_id)
+    if contact_request is not None and notifications.token_matches(contact_request, created):
+        lang = _lang_for(contact_request)
+        with db.transaction() as session:
+            if notifications.mail_fresh_link(session, contact_request):
+                services.audit(
+                    session, contact_request, services.ACTOR_REQUESTER, "new link", "", utcnow()
+                )
+        _deliver_mail()
+    # The same answer whether or not anything was sent.
+    t = texts(lang)
+    return render_template("contact/problem.html", t=t, lang=lang, message=t["fresh_sent"])
+
+
+@bp.route("/links", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per day", methods=["POST"])
+def links() -> ResponseReturnValue:
+    """Lost the mails? The status links of an address's confirmed requests, mailed to it."""
+    lang = request_language()
+    t = texts(lang)
+    if request.method == "GET":
+        return render_template("contact/links.html", t=t, lang=lang, email="", error="")
+    email = services.clean_text(request.form.get("email", "")).strip()[:254]
+    if not EMAIL.match(email):
+        body = render_template(
+            "contact/links.html", t=t, lang=lang, email=email, error=t["bad_email"]
+        )
+        return body, 400
+    with db.transaction() as session:
+        notifications.mail_status_links(session, email, lang)
+    _deliver_mail()
+    # The same answer whether or not the address has requests.
+    return render_template("contact/problem.html", t=t, lang=lang, message=t["links_sent"])
+
+
+@bp.get("/data/<token>.<fmt>")
+@limiter.limit("20 per hour")
+def download(token: str, fmt: str) -> ResponseReturnValue:
+    """The requester's own data, from the status page of a completed access request."""
+    if fmt not in ("json", "csv"):
+        abort(404)
+    lang = request_language()
+    try:
+        request_id, created = notifications.read_data_token(token)
+    except notifications.LinkExpired:
+        return _link_problem("data_link_expired", lang, 410)
+    except notifications.LinkInvalid:
+        return _link_problem("link_invalid", lang, 400)
+    contact_request = db.session.get(ContactRequest, request_id)
+    if contact_request is None or not notifications.token_matches(contact_request, created):
+        return _link_problem("not_found", lang, 404)
+    now = utcnow()
+    if not notifications.data_downloadable(contact_request, now):
+        return _link_problem("data_link_expired", _lang_for(contact_request), 410)
+    session = db.session()
+    body, mimetype = subject_data.render_export(
+        session, contact_request.email, registered_sources(current_app), fmt, now
+    )
+    if request.method == "GET":  # a HEAD (a link checker) downloads nothing
+        services.audit(session, contact_request, services.ACTOR_REQUESTER, "downloaded", fmt, now)
+        session.commit()
+    filename = f"hottelecom-data-{contact_request.id}.{fmt}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/status/<token>", methods=["GET", "POST"])
@@ -210,6 +318,16 @@ def verify(token: str) -> ResponseReturnValue:
 def status(token: str) -> ResponseReturnValue:
     contact_request, problem = _load(token, "status")
     lang = _lang_for(contact_request)
+    if problem == "link_expired":
+        t = texts(lang)
+        days = current_app.config["STATUS_LINK_DAYS"]
+        return render_template(
+            "contact/problem.html",
+            t=t,
+            lang=lang,
+            message=t["status_expired"].format(days=days),
+            renew_url=url_for("contact.renew", token=token, lang=lang),
+        ), 410
     if contact_request is None:
         return _link_problem(problem, lang, 404 if problem == "not_found" else 400)
     t = texts(lang)
@@ -242,6 +360,10 @@ def status(token: str) -> ResponseReturnValue:
 def _status_page(
     contact_request: ContactRequest, lang: str, answer_text: str, answer_error: str
 ) -> str:
+    until = notifications.data_available_until(contact_request)
+    data_token = None
+    if until is not None and notifications.data_downloadable(contact_request, utcnow()):
+        data_token = notifications.data_token(contact_request)
     return render_template(
         "contact/status.html",
         t=texts(lang),
@@ -252,6 +374,10 @@ def _status_page(
         takes_answers=services.takes_answers(contact_request),
         answer_error=answer_error,
         answer_text=answer_text,
+        data_until=format_date(until, lang) if until else "",
+        data_token=data_token,
+        due_lines=notifications.due_lines(contact_request, lang),
+        format_date=format_date,
     )
 
 
