@@ -23,7 +23,7 @@ from flask_limiter.util import get_qualified_name
 
 from gateway.errors import json_error, wants_json
 from gateway.extensions import app_limiter, limiter
-from gateway.i18n import request_language
+from gateway.i18n import plural, request_language
 
 log = logging.getLogger(__name__)
 
@@ -121,24 +121,14 @@ _UNITS = {
 _SECONDS = {"en": ("second", "seconds", "seconds"), "ru": ("секунду", "секунды", "секунд")}
 
 
-def _plural(number: int, forms: tuple[str, str, str], lang: str) -> str:
-    if lang != "ru":
-        return forms[0] if number == 1 else forms[1]
-    if number % 10 == 1 and number % 100 != 11:
-        return forms[0]
-    if number % 10 in (2, 3, 4) and number % 100 not in (12, 13, 14):
-        return forms[1]
-    return forms[2]
-
-
 def wait_phrase(seconds: int, lang: str) -> str:
     """``in 2 minutes`` / ``через 2 минуты``: a wait rounded up to a unit people use."""
     prefix = "через" if lang == "ru" else "in"
     for size, one, few, many in _UNITS.get(lang, _UNITS["en"]):
         if seconds >= size * 2 or (size == 60 and seconds > 90):
             count = math.ceil(seconds / size)
-            return f"{prefix} {count} {_plural(count, (one, few, many), lang)}"
-    return f"{prefix} {seconds} {_plural(seconds, _SECONDS.get(lang, _SECONDS['en']), lang)}"
+            return f"{prefix} {count} {plural(count, (one, few, many), lang)}"
+    return f"{prefix} {seconds} {plural(seconds, _SECONDS.get(lang, _SECONDS['en']), lang)}"
 
 
 _PAGE = {

@@ -71,11 +71,13 @@ def test_requests_panel_counts_open_due_soon_and_overdue(app: Flask) -> None:
     assert figures["received in range"] == ("10", "")
     assert figures["closed in range"] == ("3", "")
     rows = {row[0]: row[1:] for row in panel.rows}
-    #                    open in-progress waiting soon overdue
-    assert rows["erase"] == ("1", "1", "0", "1", "1")
-    assert rows["question"] == ("1", "1", "0", "0", "1")
-    assert rows["refund"] == ("0", "0", "1", "1", "0")
-    assert "other" not in rows  # only an unverified one
+    # Request types as words, not the codes stored in the database.
+    #                      open in-progress waiting soon overdue
+    assert rows["Erasure"] == ("1", "1", "0", "1", "1")
+    assert rows["Question"] == ("1", "1", "0", "0", "1")
+    assert rows["Refund"] == ("0", "0", "1", "1", "0")
+    assert "Other" not in rows  # only an unverified one
+    assert "withdraw-consent" not in rows
     bars = _bar_values(panel.charts[0])
     assert bars["erase · Overdue"] == 1
     assert bars["erase · Due within 7 days"] == 1
@@ -290,3 +292,18 @@ def test_the_form_shows_the_range_actually_shown(app: Flask) -> None:
     page = good.get_data(as_text=True)
     assert 'name="from" type="date" value="2026-11-01"' in page
     assert "2026-11-01 to 2026-11-20 (UTC days) · HotTelecom Shop" in page
+
+
+def test_a_long_panel_table_shows_its_first_rows_and_folds_the_rest(app: Flask) -> None:
+    rows = tuple((f"reason {n}", str(100 - n)) for n in range(12))
+    register_panel(
+        app, 99, lambda _s, _p, _site: Panel("long", "Long", headers=("reason", "n"), rows=rows)
+    )
+    html = signed_in(app, "staff").get("/admin").get_data(as_text=True)
+    box = html.split('id="panel-long"', 1)[1].split("</section>", 1)[0]
+    shown, folded = box.split('<details class="chart-data table-rest">', 1)
+    assert "reason 7" in shown
+    assert "reason 8" not in shown
+    assert "<summary>4 more rows</summary>" in folded
+    assert "reason 8" in folded
+    assert "reason 11" in folded

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from gateway.admin.charts import Series, _nice_max, lines, stacked_bars
+from gateway.admin.charts import Series, _axis, lines, stacked_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
 SERIES = [Series("accept", "Accept all"), Series("reject", "Reject all")]
@@ -64,9 +64,19 @@ def test_lines_place_points_by_value() -> None:
     assert abs((ys[0] - ys[1]) - (ys[1] - ys[2])) < 0.2
 
 
-def test_nice_axis_maximum() -> None:
-    assert _nice_max(0) == 1
-    assert _nice_max(7) == 10
-    assert _nice_max(13) == 20
-    assert _nice_max(230) == 250
-    assert _nice_max(4100) == 5000
+def test_axis_ticks_are_whole_numbers() -> None:
+    assert _axis(0) == (1, 1)
+    assert _axis(1) == (1, 1)  # one request: ticks 0 and 1, not 0.25, 0.5, 0.75
+    assert _axis(3) == (3, 1)
+    assert _axis(7) == (8, 2)
+    assert _axis(13) == (15, 5)
+    assert _axis(230) == (250, 50)
+    assert _axis(4100) == (5000, 1000)
+    assert _axis(40, fixed_max=100) == (100, 25)
+
+
+def test_a_chart_of_one_request_labels_only_whole_numbers() -> None:
+    svg = stacked_bars("Requests", [("2026-11-01", {"n": 1.0})], [Series("n", "requests")])
+    ticks = re.findall(r'class="tick">([^<]+)</text>', svg)
+    numbers = [t for t in ticks if not t.startswith("11-")]
+    assert numbers == ["0", "1"]

@@ -84,8 +84,11 @@ def test_every_write_route_declares_a_limit(app: Flask) -> None:
     assert seen >= 14
     assert missing == []
     assert not_wrapped == []
-    assert describe(route_limits(app, "admin.login", "POST")) == [
+    # Per client address, and per account (failed attempts only).
+    assert sorted(describe(route_limits(app, "admin.login", "POST"))) == [
+        "10 per 1 hour",
         "10 per 1 minute",
+        "30 per 1 day",
         "50 per 1 hour",
     ]
     # Reading the sign-in page is not limited; trying passwords is.
@@ -289,7 +292,10 @@ def test_answer_on_the_status_page_is_kept(app_factory: AppFactory) -> None:
 def test_sign_in_form_says_how_long_to_wait(app_factory: AppFactory) -> None:
     client = browser_like_client(app_factory(RATELIMIT_ENABLED=True))
     with time_machine.travel(FROZEN, tick=False) as clock:
-        codes = [login(client, "who@hottelecom.example", "guess").status_code for _ in range(10)]
+        # Ten different accounts: only the per-address limit is used up.
+        codes = [
+            login(client, f"who{n}@hottelecom.example", "guess").status_code for n in range(10)
+        ]
         assert codes == [401] * 10
         clock.shift(5)
         refused = login(client, "who@hottelecom.example", "guess")

@@ -169,6 +169,7 @@ def _path_for(world: World, endpoint: str, rule_path: str) -> str:
         "request_id": str(world.request_id),
         "action": "reply",
         "user_id": "1",
+        "number": "1",
         "consent_id": world.consent_id,
         "token": status_token,
     }
@@ -223,6 +224,7 @@ TARGET_READ = re.compile(
 KNOWN_READERS = {
     ("analytics/staff_views.py", "retry_dead_letters"),
     ("admin/views.py", "login"),
+    ("admin/account_views.py", "set_language"),
 }
 
 

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from gateway.admin.models import ROLES, StaffSession, User
 from gateway.extensions import db, limiter
+from gateway.i18n import LANGUAGES
 from gateway.timeutil import utcnow
 
 SESSION_KEY = "staff_sid"
@@ -76,6 +77,33 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def set_language(user: User, language: str) -> None:
+    """The language of ``user``'s staff pages; anything but a known code is refused."""
+    if language not in LANGUAGES:
+        raise UserError(f"the language is one of {', '.join(LANGUAGES)}")
+    user.language = language
+
+
+def change_password(session: Session, user: User, current: str, new: str, keep_sid: str) -> None:
+    """``user`` replaces their own password, proving the current one first.
+
+    Every other session of theirs ends (a stolen session dies with the old
+    password); the one they are using (``keep_sid``) stays signed in.
+    """
+    if not check_password_hash(user.password_hash, current):
+        raise UserError("the current password is not right")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the new password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if new == current:
+        raise UserError("the new password is the same as the current one")
+    user.password_hash = generate_password_hash(new)
+    session.execute(
+        sa.delete(StaffSession).where(
+            StaffSession.user_id == user.id, StaffSession.id != _digest(keep_sid)
+        )
+    )
 
 
 def _digest(sid: str) -> str:
@@ -149,6 +177,20 @@ def current_user() -> User | None:
                     database.commit()
     g.staff_user = user
     return user
+
+
+def remember_staff_language() -> None:
+    """Before each staff page: the signed-in member's language for ``request_language``."""
+    if request.path == "/admin" or request.path.startswith("/admin/"):
+        user = current_user()
+        if user is not None:
+            g.staff_language = user.language
+
+
+def login_account_key() -> str:
+    """The per-account sign-in limit's key: a digest of the typed address, never the address."""
+    typed = normalise_email(request.form.get("email", "")[:254])
+    return "account:" + hashlib.sha256(typed.encode()).hexdigest()[:32]
 
 
 def _login_redirect() -> Response:

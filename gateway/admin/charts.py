@@ -6,6 +6,7 @@ as a table beside it; the SVG carries a title and description for screen readers
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -22,16 +23,28 @@ class Series:
     colour: str = ""  # empty: the next colour of PALETTE
 
 
-def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value``."""
+MAX_TICKS = 5  # gridlines above zero, at most
+
+
+def _step(raw: float) -> float:
+    """The smallest whole 1, 2, 2.5 or 5 times a power of ten at or above ``raw``."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 2.5, 5):
+            step = factor * magnitude
+            if step >= raw and float(step).is_integer():
+                return float(step)
+        magnitude *= 10
+
+
+def _axis(value: float, fixed_max: float | None = None) -> tuple[float, float]:
+    """(axis maximum, tick step): ticks are whole numbers (no 0.25 of a request)."""
+    if fixed_max is not None:
+        return fixed_max, _step(fixed_max / 4)
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = step * magnitude
-        if top >= value:
-            return float(top)
-    return float(10 * magnitude)
+        return 1.0, 1.0
+    step = _step(value / MAX_TICKS)
+    return step * math.ceil(value / step), step
 
 
 def _fmt(value: float) -> str:
@@ -53,9 +66,9 @@ def stacked_bars(
     left, right, top, bottom = 44, 8, TOP, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values.get(s.key, 0) for s in series) for _, values in rows]
-    axis_max = _nice_max(max(totals, default=0))
+    axis_max, tick = _axis(max(totals, default=0))
     parts = [_open(title, width, height, _summary(rows, series))]
-    parts.extend(_y_axis(axis_max, left, top, plot_w, plot_h))
+    parts.extend(_y_axis(axis_max, tick, left, top, plot_w, plot_h))
     if rows:
         slot = plot_w / len(rows)
         bar_w = max(2.0, min(36.0, slot * 0.7))
@@ -100,9 +113,9 @@ def lines(
     left, right, top, bottom = 44, 24, TOP, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((v.get(s.key, 0) for _, v in rows for s in series), default=0)
-    axis_max = max_value if max_value is not None else _nice_max(peak)
+    axis_max, tick = _axis(peak, max_value)
     parts = [_open(title, width, height, _summary(rows, series, unit))]
-    parts.extend(_y_axis(axis_max, left, top, plot_w, plot_h, unit))
+    parts.extend(_y_axis(axis_max, tick, left, top, plot_w, plot_h, unit))
     if rows:
         step = plot_w / max(1, len(rows) - 1)
         for colour, s in _coloured(series):
@@ -188,10 +201,12 @@ def _open(title: str, width: int, height: int, description: str) -> str:
 
 
 def _y_axis(
-    axis_max: float, left: int, top: int, plot_w: int, plot_h: int, unit: str = ""
+    axis_max: float, tick: float, left: int, top: int, plot_w: int, plot_h: int, unit: str = ""
 ) -> list[str]:
     parts = []
-    for fraction in (0, 0.25, 0.5, 0.75, 1):
+    count = round(axis_max / tick)
+    for index in range(count + 1):
+        fraction = index * tick / axis_max
         y = top + plot_h - plot_h * fraction
         parts.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'

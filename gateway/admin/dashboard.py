@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.admin.charts import Series
 
 PANELS_KEY = "gateway.dashboard_panels"
+ATTENTION_KEY = "gateway.dashboard_attention"
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
 
@@ -95,6 +96,28 @@ def register_panel(app: Flask, order: int, build: PanelBuilder) -> None:
 
 def panel_sources(app: Flask) -> list[PanelSource]:
     return sorted(app.extensions.get(PANELS_KEY, []), key=lambda source: source.order)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Something a person must act on, whatever date range the dashboard shows."""
+
+    text: str  # a whole sentence, in the language it was asked for
+    tone: str = "bad"  # "bad" or "warn"
+    endpoint: str = ""  # the page where it is dealt with
+
+
+# (session, now, site or None, language) -> what needs attention now.
+AttentionCheck = Callable[[Session, datetime, "str | None", str], Sequence[Attention]]
+
+
+def register_attention(app: Flask, check: AttentionCheck) -> None:
+    """A face's own 'needs attention' check (the forwarder, the mail queue, …)."""
+    app.extensions.setdefault(ATTENTION_KEY, []).append(check)
+
+
+def attention_checks(app: Flask) -> list[AttentionCheck]:
+    return list(app.extensions.get(ATTENTION_KEY, []))
 
 
 def series_table(

@@ -23,6 +23,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The language of the staff pages for this person ("ru" or "en"), their own choice.
+    language: Mapped[str] = mapped_column(sa.String(2), default="en", server_default="en")
 
 
 class StaffSession(Base):

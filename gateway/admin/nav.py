@@ -22,6 +22,10 @@ class NavEntry:
     label: str
     order: int
     role: str = "staff"  # "staff": every signed-in user; "admin": admins only
+    label_ru: str = ""  # the label on Russian staff pages (the English one when empty)
+
+    def label_in(self, lang: str) -> str:
+        return self.label_ru if lang == "ru" and self.label_ru else self.label
 
 
 def register_nav(app: Flask, entry: NavEntry) -> None:

@@ -8,7 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Registered by create_app; the face's blueprint and commands are bound here."""
-    from gateway.admin.dashboard import register_panel
+    from gateway.admin.dashboard import register_attention, register_panel
     from gateway.admin.nav import NavEntry, register_nav
     from gateway.analytics import gauges, reports, staff_views, traffic_cli
     from gateway.analytics.forwarding import cli as forwarding_cli
@@ -27,8 +27,19 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_views.traffic_bp)
     traffic_cli.init_app(app)
-    register_nav(app, NavEntry("analytics_traffic.traffic_page", "Traffic", 35))
-    register_nav(app, NavEntry("analytics_staff.forwarded_page", "What Google receives", 40))
+    register_nav(
+        app, NavEntry("analytics_traffic.traffic_page", "Traffic", 35, label_ru="Посещаемость")
+    )
+    register_nav(
+        app,
+        NavEntry(
+            "analytics_staff.forwarded_page",
+            "What Google receives",
+            40,
+            label_ru="Что получает Google",
+        ),
+    )
     register_panel(app, 30, reports.intake_panel)
     register_panel(app, 40, reports.forwarding_panel)
+    register_attention(app, reports.forwarder_attention)
     gauges.register_all(app)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from gateway.admin.dashboard import DateRange
 from gateway.analytics.forwarding.models import OUTCOMES, ForwardedRequest
-from gateway.analytics.models import OUTBOX_DEAD, CollectStat, OutboxEvent
+from gateway.analytics.models import OUTBOX_DEAD, OUTBOX_PENDING, CollectStat, OutboxEvent
+from gateway.i18n import plural
 
 PER_PAGE = 20
 MODES = ("event", "aggregate")
@@ -220,3 +221,56 @@ def dead_letters(
         for row in rows
     ]
     return letters, total
+
+
+# Events due for sending longer than this mean the forwarder is not running or
+# cannot keep up (it sends a batch every few seconds when it runs).
+FORWARDER_LAG_ALERT = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox as the forwarder should see it: what is due, and since when."""
+
+    due: int  # pending events whose time to be sent has come
+    oldest_due: datetime | None  # when the longest-waiting of them became due
+    sent_ever: int  # requests the forwarder recorded (sent or kept in dry-run), ever
+
+    def lag(self, now: datetime) -> timedelta:
+        return now - self.oldest_due if self.oldest_due is not None else timedelta(0)
+
+    def stalled(self, now: datetime) -> bool:
+        return self.due > 0 and self.lag(now) > FORWARDER_LAG_ALERT
+
+
+def backlog(session: Session, site: str | None, now: datetime) -> Backlog:
+    """Pending events already due (those backing off before a retry are not late)."""
+    conditions = [OutboxEvent.status == OUTBOX_PENDING, OutboxEvent.available_at <= now]
+    if site:
+        conditions.append(OutboxEvent.site == site)
+    due, oldest = session.execute(
+        sa.select(sa.func.count(), sa.func.min(OutboxEvent.available_at)).where(*conditions)
+    ).one()
+    sent_query = sa.select(sa.func.count()).select_from(ForwardedRequest)
+    if site:
+        sent_query = sent_query.where(ForwardedRequest.site == site)
+    return Backlog(int(due or 0), oldest, int(session.scalar(sent_query) or 0))
+
+
+def wait_words(span: timedelta, lang: str = "en") -> str:
+    """``45 minutes`` / ``3 hours`` / ``2 days``, rounded down, for a person to read."""
+    minutes = int(span.total_seconds() // 60)
+    if lang == "ru":
+        for size, forms in (
+            (1440, ("день", "дня", "дней")),
+            (60, ("час", "часа", "часов")),
+            (1, ("минуту", "минуты", "минут")),
+        ):
+            if minutes >= size or size == 1:
+                n = max(1, minutes // size) if size > 1 else minutes
+                return f"{n} {plural(n, forms, 'ru')}"
+    for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size or size == 1:
+            n = minutes // size
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return ""

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gateway.admin.charts import Series, stacked_bars
-from gateway.admin.dashboard import DateRange, Figure, Panel, series_table
+from gateway.admin.dashboard import Attention, DateRange, Figure, Panel, series_table
+from gateway.analytics import forwarded
 from gateway.analytics.forwarding.models import OUTCOME_RETRY, OUTCOMES, ForwardedRequest
 from gateway.analytics.models import (
     OUTBOX_DEAD,
@@ -19,6 +20,7 @@ from gateway.analytics.models import (
     CollectStat,
     OutboxEvent,
 )
+from gateway.i18n import plural
 
 RESULTS = (
     Series("event", "Event mode (consented)", "#2563eb"),
@@ -142,3 +144,26 @@ def forwarding_panel(session: Session, period: DateRange, site: str | None) -> P
         tables=(series_table("Events forwarded per day", "day", days, FORWARDED),),
         links=(("What Google receives", "analytics_staff.forwarded_page"),),
     )
+
+
+def forwarder_attention(
+    session: Session, now: datetime, site: str | None, lang: str
+) -> list[Attention]:
+    """A forwarder that is not running or falling behind: due events waiting too long."""
+    backlog = forwarded.backlog(session, site, now)
+    if not backlog.stalled(now):
+        return []
+    waited = forwarded.wait_words(backlog.lag(now), lang)
+    if lang == "ru":
+        events = plural(backlog.due, ("событие ждёт", "события ждут", "событий ждут"), "ru")
+        text = (
+            f"{backlog.due} {events} отправки в Google, самое давнее — {waited}: пересылка "
+            "(gateway forward) не запущена или не успевает."
+        )
+    else:
+        events = plural(backlog.due, ("event waits", "events wait", "events wait"), "en")
+        text = (
+            f"{backlog.due} {events} to be sent to Google, the oldest for {waited}: the "
+            "forwarder (gateway forward) is not running or is falling behind."
+        )
+    return [Attention(text, "bad", "analytics_staff.forwarded_page")]

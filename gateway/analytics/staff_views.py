@@ -17,6 +17,7 @@ from gateway.analytics.forwarding import outbox
 from gateway.analytics.forwarding.models import OUTCOMES
 from gateway.analytics.traffic_texts import texts_for
 from gateway.extensions import db
+from gateway.i18n import request_language
 from gateway.redirects import safe_target
 from gateway.sites import all_sites
 from gateway.timeutil import utcnow
@@ -54,6 +55,8 @@ def forwarded_page() -> ResponseReturnValue:
     result = forwarded.forwarded_requests(session, wanted, secrets)
     results, reasons = forwarded.intake_results(session, period, site)
     letters, dead_total = forwarded.dead_letters(session, site, secrets)
+    now = utcnow()
+    backlog = forwarded.backlog(session, site, now)
     user = auth.current_user()
     args = {
         "from": period.start.isoformat(),
@@ -69,6 +72,9 @@ def forwarded_page() -> ResponseReturnValue:
         reasons=reasons,
         letters=letters,
         dead_total=dead_total,
+        backlog=backlog,
+        stalled=backlog.stalled(now),
+        waited=forwarded.wait_words(backlog.lag(now), "en"),  # the page is in English
         period=period,
         site=site,
         mode=mode,
@@ -132,7 +138,7 @@ BREAKDOWN_TITLES = {
 def traffic_page() -> ResponseReturnValue:
     """Page views per day, top pages, sources, countries and devices, for a period and site."""
     period, site, problems = page_scope()
-    lang = request.args.get("lang", "en")
+    lang = request_language()
     t = texts_for(lang)
     report = traffic.traffic_report(db.session(), period.start, period.end, site)
     series = (Series("views", t["series_views"], "#2563eb"),)
@@ -146,7 +152,7 @@ def traffic_page() -> ResponseReturnValue:
         for dimension, lines in report.breakdowns.items()
     }
     args = {"from": period.start.isoformat(), "to": period.end.isoformat(), "site": site or ""}
-    if lang != "en":
+    if request.args.get("lang"):
         args["lang"] = lang
     body = render_template(
         "analytics/staff/traffic.html",

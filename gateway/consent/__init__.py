@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
     app.register_blueprint(staff_views.bp)
-    register_nav(app, NavEntry("consent_staff.overview", "Consents", 20))
+    register_nav(app, NavEntry("consent_staff.overview", "Consents", 20, label_ru="Согласия"))
     register_panel(app, 10, reports.consent_panel)
     register_api(app, openapi.API)
     register_subject_data(

@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(staff_views.bp)
-    register_nav(app, NavEntry("contact_staff.queue", "Requests", 10))
+    register_nav(app, NavEntry("contact_staff.queue", "Requests", 10, label_ru="Обращения"))
     # First on the dashboard: deadlines are what staff must act on.
     register_panel(app, 5, reports.requests_panel)
     gauges.register_all(app)

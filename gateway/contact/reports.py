@@ -20,6 +20,7 @@ from gateway.contact.models import (
     STATUS_WAITING,
     ContactRequest,
 )
+from gateway.contact.texts import STAFF_TYPE_LABELS
 from gateway.timeutil import utcnow
 
 ACTIVE_STATUSES = (STATUS_OPEN, STATUS_IN_PROGRESS, STATUS_WAITING)
@@ -33,7 +34,7 @@ URGENCY = (
     Series("soon", "Due within 7 days", "#ea580c"),
     Series("overdue", "Overdue", "#dc2626"),
 )
-RECEIVED = tuple(Series(kind, SHORT_TYPES.get(kind, kind)) for kind in REQUEST_TYPES)
+RECEIVED = tuple(Series(kind, STAFF_TYPE_LABELS.get(kind, kind)) for kind in REQUEST_TYPES)
 
 
 def urgency(due: date | None, today: date) -> str:
@@ -85,7 +86,7 @@ def requests_panel(session: Session, period: DateRange, site: str | None) -> Pan
     open_total = sum(totals[s] for s in ACTIVE_STATUSES)
     rows = [
         (
-            kind,
+            STAFF_TYPE_LABELS.get(kind, kind),
             str(counts[STATUS_OPEN]),
             str(counts[STATUS_IN_PROGRESS]),
             str(counts[STATUS_WAITING]),

@@ -32,6 +32,7 @@ from gateway.contact.texts import (
     staff_texts,
 )
 from gateway.extensions import csrf, db
+from gateway.i18n import request_language
 from gateway.mail import deliver_due
 from gateway.subject_sources import registered_sources
 from gateway.timeutil import utcnow
@@ -50,9 +51,8 @@ def _staff() -> User:
 
 
 def staff_language() -> str:
-    """The staff member's language when their account has one, else English."""
-    lang = getattr(current_user(), "language", "") or ""
-    return lang if lang in ("ru", "en") else "en"
+    """The staff member's chosen language (the shell's), as on every staff page."""
+    return request_language(("ru", "en"))
 
 
 def _get(request_id: int) -> ContactRequest:

@@ -36,7 +36,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(staff_views.bp)
-    register_nav(app, NavEntry("policy_staff.page", "Policy", 50, role="admin"))
+    register_nav(
+        app, NavEntry("policy_staff.page", "Policy", 50, role="admin", label_ru="Политика")
+    )
     register_panel(app, 50, reports.policy_panel)
     register_api(app, openapi.API)
     app.cli.add_command(policy_group)

@@ -16,7 +16,7 @@ from gateway.policy import publishing
 from gateway.policy.diff import PolicyDiff, diff_policies
 from gateway.policy.rendering import Rendered, render, split_title, substitute
 from gateway.policy.store import VersionRecord
-from gateway.policy.versions import VersionInfo, current
+from gateway.policy.versions import VersionInfo
 
 MAX_FORM_TEXT = publishing.MAX_TEXT + 10_000
 
@@ -88,20 +88,18 @@ class Preview:
     diff: PolicyDiff | None
 
 
-def current_record(records: Sequence[VersionRecord], today: date) -> VersionRecord | None:
-    infos = [VersionInfo(r.number, r.effective_date, r.material, r.summary) for r in records]
-    live = current(infos, today)
-    if live is None:
-        return records[-1] if records else None
-    return next(r for r in records if r.number == live.number)
+def latest_record(records: Sequence[VersionRecord]) -> VersionRecord | None:
+    """The newest version, current or upcoming: what the next one replaces."""
+    return max(records, key=lambda r: r.number, default=None)
 
 
 def preview(
     checked: CheckedDraft, records: Sequence[VersionRecord], today: date, contact_email: str
 ) -> Preview:
-    """The new text as readers will see it, and the word diff against the current version."""
+    """The new text as readers will see it, and the word diff against the latest version
+    (an upcoming one when one is announced: the new version replaces it, not the current)."""
     rendered = render(checked.body, contact_email)
-    base = current_record(records, today)
+    base = latest_record(records)
     if base is None:
         return Preview(rendered, None, "", None)
     lang = checked.lang if checked.lang in base.texts else base.languages[0]
@@ -111,9 +109,10 @@ def preview(
 
 
 def starting_text(records: Sequence[VersionRecord], today: date, lang: str) -> str:
-    """The current version's text with its title line: what an editor usually starts from."""
-    base = current_record(records, today)
-    if base is None or lang not in base.texts:
+    """The latest version's text (current or upcoming) with its title line: what an
+    editor starts from, so publishing never silently undoes an announced version."""
+    base = latest_record(records)
+    if base is None or not base.texts:
         return ""
-    text = base.texts[lang]
+    text = base.texts.get(lang) or base.texts[base.languages[0]]
     return f"# {text.title}\n\n{text.markdown}"

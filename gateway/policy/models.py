@@ -20,6 +20,9 @@ class PolicyVersion(Base):
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     material: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an announced version is cancelled before it took effect: it is kept
+    # (what was announced stays on record) but no reader, feed or banner sees it.
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
     texts: Mapped[list[PolicyText]] = relationship(
         back_populates="version", cascade="all, delete-orphan", order_by="PolicyText.lang"
     )

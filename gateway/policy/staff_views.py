@@ -10,10 +10,11 @@ from flask.typing import ResponseReturnValue
 from gateway.admin import auth
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES
-from gateway.policy import drafts, publishing
+from gateway.policy import drafts, publishing, store
 from gateway.policy.store import publish_version, version_records
 from gateway.policy.versions import VersionInfo, status_of
 from gateway.timeutil import today as utc_today
+from gateway.timeutil import utcnow
 
 bp = Blueprint("policy_staff", __name__, url_prefix="/admin/policy")
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def _render(
     checked: drafts.CheckedDraft | None = None,
     show_preview: bool = False,
     status: int = 200,
+    translation: dict[str, str] | None = None,
+    translation_errors: dict[str, str] | None = None,
 ) -> ResponseReturnValue:
     session = db.session()
     records = version_records(session)
@@ -46,8 +49,14 @@ def _render(
             "record": r,
             "status": status_of(infos, r.number, today),
             "previous": max((o.number for o in records if o.number < r.number), default=None),
+            "newest": r.number == records[-1].number,
+            "missing": [code for code in LANGUAGES if code not in r.texts],
         }
         for r in reversed(records)
+    ]
+    # Versions still taking translations: the current one and those announced.
+    translatable = [
+        row for row in rows if row["status"] in ("current", "upcoming") and row["missing"]
     ]
     shown = None
     if show_preview and checked is not None and checked.ok:
@@ -62,6 +71,10 @@ def _render(
         languages=LANGUAGES,
         today=today,
         next_number=max((r.number for r in records), default=0) + 1,
+        base=drafts.latest_record(records),
+        translatable=translatable,
+        translation=translation or {},
+        translation_errors=translation_errors or {},
     )
     return body, status
 
@@ -121,4 +134,81 @@ def publish() -> ResponseReturnValue:
     when = "today" if checked.effective <= utc_today() else f"on {checked.effective.isoformat()}"
     kind = "a material change: visitors are asked again" if draft.material else "not material"
     flash(f"Published version {number} ({kind}); it takes effect {when}.", "success")
+    return redirect(url_for("policy_staff.page"), code=303)
+
+
+@bp.post("/<int:number>/cancel")
+@auth.staff_writes
+@auth.admin_required
+def cancel(number: int) -> ResponseReturnValue:
+    """Cancel an announced version before it takes effect."""
+    try:
+        with db.transaction() as tx:
+            store.cancel_upcoming(tx, number, utcnow(), utc_today())
+    except publishing.PublishError as exc:
+        flash(f"Version {number} was not cancelled: {exc}.", "error")
+        return redirect(url_for("policy_staff.page"), code=303)
+    user = auth.current_user()
+    log.info("user %s cancelled upcoming policy version %d", user.id if user else "?", number)
+    flash(
+        f"Version {number} is cancelled: it will not take effect, and readers no longer see it.",
+        "success",
+    )
+    return redirect(url_for("policy_staff.page"), code=303)
+
+
+@bp.post("/translation")
+@auth.staff_writes
+@auth.admin_required
+def add_translation() -> ResponseReturnValue:
+    """Give the current or an upcoming version its text in another language."""
+    form = request.form
+    typed = {
+        "number": form.get("number", "")[:12].strip(),
+        "lang": form.get("lang", "")[:8],
+        "summary": form.get("summary", "")[: publishing.MAX_SUMMARY + 100],
+        "text": form.get("text", "")[: drafts.MAX_FORM_TEXT].replace("\r\n", "\n"),
+    }
+    errors: dict[str, str] = {}
+    number = int(typed["number"]) if typed["number"].isdigit() else 0
+    if not number:
+        errors["number"] = "Choose the version this text translates."
+    elif "\x00" in typed["text"] or "\x00" in typed["summary"]:
+        errors["text"] = "The text contains a NUL character (\\x00); remove it."
+    elif not typed["summary"].strip():
+        errors["summary"] = "Give the summary in this language; readers see it in notices."
+    else:
+        try:
+            with db.transaction() as tx:
+                store.add_translation(
+                    tx,
+                    number=number,
+                    text=typed["text"],
+                    lang=typed["lang"],
+                    summary=typed["summary"],
+                    today=utc_today(),
+                )
+        except publishing.PublishError as exc:
+            message = str(exc)
+            if "language" in message or "translation" in message or "already" in message:
+                field = "lang"
+            elif "text" in message or "title" in message:
+                field = "text"
+            else:
+                field = "number"
+            errors[field] = (
+                message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+            )
+    if errors:
+        records = version_records(db.session())
+        draft = drafts.Draft(text=drafts.starting_text(records, utc_today(), "en"))
+        return _render(draft, status=400, translation=typed, translation_errors=errors)
+    user = auth.current_user()
+    log.info(
+        "user %s added the %s text of policy version %d",
+        user.id if user else "?",
+        typed["lang"],
+        number,
+    )
+    flash(f"Version {number} now has its {typed['lang']} text.", "success")
     return redirect(url_for("policy_staff.page"), code=303)

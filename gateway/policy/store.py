@@ -46,6 +46,21 @@ class VersionRecord:
         text = self.texts.get(lang)
         return (text.summary if text else "") or self.summary
 
+    def own_summary(self, lang: str) -> tuple[str, str]:
+        """The summary in ``lang`` when this version has a text in it, else the summary
+        of a language it has, with that language's code: readers are told which."""
+        text = self.texts.get(lang)
+        if text is not None:
+            return (text.summary or self.summary), lang
+        for code in self.languages:
+            if self.texts[code].summary:
+                return self.texts[code].summary, code
+        return self.summary, self.languages[0] if self.texts else lang
+
+
+# Versions that count: every one but those cancelled before they took effect.
+LIVE = PolicyVersion.cancelled_at.is_(None)
+
 
 def version_infos(session: Session) -> list[VersionInfo]:
     rows = session.execute(
@@ -54,7 +69,9 @@ def version_infos(session: Session) -> list[VersionInfo]:
             PolicyVersion.effective_date,
             PolicyVersion.material,
             PolicyVersion.summary,
-        ).order_by(PolicyVersion.number)
+        )
+        .where(LIVE)
+        .order_by(PolicyVersion.number)
     ).all()
     return [VersionInfo(r.number, r.effective_date, r.material, r.summary) for r in rows]
 
@@ -80,6 +97,7 @@ def version_records(session: Session) -> list[VersionRecord]:
     versions = session.scalars(
         sa.select(PolicyVersion)
         .options(selectinload(PolicyVersion.texts))
+        .where(LIVE)
         .order_by(PolicyVersion.number)
     ).all()
     return [_record(v) for v in versions]
@@ -91,7 +109,7 @@ def version_record(session: Session, number: int) -> VersionRecord | None:
     version = session.scalar(
         sa.select(PolicyVersion)
         .options(selectinload(PolicyVersion.texts))
-        .where(PolicyVersion.number == number)
+        .where(PolicyVersion.number == number, LIVE)
     )
     return _record(version) if version else None
 
@@ -148,7 +166,8 @@ def publish_version(
     summary = publishing.check_summary(summary, required=True)
     versions = version_infos(session)
     publishing.check_new_version(versions, effective, today or utc_today())
-    number = max((v.number for v in versions), default=0) + 1
+    # Numbers are never reused, not even a cancelled version's.
+    number = int(session.scalar(sa.select(sa.func.max(PolicyVersion.number))) or 0) + 1
     version = PolicyVersion(
         number=number, effective_date=effective, summary=summary, material=material
     )
@@ -177,7 +196,7 @@ def add_translation(
     version = session.scalar(
         sa.select(PolicyVersion)
         .options(selectinload(PolicyVersion.texts))
-        .where(PolicyVersion.number == number)
+        .where(PolicyVersion.number == number, LIVE)
     )
     languages = [t.lang for t in version.texts] if version else []
     publishing.check_translation(
@@ -185,6 +204,38 @@ def add_translation(
     )
     assert version is not None
     version.texts.append(PolicyText(lang=lang, title=title, markdown=body, summary=summary))
+    session.flush()
+
+
+def cancel_upcoming(
+    session: Session, number: int, now: datetime, today: date | None = None
+) -> None:
+    """Cancel an announced version before it takes effect (the newest one first).
+
+    Only a version not yet in force can be cancelled, and only when no later
+    version builds on it; it is kept, marked cancelled, and no reader sees it again.
+    Raises PublishError saying why not; the caller commits."""
+    today = today or utc_today()
+    version = (
+        session.scalar(sa.select(PolicyVersion).where(PolicyVersion.number == number, LIVE))
+        if 0 < number < 2**31
+        else None
+    )
+    if version is None:
+        raise publishing.PublishError(f"there is no version {number} to cancel")
+    if version.effective_date <= today:
+        raise publishing.PublishError(
+            f"version {number} is already in force (since {version.effective_date.isoformat()});"
+            " publish a new version instead"
+        )
+    later = session.scalar(
+        sa.select(sa.func.max(PolicyVersion.number)).where(PolicyVersion.number > number, LIVE)
+    )
+    if later is not None:
+        raise publishing.PublishError(
+            f"version {later} is announced after it; cancel version {later} first"
+        )
+    version.cancelled_at = now
     session.flush()
 
 
