@@ -21,10 +21,21 @@ CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 SUPPORTED_LANGUAGES = ("ru", "en")
 BUILTIN_CATEGORIES = ("necessary", "analytics")
+# Categories that share data with third parties: Global Privacy Control refuses them.
+THIRD_PARTY_CATEGORIES = ("analytics", "marketing")
 # What the tracker can measure on its own, each switched on per site.
 ENHANCED_MEASUREMENT = ("scroll", "outbound_clicks", "file_downloads", "site_search")
 DEFAULT_SEARCH_PARAMS = ("q", "s", "search", "query", "text")
 QUERY_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+# A cookie name as RFC 6265 allows it, with * as a wildcard.
+COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+CONSENT_SIGNALS = ("analytics_storage", "ad_storage", "ad_user_data", "ad_personalization")
+# Which Google Consent Mode signals each category grants, unless the site says otherwise.
+DEFAULT_CONSENT_MODE = {
+    "analytics": ("analytics_storage",),
+    "marketing": ("ad_storage", "ad_user_data", "ad_personalization"),
+}
 
 
 class SitesError(ValueError):
@@ -39,6 +50,17 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Cookie:
+    """One declared cookie: shown to visitors on the second layer, cleared on refusal."""
+
+    category: str
+    name: str  # exact, or a glob with *
+    provider: str
+    expires: str
+    purpose: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Site:
     id: str
     name: str
@@ -50,6 +72,10 @@ class Site:
     extra_categories: tuple[Category, ...] = ()
     enhanced_measurement: tuple[str, ...] = ()
     site_search_params: tuple[str, ...] = DEFAULT_SEARCH_PARAMS
+    cookies: tuple[Cookie, ...] = ()
+    cookie_domain: str = ""
+    # Category -> the Consent Mode signals it grants.
+    consent_mode: tuple[tuple[str, tuple[str, ...]], ...] = tuple(DEFAULT_CONSENT_MODE.items())
 
     @cached_property
     def campaign_allowlist(self) -> frozenset[str]:
@@ -133,6 +159,68 @@ def _origins(values: tuple[str, ...], gateway_origin: str, where: str) -> tuple[
     return tuple(found)
 
 
+def _cookies(value: Any, where: str, category_ids: tuple[str, ...]) -> tuple[Cookie, ...]:
+    if not isinstance(value, list):
+        raise SitesError(f"{where}: expected [[{where}]] tables")
+    cookies = []
+    for n, raw in enumerate(value):
+        at = f"{where}[{n}]"
+        if not isinstance(raw, dict):
+            raise SitesError(f"{at}: expected a table")
+        unknown = set(raw) - {"category", "name", "provider", "expires", "purpose"}
+        if unknown:
+            raise SitesError(f"{at}: unknown keys {', '.join(sorted(unknown))}")
+        category = raw.get("category")
+        if category not in category_ids:
+            raise SitesError(f"{at}.category: one of {', '.join(category_ids)}")
+        name = raw.get("name")
+        if not isinstance(name, str) or not COOKIE_NAME.match(name):
+            raise SitesError(f"{at}.name: a cookie name, or a glob with *")
+        texts = {}
+        for key in ("provider", "expires"):
+            text = raw.get(key, "")
+            if not isinstance(text, str):
+                raise SitesError(f"{at}.{key}: expected a string")
+            texts[key] = text.strip()
+        purpose = raw.get("purpose", {})
+        if not isinstance(purpose, dict) or not all(
+            lang in SUPPORTED_LANGUAGES and isinstance(text, str) for lang, text in purpose.items()
+        ):
+            raise SitesError(f"{at}.purpose: a table of texts per language (ru, en)")
+        cookies.append(Cookie(category, name, texts["provider"], texts["expires"], purpose))
+    return tuple(cookies)
+
+
+def _cookie_domain(value: Any, where: str, origins: tuple[str, ...]) -> str:
+    domain = value.lower().lstrip(".") if isinstance(value, str) else ""
+    if not DOMAIN.match(domain):
+        raise SitesError(f"{where}.cookie_domain: a domain name like example.com")
+    hosts = [urlsplit(origin).hostname or "" for origin in origins]
+    if not any(host == domain or host.endswith("." + domain) for host in hosts):
+        raise SitesError(f"{where}.cookie_domain: no origin of the site is under {domain}")
+    return domain
+
+
+def _consent_mode(
+    value: Any, where: str, category_ids: tuple[str, ...]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise SitesError(f"{where}.consent_mode: a table of category = [signals]")
+    mapping: dict[str, tuple[str, ...]] = {}
+    for cid, signals in value.items():
+        if cid not in category_ids or cid == "necessary":
+            raise SitesError(f"{where}.consent_mode.{cid}: not a category of this site")
+        names = _string_list(signals, f"{where}.consent_mode.{cid}")
+        bad = [s for s in names if s not in CONSENT_SIGNALS]
+        if bad:
+            raise SitesError(
+                f"{where}.consent_mode.{cid}: unknown {', '.join(bad)}; "
+                f"choose from {', '.join(CONSENT_SIGNALS)}"
+            )
+        mapping[cid] = tuple(names)
+    return tuple(mapping.items())
+
+
 def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8000") -> Site:
     where = f"sites.{site_id}"
     if not SITE_ID.match(site_id):
@@ -149,6 +237,9 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         "categories",
         "enhanced_measurement",
         "site_search_params",
+        "cookies",
+        "cookie_domain",
+        "consent_mode",
     }
     unknown = set(raw) - known
     if unknown:
@@ -181,6 +272,16 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
     categories = tuple(
         _category(cid, c, f"{where}.categories.{cid}") for cid, c in cats_raw.items()
     )
+    category_ids = BUILTIN_CATEGORIES + tuple(c.id for c in categories)
+    cookies = _cookies(raw.get("cookies", []), f"{where}.cookies", category_ids)
+    cookie_domain = (
+        _cookie_domain(raw["cookie_domain"], where, origins) if "cookie_domain" in raw else ""
+    )
+    consent_mode = (
+        _consent_mode(raw["consent_mode"], where, category_ids)
+        if "consent_mode" in raw
+        else tuple((c, s) for c, s in DEFAULT_CONSENT_MODE.items() if c in category_ids)
+    )
     return Site(
         id=site_id,
         name=name.strip(),
@@ -192,6 +293,9 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         extra_categories=categories,
         enhanced_measurement=measure,
         site_search_params=search_params,
+        cookies=cookies,
+        cookie_domain=cookie_domain,
+        consent_mode=consent_mode,
     )
 
 

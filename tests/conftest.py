@@ -211,6 +211,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Subdomains of one site (www., shop.) for tests of a shared cookie domain.
+    "--host-resolver-rules=MAP *.hottelecom.test 127.0.0.1",
 ]
 # Headless Chromium says "HeadlessChrome" in its User-Agent, which the gateway
 # rightly drops as a bot; browser tests present the UA of a regular Chrome.

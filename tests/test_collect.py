@@ -725,7 +725,29 @@ def test_withdrawn_consent_no_longer_allows_event_mode(app: Flask, client: Flask
         headers={"Authorization": f"Bearer {consent}", "Origin": "https://hottelecom.example"},
     )
     assert withdrawn.status_code == 200, withdrawn.get_data(as_text=True)
-    app.extensions["gateway.analytics.tokens"].clear()  # another worker, or a minute later
+    # This worker verified the token a moment ago and still remembers it: the
+    # withdrawal counts at the very next beacon all the same.
+    assert consent in app.extensions["gateway.analytics.tokens"]
+    after = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert after.get_json()["mode"] == "aggregate"
+
+
+def test_withdrawal_recorded_by_staff_elsewhere_counts_at_the_next_beacon(
+    app: Flask, client: FlaskClient
+) -> None:
+    from datetime import UTC, datetime
+
+    from gateway.consent.services import withdraw_on_request
+
+    consent = token(app, cid="staff-withdrawn")
+    first = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert first.get_json()["mode"] == "event"
+    # Recorded straight in the database, as a staff member completing a request on
+    # another node does: nothing in this worker is told.
+    with app.app_context():
+        session = db.session()
+        assert withdraw_on_request(session, "staff-withdrawn", datetime.now(UTC)) == "withdrawn"
+        session.commit()
     after = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
     assert after.get_json()["mode"] == "aggregate"
 

@@ -157,7 +157,7 @@ def test_document_is_a_valid_openapi_schema(client: FlaskClient) -> None:
     # schemathesis validates the document against the OpenAPI 3.1 meta-schema on load.
     schema = schemathesis.openapi.from_dict(client.get("/api/v1/openapi.json").get_json())
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11
+    assert len(operations) == 12
 
 
 # -- real flows, answered as the document says -------------------------------------------

@@ -1,8 +1,10 @@
 """The one response of ``GET /c/<site>.js``: banner code, CSS, configuration and texts.
 
-The sources in static/consent/ are minified once, at first use, and kept in
-memory; each site's bundle (with its gzip form and ETag) is cached until the
-policy state it was built from changes. The enhanced-measurement piece
+The scripts in static/consent/ are minified with terser at build time
+(``npm run build:banner`` writes the ``*.min.js`` files, which are committed);
+the CSS is minified at first use; both are kept in memory. Each site's bundle
+(with its gzip form and ETag) is cached until the policy state it was built
+from changes. The enhanced-measurement piece
 (``measure.js``) is part of the response only for sites that switch it on.
 """
 
@@ -16,12 +18,11 @@ from functools import lru_cache
 from typing import Any
 
 import rcssmin  # type: ignore[import-untyped]
-import rjsmin  # type: ignore[import-untyped]
 
 from gateway import PROJECT_ROOT
 from gateway.consent.texts import banner_texts, categories, text_hash
 from gateway.policy.versions import PolicyState
-from gateway.sites import Site
+from gateway.sites import DEFAULT_CONSENT_MODE, Site
 
 SOURCE_DIR = PROJECT_ROOT / "static" / "consent"
 MAX_CACHED_BUNDLES = 256
@@ -40,15 +41,15 @@ class Bundle:
 
 @lru_cache(maxsize=1)
 def minified_sources() -> tuple[str, str]:
-    js = rjsmin.jsmin((SOURCE_DIR / "banner.js").read_text(encoding="utf-8"))
+    js = (SOURCE_DIR / "banner.min.js").read_text(encoding="utf-8")
     css = rcssmin.cssmin((SOURCE_DIR / "banner.css").read_text(encoding="utf-8"))
     return js.strip().rstrip(";"), css
 
 
 @lru_cache(maxsize=1)
 def minified_measurement() -> str:
-    js = rjsmin.jsmin((SOURCE_DIR / "measure.js").read_text(encoding="utf-8"))
-    return str(js).strip().rstrip(";")
+    js = (SOURCE_DIR / "measure.min.js").read_text(encoding="utf-8")
+    return js.strip().rstrip(";")
 
 
 def measurement_config(site: Site) -> dict[str, Any] | None:
@@ -73,7 +74,10 @@ def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str
     for lang in site.languages:
         texts[lang] = {
             **banner_texts(lang, upcoming),
-            "cats": [[c["title"], c["description"]] for c in categories(site, lang)],
+            "cats": [
+                [c["title"], c["description"], *cookie_rows(site, c["id"], lang)]
+                for c in categories(site, lang)
+            ],
         }
     return {
         "s": site.id,
@@ -88,7 +92,29 @@ def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str
         ],
         "t": texts,
         "h": {lang: text_hash(site, lang, version) for lang in site.languages},
+        **enforcement_config(site),
     }
+
+
+def cookie_rows(site: Site, category: str, lang: str) -> list[list[str]]:
+    """The declared cookies of one category as the second layer lists them."""
+    return [
+        [c.name, c.provider, c.expires, c.purpose.get(lang) or next(iter(c.purpose.values()), "")]
+        for c in site.cookies
+        if c.category == category
+    ]
+
+
+def enforcement_config(site: Site) -> dict[str, Any]:
+    """What the banner needs to clear cookies and drive Consent Mode (only what differs)."""
+    config: dict[str, Any] = {}
+    if site.cookies:
+        config["k"] = [[c.category, c.name] for c in site.cookies]
+    if site.cookie_domain:
+        config["cd"] = site.cookie_domain
+    if site.consent_mode != tuple(DEFAULT_CONSENT_MODE.items()):
+        config["cm"] = {cid: list(signals) for cid, signals in site.consent_mode}
+    return config
 
 
 def compress(body: bytes) -> bytes:

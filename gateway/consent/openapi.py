@@ -224,6 +224,59 @@ PATHS: dict[str, doc.Schema] = {
             },
         }
     },
+    "/api/v1/consent/standing": {
+        "post": {
+            "operationId": "consentStanding",
+            "tags": ["consent"],
+            "summary": "Whether the consent in a token still stands (asked by the banner at "
+            "each page load)",
+            "description": "Reads the latest decision of the token's consent: a withdrawal "
+            "made elsewhere is known at the visitor's next page. `text/plain` is accepted so "
+            "browsers send it without a preflight.",
+            "parameters": [doc.CORS_ORIGIN],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    doc.JSON: {
+                        "schema": {
+                            "type": "object",
+                            "required": ["token"],
+                            "properties": {"token": {"type": "string"}},
+                        }
+                    },
+                    doc.TEXT: {"schema": {"type": "string"}},
+                },
+            },
+            "responses": {
+                "200": doc.json_body(
+                    {
+                        "type": "object",
+                        "required": ["withdrawn", "choices", "policy_version"],
+                        "properties": {
+                            "withdrawn": {"type": "boolean"},
+                            "choices": {
+                                "type": "object",
+                                "additionalProperties": {"type": "boolean"},
+                            },
+                            "policy_version": {"type": "integer"},
+                        },
+                    },
+                    "The consent's standing.",
+                    {"Cache-Control": {"schema": {"const": "no-store"}}},
+                ),
+                **doc.errors(
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                    "PayloadTooLarge",
+                    "UnsupportedMediaType",
+                    "TooManyRequests",
+                    "Unavailable",
+                ),
+            },
+        }
+    },
     "/api/v1/consent/{consent_id}": {
         "parameters": [{"$ref": "#/components/parameters/ConsentId"}],
         "get": {

@@ -25,7 +25,7 @@ from gateway.consent.models import ConsentRecord
 from gateway.consent.texts import banner_texts, categories, text_hash
 from gateway.metrics import CONSENT_DECISIONS
 from gateway.policy.versions import PolicyState
-from gateway.sites import Site
+from gateway.sites import THIRD_PARTY_CATEGORIES, Site
 
 KINDS = ("accept_all", "reject_all", "custom", "change", "withdrawal", "gpc")
 # "staff": a withdrawal recorded while fulfilling a data subject's erasure request.
@@ -122,7 +122,10 @@ def normalize_choices(site: Site, raw: Any, *, gpc: bool) -> dict[str, bool]:
     choices = {cid: bool(raw.get(cid, False)) for cid in known}
     choices["necessary"] = True
     if gpc:
-        choices["analytics"] = False
+        # Global Privacy Control refuses every category that shares data with third parties.
+        for cid in THIRD_PARTY_CATEGORIES:
+            if cid in choices:
+                choices[cid] = False
     return choices
 
 

@@ -41,6 +41,9 @@ BANNER_TEXTS: dict[str, dict[str, str]] = {
         "diff": "Что изменилось",
         "ok": "Понятно",
         "failed": "Не удалось сохранить. Попробуйте ещё раз.",
+        "blocked": "Это содержимое загрузится после вашего согласия:",
+        "allow": "Разрешить",
+        "cookies": "Cookie",
     },
     "en": {
         "title": "Cookies and your privacy",
@@ -67,6 +70,9 @@ BANNER_TEXTS: dict[str, dict[str, str]] = {
         "diff": "What changed",
         "ok": "Got it",
         "failed": "Could not save. Please try again.",
+        "blocked": "This content loads once you allow it:",
+        "allow": "Allow",
+        "cookies": "Cookies",
     },
 }
 

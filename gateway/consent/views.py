@@ -289,6 +289,38 @@ def _authorized_state(consent_id: str) -> services.ConsentState:
     return state
 
 
+@bp.post("/api/v1/consent/standing")
+@limiter.limit("600/minute")
+def consent_standing() -> ResponseReturnValue:
+    """What the banner asks at each page load: is the consent in its cookie still standing?
+
+    One indexed row is read (the latest decision); a withdrawal made elsewhere (the API, a
+    request completed by staff) is thus known to the banner at the visitor's next page.
+    """
+    body = _json_object()
+    token = body.get("token")
+    if not isinstance(token, str) or not token:
+        raise APIError(400, "token must be a non-empty string", "invalid_token")
+    claims = _claims(token)
+    site = get_site(claims.site)
+    if site is None:
+        raise APIError(404, f"site {claims.site} is not configured", "unknown_site")
+    _check_origin(site)
+    with db.engine.connect() as connection:
+        standing = services.current_standing(connection, claims.consent_id)
+    if standing is None:
+        raise APIError(410, "nothing is kept for this consent any more", "consent_gone")
+    response = jsonify(
+        {
+            "withdrawn": standing.withdrawn,
+            "choices": standing.choices,
+            "policy_version": standing.policy_version,
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/api/v1/consent/<consent_id>")
 @limiter.limit("60/minute")
 def get_consent(consent_id: str) -> ResponseReturnValue:

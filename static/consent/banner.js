@@ -21,8 +21,36 @@
   const link = (text, path) => `<a href="${href(path)}" target="_blank" rel="noopener">${esc(text)}</a>`;
   const buttons = (act, label) =>
     `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
-  // GPC refuses analytics whatever was chosen before.
-  const granted = cat => !!(state && state.choices[cat]) && !(gpc && cat == 'analytics');
+  // GPC refuses every category that shares data with third parties, whatever was chosen before.
+  const shared = cat => cat == 'analytics' || cat == 'marketing';
+  const granted = cat => cat == 'necessary' || !!(state && state.choices[cat]) && !(gpc && shared(cat));
+  const cookie = name => (d.cookie.match('(?:^|;\\s*)' + name + '=([^;]*)') || [])[1];
+  const domain = C.cd && (loc.hostname == C.cd || loc.hostname.endsWith('.' + C.cd)) ? ';domain=' + C.cd : '';
+
+  /* -- Google Consent Mode v2, pushed before gtag's config when the tag comes first -- */
+  const dl = w.dataLayer = w.dataLayer || [];
+  function gt() { dl.push(arguments); }
+  const SIG = ['analytics_storage', 'ad_storage', 'ad_user_data', 'ad_personalization'];
+  const CM = C.cm || {analytics: [SIG[0]], marketing: SIG.slice(1)};
+  const signals = () => {
+    const o = {};
+    SIG.forEach(n => { o[n] = 'denied'; });
+    for (const c in CM) if (granted(c)) CM[c].forEach(n => { o[n] = 'granted'; });
+    return o;
+  };
+  const consentMode = kind => {
+    const o = signals();
+    gt('consent', kind, kind == 'default' ? {...o, wait_for_update: 500} : o);
+    gt('set', 'ads_data_redaction', o.ad_storage == 'denied');
+  };
+  consentMode('default');
+  // The granted categories, mirrored beside the token so a returning visitor's update is synchronous.
+  const early = cookie('hc_g');
+  if (early != null) {
+    state = {choices: Object.fromEntries(early.split('.').map(c => [c, true]))};
+    consentMode('update');
+    state = null;
+  }
   const diff = (a, b) => '/privacy/diff/' + a + '/' + b;
 
   /* -- consent token (kept in a first-party cookie) ------------------------ */
@@ -34,6 +62,8 @@
   };
 
   /* -- the interface ------------------------------------------------------- */
+  // A category's declared cookies: name, provider, expiry, purpose.
+  const cookieList = list => list.length ? `<details><summary>${esc(T.cookies)} (${list.length})</summary><ul class="ck">${list.map(([n, p, e, u]) => `<li><code>${esc(n)}</code> ${esc(p)}, ${esc(e)}. ${esc(u)}</li>`).join('')}</ul></details>` : '';
   const mount = () => {
     const host = d.createElement('hot-consent');
     root = host.attachShadow({mode: 'open'});
@@ -45,7 +75,7 @@
     const notice = gpc ? `<p class="gpc">${esc(T.gpc)}</p>` : '';
     const rows = C.c.map((c, i) => {
       const id = 'hc-' + c.i, off = c.r || (gpc && c.i == 'analytics');
-      return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p></li>`;
+      return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p>${cookieList(T.cats[i].slice(2))}</li>`;
     }).join('');
     root.innerHTML =
       `<div class="bar" role="dialog" aria-labelledby="hc-t" aria-describedby="hc-d" tabindex="-1" hidden><h2 id="hc-t">${esc(T.title)}</h2>${why}<p id="hc-d">${esc(T.body)} ${link(T.policy, '/privacy')}</p>${notice}${buttons('p', T.customize)}</div>` +
@@ -121,7 +151,8 @@
   };
 
   /* -- decisions ----------------------------------------------------------- */
-  const post = body => fetch(API + '/api/v1/consent', {method: 'POST', body: JSON.stringify(body), headers: {'Content-Type': 'text/plain'}, credentials: 'omit'})
+  const req = (path, body, more) => fetch(API + '/api/v1/' + path, {method: 'POST', body: typeof body == 'string' ? body : JSON.stringify(body), credentials: 'omit', headers: {'Content-Type': 'text/plain'}, ...more});
+  const post = body => req('consent', body)
     .then(r => {
       // A token the gateway no longer accepts (expired, keys rotated): start a new consent.
       if (r.status == 401 && body.token) {
@@ -139,7 +170,7 @@
     if (state) body.token = state.token;
     return post(body).finally(() => { busy = false; }).then(r => {
       state = {id: r.consent_id, choices: r.choices, pv: r.policy_version, token: r.token};
-      d.cookie = 'hc_consent=' + r.token + ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + (loc.protocol == 'https:' ? ';secure' : '');
+      d.cookie = 'hc_consent=' + r.token + attrs();
       if (!quiet) done();
       changed();
     }, () => {
@@ -147,13 +178,65 @@
       $('.btns', modal.hidden ? bar : modal).before(err);
     });
   };
+  const attrs = () => ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + domain + (loc.protocol == 'https:' ? ';secure' : '');
   const changed = () => {
-    const now = api.get(), g = c => granted(c) ? 'granted' : 'denied';
-    if (typeof w.gtag == 'function') {
-      w.gtag('consent', 'update', {analytics_storage: g('analytics'), ad_storage: g('marketing'), ad_user_data: g('marketing'), ad_personalization: g('marketing')});
-    }
+    const now = api.get();
+    if (state) d.cookie = 'hc_g=' + C.c.map(c => c.i).filter(granted).join('.') + attrs();
+    consentMode('update');
+    dl.push({event: 'hot_consent_update', hot_consent: Object.fromEntries(C.c.map(c => [c.i, granted(c.i)]))});
+    clear();
+    unblock();
     listeners.forEach(fn => setTimeout(fn, 0, now));
   };
+
+  /* -- the host page: declared cookies cleared, blocked elements released ---- */
+  const clear = () => {
+    const names = d.cookie.split(';').map(c => c.split('=')[0].trim());
+    const host = loc.hostname.split('.'), doms = [''];
+    // The page host and every parent domain up to the cookie domain.
+    for (let i = 0; i < host.length - 1; i++) {
+      const at = host.slice(i).join('.');
+      doms.push(';domain=' + at);
+      if (!C.cd || at == C.cd) break;
+    }
+    (C.k || []).forEach(([cat, glob]) => {
+      if (granted(cat)) return;
+      const re = RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+      names.filter(n => re.test(n)).forEach(n => doms.forEach(at => { d.cookie = n + '=;path=/;max-age=0' + at; }));
+    });
+  };
+  const unblock = () => {
+    if (!root) return;
+    d.querySelectorAll('[data-category]').forEach(el => {
+      const cat = el.dataset.category, ok = granted(cat);
+      if (el.localName == 'script') {
+        if (!ok || el.type != 'text/plain') return;
+        const s = d.createElement('script');
+        for (const a of el.attributes) if (!/^(type|data-category|data-type|nonce)$/.test(a.name)) s.setAttribute(a.name, a.value);
+        if (el.dataset.type) s.type = el.dataset.type;
+        s.nonce = el.nonce;
+        if (!el.src) s.text = el.text;
+        el.replaceWith(s);
+      } else if (el.dataset.src && !el.hcOn) {
+        if (ok) {
+          el.hcOn = 1;
+          el.src = el.dataset.src;
+          if (el.hcPh) el.hcPh.remove();
+        } else if (el.localName == 'iframe' && !el.hcPh) {
+          // A placeholder in the page's language that offers to allow the category.
+          const i = C.c.findIndex(c => c.i == cat), p = el.hcPh = d.createElement('div'), b = d.createElement('button');
+          p.className = 'hc-blocked';
+          p.textContent = T.blocked + ' ' + (i < 0 ? cat : T.cats[i][0]) + ' ';
+          b.type = 'button';
+          b.textContent = T.allow;
+          b.onclick = () => decide({...(state && state.choices), [cat]: true}, true);
+          p.append(b);
+          el.before(p);
+        }
+      }
+    });
+  };
+  new MutationObserver(unblock).observe(d.documentElement, {childList: true, subtree: true});
 
   /* -- tracker: the token goes along only with analytics consent ------------ */
   // Engaged time: while the page is visible and focused; it goes with the next event.
@@ -181,7 +264,7 @@
     try {
       if (nav.sendBeacon(url, data)) return;
     } catch (e) { /* fall back to fetch */ }
-    fetch(url, {method: 'POST', body: data, keepalive: true, credentials: 'omit', headers: {'Content-Type': 'text/plain'}}).catch(() => {});
+    req('collect', data, {keepalive: true}).catch(() => {});
   };
   // The engaged time of a page goes with that page: on leaving it, or on a navigation away.
   const flush = at => {
@@ -213,7 +296,7 @@
   /* -- host API ------------------------------------------------------------ */
   const api = w.HotConsent = {
     v: 1,
-    get: () => state && {consentId: state.id, choices: {...state.choices}, policyVersion: state.pv, gpc},
+    get: () => state && {consentId: state.id, choices: {...state.choices}, policyVersion: state.pv, gpc, withdrawn: !!state.w},
     on: (ev, fn) => {
       if (ev == 'change' && typeof fn == 'function') {
         listeners.push(fn);
@@ -232,7 +315,7 @@
   });
 
   const start = (payload, token) => {
-    if (payload && payload.site == C.s) state = {id: payload.cid, choices: payload.c, pv: payload.pv, token};
+    if (payload && payload.site == C.s) state = {id: payload.cid, choices: payload.c, pv: payload.pv, token, w: payload.w};
     // Choices made under an older material version no longer count: ask again.
     if (state && state.pv < C.cv) state.choices = {necessary: true};
     mount();
@@ -243,14 +326,18 @@
       // Global Privacy Control: recorded as a refusal without asking.
       if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
       else showBar();
-    } else if (state.pv < C.cv) showBar();
-    else if (gpc && state.choices.analytics) decide({...state.choices, analytics: false}, true);
+    } else if (state.pv < C.cv || C.c.some(c => !(c.i in state.choices))) showBar(); // a category added since: ask again
+    else if (gpc && C.c.some(c => shared(c.i) && state.choices[c.i])) {
+      fab.hidden = false;
+      decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true);
+    }
     else {
       fab.hidden = false;
       changed();
       if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
       else if (up && seen != 'u' + up) showNote(T.upcoming, diff(C.v, up), 'u' + up);
     }
+    unblock();
     ready = true;
     pageView();
     if (pending.length) send(pending.splice(0));
@@ -258,7 +345,10 @@
   };
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
-    (token ? decode(token) : Promise.resolve(null)).catch(() => null).then(p => start(p, token));
+    // The proof of consent, not the cookie, decides: a withdrawal made elsewhere counts here.
+    const standing = p => p && req('consent/standing', {token})
+      .then(r => r.ok ? r.json().then(s => ({...p, c: s.choices, pv: s.policy_version, w: s.withdrawn})) : r.status < 500 ? null : p, () => p);
+    (token ? decode(token) : Promise.resolve(null)).catch(() => null).then(standing).then(p => start(p, token));
   };
   if (d.body) boot();
   else d.addEventListener('DOMContentLoaded', boot);

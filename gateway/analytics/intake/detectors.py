@@ -375,7 +375,7 @@ def _phone(text: str) -> bool:
         number = phonenumbers.parse(text, "RU")
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_possible_number(number)
+    return bool(phonenumbers.is_possible_number(number))
 
 
 def classify_number(text: str) -> str | None:

@@ -134,7 +134,9 @@ def _context(app: Flask, req: Request, site: Site, drop_reason: str | None = Non
 
 
 def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
-    """read_token, remembered briefly: a visitor sends the same token on every page."""
+    """read_token, remembered briefly (a visitor sends the same token on every page);
+    the proof of consent is asked on every beacon, so a withdrawal recorded on any
+    node takes effect at the very next one."""
     if len(token) > MAX_TOKEN_LENGTH:
         return None
     cache: TokenCache = app.extensions["gateway.analytics.tokens"]
@@ -143,17 +145,18 @@ def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
     key = hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=16).digest()
     hit = cache.get(key)
     if hit is not None and now - hit[1] < TOKEN_CACHE_SECONDS:
-        return hit[0]
-    try:
-        claims: ConsentClaims | None = read_token(token)
-    except TokenInvalid:
-        # Junk is cheap to refuse again (one HMAC) and is not remembered.
-        return None
+        claims = hit[0]
+    else:
+        try:
+            claims = read_token(token)
+        except TokenInvalid:
+            # Junk is cheap to refuse again (one HMAC) and is not remembered.
+            return None
+        if len(cache) >= TOKEN_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (claims, now)
     if claims is not None and not _still_granted(app, claims):
-        claims = None
-    if len(cache) >= TOKEN_CACHE_SIZE:
-        cache.clear()
-    cache[key] = (claims, now)
+        return None
     return claims
 
 

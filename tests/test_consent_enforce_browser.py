@@ -1,0 +1,345 @@
+"""What the banner enforces on a host page, in a real Chromium: blocked scripts and
+embeds, declared cookies cleared on refusal, Google Consent Mode v2 in the right order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, Response
+
+from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
+from tests.consent_helpers import records
+
+pytestmark = pytest.mark.browser
+
+COOKIES_TOML = """
+[[sites.hottelecom.cookies]]
+category = "analytics"
+name = "_ga*"
+provider = "Google Analytics"
+expires = "2 years"
+purpose = {ru = "Различает посетителей.", en = "Tells visitors apart."}
+
+[[sites.hottelecom.cookies]]
+category = "marketing"
+name = "_gcl_au"
+provider = "Google Ads"
+expires = "90 days"
+purpose = {ru = "Конверсии рекламы.", en = "Ad conversions."}
+"""
+
+# The banner tag first and without async, then gtag's snippet: the order the README shows.
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Host page</title>
+<script src="{gateway}/c/hottelecom.js"></script>
+<script nonce="n0nce">window.dataLayer = window.dataLayer || [];
+function gtag() {{ dataLayer.push(arguments); }}
+gtag('js', new Date()); gtag('config', 'G-TEST000001');
+window.ran = [];</script>
+</head><body><main><h1>Shop</h1>
+<script type="text/plain" data-category="analytics" nonce="n0nce">window.ran.push('inline')</script>
+<script type="text/plain" data-category="marketing" nonce="n0nce" src="/ext.js"></script>
+<script type="text/plain" data-category="necessary" nonce="n0nce">window.ran.push('necessary')
+</script>
+<iframe data-category="marketing" data-src="/frame" title="Video"></iframe>
+<img data-category="analytics" data-src="/pixel.gif" alt="">
+</main></body></html>"""
+
+
+@dataclass
+class Setup:
+    app: Flask
+    gateway: LiveServer
+    host: LiveServer
+
+
+@pytest.fixture
+def setup(
+    app_factory: AppFactory, live_server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> Setup:
+    host_app = Flask("enforced_host")
+    host = live_server_factory(host_app, host="127.0.0.2")
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        TEST_SITES_TOML.replace(
+            'origins = ["https://hottelecom.example", "http://localhost"]',
+            f'origins = ["https://hottelecom.example", "http://localhost", "{host.url}"]',
+        )
+        + COOKIES_TOML,
+        encoding="utf-8",
+    )
+    app = app_factory(SITES_FILE=str(sites))
+    gateway = live_server_factory(app)
+
+    @host_app.get("/")
+    def page() -> Response:
+        response = Response(HOST_PAGE.format(gateway=gateway.url))
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'nonce-n0nce' 'self' {gateway.url}; "
+            f"connect-src {gateway.url}; img-src 'self'; frame-src 'self'"
+        )
+        return response
+
+    @host_app.get("/ext.js")
+    def ext() -> Response:
+        return Response("window.ran.push('external')", mimetype="text/javascript")
+
+    @host_app.get("/frame")
+    def frame() -> Response:
+        return Response("<p>framed</p>")
+
+    @host_app.get("/pixel.gif")
+    def pixel() -> Response:
+        return Response(b"GIF89a", mimetype="image/gif")
+
+    return Setup(app, gateway, host)
+
+
+def _page(browser: Any, setup: Setup, storage: Any = None) -> tuple[Any, Any]:
+    context = browser.new_context(user_agent=DESKTOP_UA, locale="en-US", storage_state=storage)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: "Content Security Policy" in m.text and errors.append(m.text))
+    page.goto(setup.host.url + "/")
+    page.wait_for_function("() => window.HotConsent && HotConsent.v")
+    page.errors = errors
+    return context, page
+
+
+def _decide(page: Any, name: str) -> None:
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as info:
+        page.get_by_role("button", name=name, exact=True).first.click()
+    assert info.value.status == 201
+
+
+def test_blocked_elements_wait_for_their_category_and_run_once(browser: Any, setup: Setup) -> None:
+    context, page = _page(browser, setup)
+    page.wait_for_selector(".hc-blocked")
+    # Only the necessary one has run; nothing else is fetched or executed before a decision.
+    assert page.evaluate("() => window.ran") == ["necessary"]
+    assert page.evaluate("() => document.querySelector('iframe').getAttribute('src')") is None
+    assert page.evaluate("() => document.querySelector('img').getAttribute('src')") is None
+    assert "Marketing" in page.locator(".hc-blocked").inner_text()
+
+    _decide(page, "Accept all")
+    page.wait_for_function("() => window.ran.length == 3")
+    assert sorted(page.evaluate("() => window.ran")) == ["external", "inline", "necessary"]
+    assert page.evaluate("() => document.querySelector('iframe').getAttribute('src')") == "/frame"
+    assert page.evaluate("() => document.querySelector('img').getAttribute('src')") == "/pixel.gif"
+    assert page.locator(".hc-blocked").count() == 0
+    # Elements added later are released too, and nothing runs twice.
+    page.evaluate(
+        """() => { const s = document.createElement('script'); s.type = 'text/plain';
+        s.dataset.category = 'analytics'; s.nonce = 'n0nce'; s.text = "window.ran.push('late')";
+        document.body.append(s); }"""
+    )
+    page.wait_for_function("() => window.ran.includes('late')")
+    page.wait_for_timeout(200)
+    assert sorted(page.evaluate("() => window.ran")) == [
+        "external",
+        "inline",
+        "late",
+        "necessary",
+    ]
+    assert page.errors == []  # the strict CSP let every released script run
+
+    storage = context.storage_state()
+    context.close()
+    context, page = _page(browser, setup, storage)
+    page.wait_for_function("() => window.ran.length == 3")
+    page.wait_for_timeout(200)
+    assert sorted(page.evaluate("() => window.ran")) == ["external", "inline", "necessary"]
+    context.close()
+
+
+def test_placeholder_allows_the_category_of_a_blocked_iframe(browser: Any, setup: Setup) -> None:
+    context, page = _page(browser, setup)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")):
+        page.locator(".hc-blocked button").click()
+    page.wait_for_function("() => document.querySelector('iframe').getAttribute('src')")
+    assert page.evaluate("() => HotConsent.get().choices") == {
+        "necessary": True,
+        "analytics": False,
+        "marketing": True,
+    }
+    assert records(setup.app)[-1].choices is not None
+    assert "inline" not in page.evaluate("() => window.ran")
+    context.close()
+
+
+def test_refusal_clears_declared_cookies_only(browser: Any, setup: Setup) -> None:
+    context, page = _page(browser, setup)
+    _decide(page, "Accept all")
+    page.evaluate(
+        "() => { for (const c of ['_ga=1', '_ga_ABC=2', '_gcl_au=3', 'theme=dark'])"
+        " document.cookie = c + ';path=/'; }"
+    )
+    page.get_by_role("button", name="Cookie settings").click()
+    page.locator("hot-consent #hc-analytics").uncheck()
+    _decide(page, "Save choices")
+    page.wait_for_function("() => !document.cookie.includes('_ga=')")
+    names = {c["name"] for c in context.cookies()}
+    assert {"_ga", "_ga_ABC"}.isdisjoint(names)
+    assert {"_gcl_au", "theme", "hc_consent"} <= names
+    _decide_all_rejected(page)
+    names = {c["name"] for c in context.cookies()}
+    assert "_gcl_au" not in names
+    assert "theme" in names
+    context.close()
+
+
+def _decide_all_rejected(page: Any) -> None:
+    page.get_by_role("button", name="Cookie settings").click()
+    _decide(page, "Reject all")
+    page.wait_for_function("() => !document.cookie.includes('_gcl_au')")
+
+
+CONSENT_LOG = """() => dataLayer.map(a => a.event ? ['event', a.event, a.hot_consent]
+  : [a[0], a[1], a[2]]).filter(a => a[0] == 'consent' || a[0] == 'config' || a[0] == 'event')"""
+
+
+def test_consent_mode_default_and_update_come_before_config(browser: Any, setup: Setup) -> None:
+    context, page = _page(browser, setup)
+    log = page.evaluate(CONSENT_LOG)
+    assert log[0] == [
+        "consent",
+        "default",
+        {
+            "analytics_storage": "denied",
+            "ad_storage": "denied",
+            "ad_user_data": "denied",
+            "ad_personalization": "denied",
+            "wait_for_update": 500,
+        },
+    ]
+    assert log[1][0] == "config"
+    page.get_by_role("button", name="Customize").click()
+    page.locator("hot-consent #hc-analytics").check()
+    _decide(page, "Save choices")
+    page.wait_for_function("() => dataLayer.some(a => a.event == 'hot_consent_update')")
+    log = page.evaluate(CONSENT_LOG)
+    assert [
+        "consent",
+        "update",
+        {
+            "analytics_storage": "granted",
+            "ad_storage": "denied",
+            "ad_user_data": "denied",
+            "ad_personalization": "denied",
+        },
+    ] in log
+    assert log[-1] == [
+        "event",
+        "hot_consent_update",
+        {"necessary": True, "analytics": True, "marketing": False},
+    ]
+    assert page.evaluate(
+        "() => dataLayer.some(a => a[0] == 'set' && a[1] == 'ads_data_redaction' && a[2] === true)"
+    )
+    storage = context.storage_state()
+    context.close()
+
+    # A returning visitor: the update stands before gtag's config, read synchronously.
+    context, page = _page(browser, setup, storage)
+    log = page.evaluate(CONSENT_LOG)
+    assert [entry[:2] for entry in log[:3]] == [
+        ["consent", "default"],
+        ["consent", "update"],
+        ["config", "G-TEST000001"],
+    ]
+    assert log[1][2]["analytics_storage"] == "granted"
+    context.close()
+
+
+SUBDOMAIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{name}</title>
+<script src="{gateway}/c/hottelecom.js"></script></head>
+<body><h1>{name}</h1></body></html>"""
+
+
+def test_one_consent_for_every_subdomain_of_the_cookie_domain(
+    browser: Any,
+    app_factory: AppFactory,
+    live_server_factory: Callable[..., LiveServer],
+    tmp_path: Path,
+) -> None:
+    host_app = Flask("subdomains")
+    host = live_server_factory(host_app)
+    www, shop = (f"http://{sub}.hottelecom.test:{host.port}" for sub in ("www", "shop"))
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        TEST_SITES_TOML.replace(
+            'origins = ["https://hottelecom.example", "http://localhost"]',
+            f'origins = ["{www}", "{shop}"]\ncookie_domain = "hottelecom.test"',
+        )
+        + COOKIES_TOML,
+        encoding="utf-8",
+    )
+    app = app_factory(SITES_FILE=str(sites))
+    gateway = live_server_factory(app)
+
+    @host_app.get("/")
+    def subdomain_page() -> Response:
+        from flask import request
+
+        return Response(SUBDOMAIN_PAGE.format(name=request.host, gateway=gateway.url))
+
+    context = browser.new_context(user_agent=DESKTOP_UA, locale="en-US")
+    page = context.new_page()
+    page.goto(www + "/")
+    page.wait_for_function("() => window.HotConsent && HotConsent.v")
+    _decide(page, "Accept all")
+    made = page.evaluate("() => HotConsent.get()")
+    page.evaluate("() => { document.cookie = '_ga=1;path=/;domain=hottelecom.test'; }")
+
+    page.goto(shop + "/")
+    page.wait_for_function("() => window.HotConsent && HotConsent.get()")
+    # The same consent on the other subdomain, without asking again.
+    assert page.evaluate("() => HotConsent.get()") == made
+    assert page.locator("hot-consent .bar").is_hidden()
+    cookie = next(c for c in context.cookies() if c["name"] == "hc_consent")
+    assert cookie["domain"] == ".hottelecom.test"
+
+    # A refusal on shop. clears _ga set for the whole domain.
+    page.get_by_role("button", name="Cookie settings").click()
+    _decide(page, "Reject all")
+    page.wait_for_function("() => !document.cookie.includes('_ga=')")
+    assert "_ga" not in {c["name"] for c in context.cookies()}
+    assert len({r.consent_id for r in records(app)}) == 1
+    context.close()
+
+
+def test_withdrawal_made_elsewhere_is_known_at_the_next_page_load(
+    browser: Any, setup: Setup
+) -> None:
+    context, page = _page(browser, setup)
+    _decide(page, "Accept all")
+    page.wait_for_function("() => window.ran.length == 3")
+    state = page.evaluate("() => HotConsent.get()")
+    token = next(c["value"] for c in context.cookies() if c["name"] == "hc_consent")
+    # Withdrawn through the API, from somewhere else than this browser.
+    gone = setup.app.test_client().delete(
+        f"/api/v1/consent/{state['consentId']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert gone.status_code == 200
+    page.reload()
+    page.wait_for_function("() => HotConsent.get() && HotConsent.get().withdrawn")
+    assert page.evaluate("() => HotConsent.get().choices") == {
+        "necessary": True,
+        "analytics": False,
+        "marketing": False,
+    }
+    page.wait_for_timeout(300)
+    # Blocked scripts stay blocked, although the cookie mirror still said "granted".
+    assert page.evaluate("() => window.ran") == ["necessary"]
+    updates = page.evaluate(
+        "() => dataLayer.filter(a => a[0] == 'consent' && a[1] == 'update').map(a => a[2])"
+    )
+    assert updates[-1]["analytics_storage"] == "denied"
+    assert updates[-1]["ad_storage"] == "denied"
+    context.close()
