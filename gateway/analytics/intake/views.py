@@ -133,6 +133,11 @@ def _context(app: Flask, req: Request, site: Site, drop_reason: str | None = Non
     )
 
 
+def token_cache_key(token: str) -> bytes:
+    """What the token cache is keyed by: a short hash, never the token itself."""
+    return hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=16).digest()
+
+
 def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
     """read_token, remembered briefly (a visitor sends the same token on every page);
     the proof of consent is asked on every beacon, so a withdrawal recorded on any
@@ -142,7 +147,7 @@ def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
     cache: TokenCache = app.extensions["gateway.analytics.tokens"]
     now = time.monotonic()
     # Remembered by a short hash, never the string itself.
-    key = hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=16).digest()
+    key = token_cache_key(token)
     hit = cache.get(key)
     if hit is not None and now - hit[1] < TOKEN_CACHE_SECONDS:
         claims = hit[0]
