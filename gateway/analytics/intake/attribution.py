@@ -101,6 +101,12 @@ def _host_of(origin: str) -> str:
     return parsed[0] if parsed else ""
 
 
+@lru_cache(maxsize=64)
+def _hosts_of(origins: tuple[str, ...]) -> frozenset[str]:
+    """The host names of a site's configured origins (configuration, never visitor data)."""
+    return frozenset(_host_of(origin) for origin in origins)
+
+
 def classify_referrer(host: str, path: str = "") -> tuple[str, str]:
     """(source, medium) of a referring host; unknown hosts are referrals by host name."""
     table = referrer_list()
@@ -168,10 +174,9 @@ def landing_source(
     if parsed is None:
         return DIRECT, None
     host, path = parsed
-    own = {_host_of(origin) for origin in internal_origins}
-    if isinstance(url, str) and (page := _host_and_path(url)) is not None:
-        own.add(page[0])
-    if host in own:
+    if host in _hosts_of(tuple(internal_origins)):
+        return INTERNAL, None
+    if isinstance(url, str) and (page := _host_and_path(url)) is not None and host == page[0]:
         return INTERNAL, None
     found = classify_referrer(host, path)
     return found, Campaign(source=found[0], medium=found[1])
