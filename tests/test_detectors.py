@@ -282,8 +282,19 @@ def test_beacon_over_its_time_budget_is_dropped_with_a_reason() -> None:
 
 _HINT_TEXT = st.lists(
     st.sampled_from(
-        list("дДомОМкКвВ.улУЛпрПР-тТаАsSatAT@ 0123456789ёЁᲀыЫсобакаСОБАКА")
-        + ["ул.", "кв.", "Кв.а", "дом", "ДОМА", "мкр.", "корп", "at", "собака", "1.2.3.4"]
+        [
+            *list("дДомОМкКвВ.улУЛпрПР-тТаАsSatAT@ 0123456789ёЁᲀыЫсобакаСОБАКА"),
+            "ул.",
+            "кв.",
+            "Кв.а",
+            "дом",
+            "ДОМА",
+            "мкр.",
+            "корп",
+            "at",
+            "собака",
+            "1.2.3.4",
+        ]
     ),
     max_size=20,
 ).map("".join)
@@ -295,9 +306,7 @@ def test_fast_hints_cover_their_reference_patterns(text: str) -> None:
     if det._ADDRESS_HINT.search(text) and not text.isascii():
         assert det._address_hint(text)
     assert det._at_hint(text) == bool(det._AT_HINT.search(text))
-    assert det._number_hint(text) == bool(
-        det._SEVEN_DIGITS.search(text) or det._IPV4.search(text)
-    )
+    assert det._number_hint(text) == bool(det._SEVEN_DIGITS.search(text) or det._IPV4.search(text))
 
 
 @pytest.mark.parametrize(
