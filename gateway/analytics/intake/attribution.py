@@ -161,11 +161,13 @@ def landing_source(
     referrer: str | None,
     internal_origins: tuple[str, ...],
     allowlist: frozenset[str],
+    page_host: str | None = None,
 ) -> tuple[tuple[str, str], Campaign | None]:
     """((source, medium), campaign) of a page view.
 
     The campaign is set when this page view starts a visit from outside: campaign
     parameters, or a referrer that is not one of the site's own origins.
+    ``page_host`` is the page's host when the caller has parsed ``url`` already.
     """
     campaign = campaign_from_url(url, allowlist) if isinstance(url, str) else None
     if campaign is not None:
@@ -176,7 +178,10 @@ def landing_source(
     host, path = parsed
     if host in _hosts_of(tuple(internal_origins)):
         return INTERNAL, None
-    if isinstance(url, str) and (page := _host_and_path(url)) is not None and host == page[0]:
+    if page_host is None and isinstance(url, str):
+        page = _host_and_path(url)
+        page_host = page[0] if page else None
+    if host == page_host:
         return INTERNAL, None
     found = classify_referrer(host, path)
     return found, Campaign(source=found[0], medium=found[1])
