@@ -316,3 +316,9 @@ def test_fast_hints_cover_their_reference_patterns(text: str) -> None:
 def test_fast_address_hint_sees_markers_in_any_case(text: str) -> None:
     assert det._address_hint(text)
     assert det.redact(text) != text
+
+
+@given(st.text(alphabet=st.characters(), max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_spaces_are_collapsed_as_the_whitespace_pattern_does(text: str) -> None:
+    assert " ".join(text.split()) == det._SPACES.sub(" ", text).strip()

@@ -79,7 +79,8 @@ def normalize(text: str) -> str:
             text = text.translate(_INVISIBLE)
     elif _ASCII_CONTROL.search(text):
         text = text.translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    # str.split() and the pattern \s agree on what is a space (Unicode White_Space).
+    return " ".join(text.split())
 
 
 # --- shaped identifiers -------------------------------------------------------
