@@ -322,3 +322,12 @@ def test_fast_address_hint_sees_markers_in_any_case(text: str) -> None:
 @settings(max_examples=500, deadline=None)
 def test_spaces_are_collapsed_as_the_whitespace_pattern_does(text: str) -> None:
     assert " ".join(text.split()) == det._SPACES.sub(" ", text).strip()
+
+
+@given(
+    st.lists(st.sampled_from(["Ivan", "Petrov", "ivan", " ", "-", "A", "b", "Ольга"])).map("".join)
+)
+@settings(max_examples=300, deadline=None)
+def test_latin_name_pre_check_covers_the_name_run(text: str) -> None:
+    if det._LATIN_RUN.search(text):
+        assert det._LATIN_PAIR.search(text)

@@ -441,6 +441,9 @@ _SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
 # alternation (which sre tries character by character at every position).
 _ADDRESS_HINT_FOLDED = re.compile(rf"(?<![\w-])(?:{_STREET}|{_HOUSE})")
 _LOWER_CYRILLIC = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяё")
+# Two capitalised Latin words in a row, which a run of names needs: a pattern
+# that starts with a character class is searched far faster than one behind a lookbehind.
+_LATIN_PAIR = re.compile(r"[A-Z][a-z]+ [A-Z]")
 _AT_WORD = re.compile(r"\b(?:at|AT|At|aT)\b")
 
 
@@ -494,7 +497,7 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
     (_PASSPORT_HINT.search, redact_passport),
     (_address_hint, redact_address),
     (lambda t: not t.isascii(), redact_names),
-    (_LATIN_RUN.search, redact_latin_names),
+    (lambda t: _LATIN_PAIR.search(t) and _LATIN_RUN.search(t), redact_latin_names),
     (_number_hint, redact_numbers),
 )
 
