@@ -471,7 +471,11 @@ def test_outbox_show_says_what_to_run_when_events_wait_and_nothing_was_sent(
     app = app_factory(GA_ENDPOINT="dry-run", **FAST)
     runner = app.test_cli_runner()
     empty = runner.invoke(args=["outbox", "show"])
-    assert empty.output == "no forwarded requests recorded\n"
+    assert empty.output == (
+        "no forwarded requests recorded\n"
+        "The outbox is empty too: consented page views land there "
+        "(try /demo on a running `gateway serve`).\n"
+    )
     add_events(app, 3)
     waiting = runner.invoke(args=["outbox", "show"])
     assert waiting.exit_code == 0

@@ -137,14 +137,20 @@ def outbox_show(limit: int, statuses: tuple[str, ...], site: str | None, compact
     """Print the latest requests exactly as Google received them (or would have)."""
     rows = outbox.forwarded_requests(_engine(), limit, statuses, site)
     if not rows:
-        click.echo("no forwarded requests recorded")
+        filtered = " matching --status/--site" if statuses or site else ""
+        click.echo(f"no forwarded requests recorded{filtered}")
         with _engine().connect() as conn:
             pending = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(OutboxEvent)
                 .where(OutboxEvent.status == OUTBOX_PENDING)
             ).scalar_one()
-        if pending:
+        if not pending:
+            click.echo(
+                "The outbox is empty too: consented page views land there "
+                "(try /demo on a running `gateway serve`)."
+            )
+        else:
             click.echo(
                 f"{pending} event(s) wait in the outbox: no forwarder has sent them yet. "
                 "Run `gateway forward` (`make run` and `gateway serve` start one), "
