@@ -81,7 +81,7 @@ def test_create_user_from_stdin_and_refusals(app: Flask) -> None:
         input=PASSWORD + "\n",
     )
     assert not_mail.exit_code == 1
-    assert "'boss.hottelecom.example' is not an e-mail address" in not_mail.output
+    assert "cannot create 'boss.hottelecom.example': expected an e-mail address" in not_mail.output
 
 
 def test_admin_needs_login_and_then_lands_on_the_dashboard(client: FlaskClient) -> None:

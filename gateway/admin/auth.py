@@ -50,7 +50,7 @@ def normalise_email(email: str) -> str:
 def create_user(session: Session, email: str, password: str, role: str = "staff") -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254 or _has_control(email) or " " in email:
-        raise UserError(f"{email!r} is not an e-mail address")
+        raise UserError("expected an e-mail address")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
