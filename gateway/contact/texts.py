@@ -402,6 +402,20 @@ STAFF_TYPE_LABELS: Final = {
     "question": "Question",
     "other": "Other",
 }
+STAFF_TYPE_LABELS_RU: Final = {
+    "access": "Доступ к данным",
+    "rectify": "Исправление",
+    "erase": "Удаление",
+    "withdraw-consent": "Отзыв согласия",
+    "refund": "Возврат средств",
+    "question": "Вопрос",
+    "other": "Другое",
+}
+
+
+def staff_type_labels(lang: str) -> dict[str, str]:
+    """Request types as the staff pages name them, in the staff member's language."""
+    return dict(STAFF_TYPE_LABELS_RU if lang == "ru" else STAFF_TYPE_LABELS)
 
 
 def format_date(day: date, lang: str) -> str:

@@ -1,0 +1,69 @@
+"""Every staff page in the staff member's own language: Russian words when they chose
+Russian, English ones otherwise, and no leftover heading of the other language."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gateway.admin.models import User
+from gateway.extensions import db
+from tests.admin_support import make_user, sign_in
+
+
+def _client(app: Flask, lang: str, role: str = "admin") -> FlaskClient:
+    email = f"{role}-{lang}@hottelecom.example"
+    make_user(app, email, role)
+    with app.app_context(), db.transaction() as session:
+        session.execute(sa.update(User).where(User.email == email).values(language=lang))
+    client = app.test_client()
+    sign_in(client, email)
+    return client
+
+
+def _page(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+DASHBOARD_RU = (
+    "Обращения субъектов данных",
+    "Решения о согласии",
+    "Полученные события аналитики",
+    "Переслано в Google Analytics",
+    "Политика конфиденциальности",
+    "Открыть очередь обращений",
+    "ждут подтверждения адреса",
+    "мёртвые письма",
+)
+DASHBOARD_EN = (
+    "Data-subject requests",
+    "Consent decisions",
+    "Analytics events received",
+    "Forwarded to Google Analytics",
+    "Privacy policy",
+    "Open the request queue",
+    "awaiting e-mail confirmation",
+    "dead letters",
+)
+
+
+def test_dashboard_panels_speak_the_staff_members_language(app: Flask) -> None:
+    russian = _page(_client(app, "ru"), "/admin")
+    for words in DASHBOARD_RU:
+        assert words in russian
+    for words in DASHBOARD_EN:
+        assert words not in russian
+    english = _page(_client(app, "en"), "/admin")
+    for words in DASHBOARD_EN:
+        assert words in english
+    for words in DASHBOARD_RU:
+        assert words not in english
+
+
+def test_stats_prints_the_panels_in_the_language_asked_for(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    assert "Обращения субъектов данных" in runner.invoke(args=["stats", "--lang", "ru"]).output
+    assert "Data-subject requests" in runner.invoke(args=["stats"]).output
