@@ -67,3 +67,41 @@ def test_stats_prints_the_panels_in_the_language_asked_for(app: Flask) -> None:
     runner = app.test_cli_runner()
     assert "Обращения субъектов данных" in runner.invoke(args=["stats", "--lang", "ru"]).output
     assert "Data-subject requests" in runner.invoke(args=["stats"]).output
+
+
+CONSENTS = "/admin/consents?id=ABCD-EFGH-IJKL-MNOP"
+CONSENTS_RU = (
+    "<h1>Согласия</h1>",
+    "Доказательство согласия",
+    "Доля согласий по времени",
+    ">Найти</button>",
+    ">Показать</button>",
+    "записей не хранится",
+    "Решения о согласии по дням",
+    '<th scope="col">всего</th>',
+)
+CONSENTS_EN = (
+    "<h1>Consents</h1>",
+    "Proof of consent",
+    "Consent rate over time",
+    ">Look up</button>",
+    ">Show</button>",
+    "No records are kept",
+    "Consent decisions per day",
+    '<th scope="col">total</th>',
+)
+
+
+def test_consents_page_speaks_the_staff_members_language(app: Flask) -> None:
+    russian = _page(_client(app, "ru"), CONSENTS)
+    assert all(words in russian for words in CONSENTS_RU), russian
+    assert not any(words in russian for words in CONSENTS_EN)
+    english = _page(_client(app, "en"), CONSENTS)
+    assert all(words in english for words in CONSENTS_EN)
+    assert not any(words in english for words in CONSENTS_RU)
+
+
+def test_a_malformed_consent_id_is_explained_in_the_staff_language(app: Flask) -> None:
+    response = _client(app, "ru").get("/admin/consents?id=hello")
+    assert response.status_code == 400
+    assert "Идентификатор согласия — 16 знаков" in response.get_data(as_text=True)
