@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from gateway.admin.models import User
 from gateway.extensions import db
-from tests.admin_support import make_user, sign_in
+from tests.admin_support import csrf_token, make_user, sign_in
 
 
 def _client(app: Flask, lang: str, role: str = "admin") -> FlaskClient:
@@ -105,3 +105,46 @@ def test_a_malformed_consent_id_is_explained_in_the_staff_language(app: Flask) -
     response = _client(app, "ru").get("/admin/consents?id=hello")
     assert response.status_code == 400
     assert "Идентификатор согласия — 16 знаков" in response.get_data(as_text=True)
+
+
+USERS_RU = (
+    "<h1>Пользователи</h1>",
+    "Новый пользователь",
+    ">Создать пользователя</button>",
+    ">Сменить роль</button>",
+    "Последний вход (UTC)",
+    "(вы)",
+)
+USERS_EN = (
+    "<h1>Users</h1>",
+    "Create a user",
+    ">Create user</button>",
+    ">Set role</button>",
+    "Last sign-in (UTC)",
+    "(you)",
+)
+
+
+def test_users_page_and_its_messages_speak_the_staff_members_language(app: Flask) -> None:
+    make_user(app, "someone@hottelecom.example")
+    client = _client(app, "ru")
+    russian = _page(client, "/admin/users")
+    assert all(words in russian for words in USERS_RU)
+    assert not any(words in russian for words in USERS_EN)
+    fields = {
+        "csrf_token": csrf_token(russian),
+        "email": "new@hottelecom.example",
+        "role": "staff",
+        "password": "short",
+        "password_repeat": "short",
+    }
+    refused = client.post("/admin/users", data=fields)
+    assert refused.status_code == 400
+    assert "Пароль должен быть не короче" in refused.get_data(as_text=True)
+    long = "a long enough passphrase"
+    fields.update(password=long, password_repeat=long)
+    done = client.post("/admin/users", data=fields, follow_redirects=True)
+    assert "Создан пользователь new@hottelecom.example (staff)" in done.get_data(as_text=True)
+    english = _page(_client(app, "en"), "/admin/users")
+    assert all(words in english for words in USERS_EN)
+    assert not any(words in english for words in USERS_RU)
