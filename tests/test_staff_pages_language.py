@@ -3,11 +3,14 @@ Russian, English ones otherwise, and no leftover heading of the other language."
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from gateway.admin.models import User
+from gateway.contact.models import ContactRequest
 from gateway.extensions import db
 from tests.admin_support import csrf_token, make_user, sign_in
 
@@ -148,3 +151,87 @@ def test_users_page_and_its_messages_speak_the_staff_members_language(app: Flask
     english = _page(_client(app, "en"), "/admin/users")
     assert all(words in english for words in USERS_EN)
     assert not any(words in english for words in USERS_RU)
+
+
+def _request(app: Flask) -> int:
+    with app.app_context(), db.transaction() as session:
+        item = ContactRequest(
+            email="subscriber@mail.example",
+            request_type="withdraw-consent",
+            status="waiting",
+            message="Please withdraw.",
+            created_at=datetime(2026, 11, 20, 9),
+            verified_at=datetime(2026, 11, 20, 10),
+            due_date=date(2026, 12, 21),
+        )
+        session.add(item)
+        session.flush()
+        return item.id
+
+
+QUEUE_RU = (
+    "<h1>Обращения субъектов данных</h1>",
+    ">Показать</button>",
+    "Заявитель",
+    "Исполнитель",
+    "Отзыв согласия",
+    "ждём ответа заявителя",
+    "1 обращение,",
+)
+QUEUE_EN = (
+    "<h1>Data-subject requests</h1>",
+    ">Filter</button>",
+    "Requester",
+    "Assignee",
+    "Consent withdrawal",
+    "waiting for requester",
+    "1 request,",
+)
+CARD_RU = (
+    "Обращение №",
+    "Журнал действий",
+    "Переписка",
+    ">Отправить ответ</button>",
+    ">Отклонить</button>",
+    ">Назначить</button>",
+    "Отзыв согласия",
+)
+CARD_EN = (
+    "Request #",
+    "Audit log",
+    "Replies",
+    ">Send reply</button>",
+    ">Reject</button>",
+    ">Assign</button>",
+    "Consent withdrawal",
+)
+
+
+def test_request_queue_and_card_speak_the_staff_members_language(app: Flask) -> None:
+    number = _request(app)
+    russian = _client(app, "ru")
+    queue = _page(russian, "/admin/requests")
+    assert all(words in queue for words in QUEUE_RU), queue
+    assert not any(words in queue for words in QUEUE_EN)
+    card = _page(russian, f"/admin/requests/{number}")
+    assert all(words in card for words in CARD_RU), card
+    assert not any(words in card for words in CARD_EN)
+    # A refusal of the rules and a done action, both in Russian.
+    empty = russian.post(
+        f"/admin/requests/{number}/reply", data={"csrf_token": csrf_token(card), "text": " "}
+    )
+    assert empty.status_code == 400
+    assert "Нужен текст ответа." in empty.get_data(as_text=True)
+    sent = russian.post(
+        f"/admin/requests/{number}/reply",
+        data={"csrf_token": csrf_token(card), "text": "Готово."},
+        follow_redirects=True,
+    )
+    assert "Ответ отправлен заявителю." in sent.get_data(as_text=True)
+    english = _client(app, "en")
+    queue = _page(english, "/admin/requests")
+    assert all(words in queue for words in QUEUE_EN)
+    assert not any(words in queue for words in QUEUE_RU)
+    card = _page(english, f"/admin/requests/{number}")
+    assert all(words in card for words in CARD_EN)
+    assert not any(words in card for words in CARD_RU)
