@@ -235,3 +235,32 @@ def test_request_queue_and_card_speak_the_staff_members_language(app: Flask) -> 
     card = _page(english, f"/admin/requests/{number}")
     assert all(words in card for words in CARD_EN)
     assert not any(words in card for words in CARD_RU)
+
+
+FORWARDED_RU = (
+    "<h1>Что получает Google</h1>",
+    "На входе",
+    "Мёртвые письма",
+    "Запросы в Google",
+    ">Показать</button>",
+    "Мёртвых писем нет.",
+    "ни одно событие не попало в очередь",
+)
+FORWARDED_EN = (
+    "<h1>What Google receives</h1>",
+    "At the intake",
+    "Dead letters",
+    "Requests to Google",
+    ">Filter</button>",
+    "No dead letters.",
+    "no event reached the outbox",
+)
+
+
+def test_what_google_receives_speaks_the_staff_members_language(app: Flask) -> None:
+    russian = _page(_client(app, "ru"), "/admin/forwarded")
+    assert all(words in russian for words in FORWARDED_RU), russian
+    assert not any(words in russian for words in FORWARDED_EN)
+    english = _page(_client(app, "en"), "/admin/forwarded")
+    assert all(words in english for words in FORWARDED_EN)
+    assert not any(words in english for words in FORWARDED_RU)

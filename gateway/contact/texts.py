@@ -517,7 +517,7 @@ STAFF_TEXTS: Final = {
         "queue_tab": "Обращения",
         "filter_label": "Отбор обращений",
         "status": "Статус",
-        "active_statuses": "активные (открыт, в работе, ждём ответа)",
+        "active_statuses": "активные (открыт, в работе, ждут)",
         "all": "все",
         "type": "Тип",
         "all_types": "все типы",
