@@ -264,3 +264,30 @@ def test_what_google_receives_speaks_the_staff_members_language(app: Flask) -> N
     english = _page(_client(app, "en"), "/admin/forwarded")
     assert all(words in english for words in FORWARDED_EN)
     assert not any(words in english for words in FORWARDED_RU)
+
+
+POLICY_RU = (
+    "<h1>Политика конфиденциальности</h1>",
+    '<h2 id="versions-title">Версии</h2>',
+    "Опубликовать версию",
+    ">Предпросмотр</button>",
+    "Дата вступления в силу",
+    "действующая",
+)
+POLICY_EN = (
+    "<h1>Privacy policy</h1>",
+    '<h2 id="versions-title">Versions</h2>',
+    "Publish version",
+    ">Preview</button>",
+    "Effective date",
+    ">current<",
+)
+
+
+def test_policy_page_speaks_the_staff_members_language(app: Flask) -> None:
+    russian = _page(_client(app, "ru"), "/admin/policy")
+    assert all(words in russian for words in POLICY_RU), russian
+    assert not any(words in russian for words in POLICY_EN)
+    english = _page(_client(app, "en"), "/admin/policy")
+    assert all(words in english for words in POLICY_EN)
+    assert not any(words in english for words in POLICY_RU)
