@@ -98,7 +98,11 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     title, message = exc.name, description
     language = request_language()
     if status in _PAGES:
-        title, message = _PAGES[status][language if language in _PAGES[status] else "en"]
+        title, generic = _PAGES[status][language if language in _PAGES[status] else "en"]
+        # A view that said what exactly is missing keeps its words; the rest get
+        # the page's own message in the visitor's language.
+        custom = status != 429 and exc.description not in (None, type(exc).description)
+        message = description if custom else generic
     body = render_template(
         "errors/error.html", status=status, title=title, message=message, lang=language
     )
