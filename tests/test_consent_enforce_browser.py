@@ -343,3 +343,48 @@ def test_withdrawal_made_elsewhere_is_known_at_the_next_page_load(
     assert updates[-1]["analytics_storage"] == "denied"
     assert updates[-1]["ad_storage"] == "denied"
     context.close()
+
+
+HOST_LISTENERS = """window.log = [];
+window.HotConsent = [
+  ['on', 'shown', what => log.push('shown ' + what)],
+  ['on', 'hidden', what => log.push('hidden ' + what)],
+  ['on', 'change', c => log.push('change ' + c.choices.marketing)],
+];"""
+
+
+def test_host_hears_shown_hidden_and_change_and_can_stop_listening(
+    browser: Any, setup: Setup
+) -> None:
+    context = browser.new_context(user_agent=DESKTOP_UA, locale="en-US")
+    # Queued before the tag loads, as a tag manager would; they hear the banner appear.
+    context.add_init_script(HOST_LISTENERS)
+    page = context.new_page()
+    page.goto(setup.host.url + "/")
+    page.wait_for_function("() => log.includes('shown banner')")
+    page.get_by_role("button", name="Customize").click()
+    page.wait_for_function("() => log.includes('shown preferences')")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => log.includes('hidden preferences')")
+    # One listener added and removed again is never called; another stays.
+    page.evaluate(
+        """() => { window.gone = c => log.push('removed'); HotConsent.on('change', gone);
+        HotConsent.on('change', c => log.push('late ' + c.choices.analytics));
+        HotConsent.off('change', gone); HotConsent.off('nothing', gone); }"""
+    )
+    _decide(page, "Reject all")
+    page.wait_for_function("() => log.includes('late false')")
+    assert page.evaluate("() => log") == [
+        "shown banner",
+        "shown preferences",
+        "hidden preferences",
+        "hidden banner",
+        "change false",
+        "late false",
+    ]
+    # Reopened from the floating button: shown, then hidden on closing, no change.
+    page.get_by_role("button", name="Cookie settings").click()
+    page.locator("hot-consent .x").click()
+    page.wait_for_function("() => log.length == 8")
+    assert page.evaluate("() => log.slice(6)") == ["shown preferences", "hidden preferences"]
+    context.close()

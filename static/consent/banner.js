@@ -11,7 +11,10 @@
     .map(l => String(l || '').slice(0, 2).toLowerCase())
     .find(l => C.l.includes(l)) || C.l[0];
   const T = C.t[lang];
-  const listeners = [];
+  // Host listeners by event: change (a decision), shown / hidden (the banner or the preferences).
+  const listeners = {change: [], shown: [], hidden: []};
+  // Called asynchronously; a listener removed in the meantime is not called.
+  const emit = (ev, arg) => listeners[ev].forEach(fn => setTimeout(() => listeners[ev].includes(fn) && fn(arg)));
   let state = null, pending = [], ready = false, busy = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
 
   const esc = s => String(s).replace(/[&<>"]/g, c => '&#' + c.charCodeAt(0) + ';');
@@ -120,6 +123,7 @@
     bar.hidden = false;
     fab.hidden = true;
     bar.focus();
+    emit('shown', 'banner');
   };
   const openPrefs = () => {
     if (!root) return;
@@ -128,15 +132,21 @@
     $$('[data-c]').forEach(b => { b.checked = b.dataset.c == 'necessary' || granted(b.dataset.c); });
     $('code').textContent = state ? state.id : '';
     $('.id').hidden = !state;
+    if (modal.hidden) emit('shown', 'preferences');
     modal.hidden = false;
     ($('input:not([disabled])', modal) || $('.x')).focus();
   };
   const closePrefs = () => {
-    modal.hidden = true;
     if (bar.hidden) done();
-    else bar.focus();
+    else {
+      modal.hidden = true;
+      emit('hidden', 'preferences');
+      bar.focus();
+    }
   };
   const done = () => {
+    if (!modal.hidden) emit('hidden', 'preferences');
+    if (!bar.hidden) emit('hidden', 'banner');
     bar.hidden = modal.hidden = true;
     fab.hidden = false;
     (lastFocus && lastFocus.isConnected ? lastFocus : fab).focus();
@@ -186,7 +196,7 @@
     dl.push({event: 'hot_consent_update', hot_consent: Object.fromEntries(C.c.map(c => [c.i, granted(c.i)]))});
     clear();
     unblock();
-    listeners.forEach(fn => setTimeout(fn, 0, now));
+    emit('change', now);
   };
 
   /* -- the host page: declared cookies cleared, blocked elements released ---- */
@@ -298,15 +308,22 @@
     v: 1,
     get: () => state && {consentId: state.id, choices: {...state.choices}, policyVersion: state.pv, gpc, withdrawn: !!state.w},
     on: (ev, fn) => {
-      if (ev == 'change' && typeof fn == 'function') {
-        listeners.push(fn);
-        if (state) setTimeout(fn, 0, api.get());
+      if (listeners[ev] && typeof fn == 'function') {
+        listeners[ev].push(fn);
+        if (ev == 'change' && state) setTimeout(fn, 0, api.get());
       }
+    },
+    off: (ev, fn) => {
+      const l = listeners[ev], i = l ? l.indexOf(fn) : -1;
+      if (i >= 0) l.splice(i, 1);
     },
     open: () => openPrefs(),
     push: c => api[c[0]] && api[c[0]](...c.slice(1)),
     track: (name, params) => send([{name: String(name), params: params || {}}])
   };
+  // Queued listeners are attached at once, so they hear the banner being shown; other calls wait for the start.
+  const soon = c => c[0] == 'on' || c[0] == 'off';
+  queued.filter(soon).forEach(api.push);
   d.addEventListener('click', e => {
     if (e.target.closest?.('[data-hc-open]')) {
       e.preventDefault();
@@ -341,7 +358,7 @@
     ready = true;
     pageView();
     if (pending.length) send(pending.splice(0));
-    queued.forEach(api.push);
+    queued.filter(c => !soon(c)).forEach(api.push);
   };
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
