@@ -3,6 +3,7 @@ embeds, declared cookies cleared on refusal, Google Consent Mode v2 in the right
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask, Response
 
+from gateway.consent.views import BUNDLES_KEY
+from gateway.sites import load_sites
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
 from tests.consent_helpers import records
 
@@ -387,4 +390,58 @@ def test_host_hears_shown_hidden_and_change_and_can_stop_listening(
     page.locator("hot-consent .x").click()
     page.wait_for_function("() => log.length == 8")
     assert page.evaluate("() => log.slice(6)") == ["shown preferences", "hidden preferences"]
+    context.close()
+
+
+NEW_CATEGORY_TOML = """
+[sites.hottelecom.categories.personalization.ru]
+title = "Персонализация"
+description = "Подбор тарифов под посетителя."
+
+[sites.hottelecom.categories.personalization.en]
+title = "Personalization"
+description = "Tariffs picked for the visitor."
+"""
+
+
+def test_a_category_added_after_the_decision_is_asked_for(
+    browser: Any, setup: Setup, tmp_path: Path
+) -> None:
+    context, page = _page(browser, setup)
+    _decide(page, "Accept all")
+    storage = context.storage_state()
+    context.close()
+    # The operator adds a category to the sites file and reloads the workers.
+    sites = tmp_path / "sites.toml"
+    sites.write_text(sites.read_text(encoding="utf-8") + NEW_CATEGORY_TOML, encoding="utf-8")
+    setup.app.extensions["gateway.sites"] = load_sites(str(sites), "http://localhost")
+    setup.app.extensions.pop(BUNDLES_KEY, None)
+
+    context, page = _page(browser, setup, storage)
+    bar = page.locator("hot-consent .bar")
+    bar.wait_for(state="visible")
+    # What was granted stays granted while the visitor is asked about the new one.
+    page.wait_for_function("() => window.ran.length == 3")
+    page.get_by_role("button", name="Customize").click()
+    boxes = {
+        c: page.locator(f"hot-consent #hc-{c}").is_checked()
+        for c in ("analytics", "marketing", "personalization")
+    }
+    assert boxes == {"analytics": True, "marketing": True, "personalization": False}
+    _decide(page, "Save choices")
+    assert json.loads(records(setup.app)[-1].choices) == {
+        "necessary": True,
+        "analytics": True,
+        "marketing": True,
+        "personalization": False,
+    }
+    storage = context.storage_state()
+    context.close()
+
+    # Answered: the next page load does not ask again.
+    context, page = _page(browser, setup, storage)
+    page.wait_for_function("() => window.ran.length == 3")
+    page.wait_for_timeout(300)
+    assert not page.locator("hot-consent .bar").is_visible()
+    assert page.get_by_role("button", name="Cookie settings").is_visible()
     context.close()
