@@ -445,3 +445,31 @@ def test_a_category_added_after_the_decision_is_asked_for(
     assert not page.locator("hot-consent .bar").is_visible()
     assert page.get_by_role("button", name="Cookie settings").is_visible()
     context.close()
+
+
+def test_second_layer_and_privacy_page_list_each_categorys_cookies(
+    browser: Any, setup: Setup
+) -> None:
+    context, page = _page(browser, setup)
+    page.get_by_role("button", name="Customize").click()
+    rows = page.locator("hot-consent .modal li:has(> .row)")
+    listed = {}
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        category = row.locator("input").get_attribute("data-c")
+        if row.locator("details").count():
+            row.locator("summary").click()
+        listed[category] = [c.inner_text() for c in row.locator("ul.ck li").all()]
+    assert listed == {
+        "necessary": [],
+        "analytics": ["_ga* Google Analytics, 2 years. Tells visitors apart."],
+        "marketing": ["_gcl_au Google Ads, 90 days. Ad conversions."],
+    }
+    # The policy link names the site, whose cookie table the page shows.
+    href = page.locator("hot-consent .modal a[href*='/privacy']").first.get_attribute("href")
+    assert "site=hottelecom" in href and "lang=en" in href
+    policy = page.request.get(href).text()
+    table = policy[policy.index('class="cookie-table"') :]
+    assert "<code>_gcl_au</code>" in table and "Ad conversions." in table
+    assert table.index("<caption>Analytics") < table.index("<caption>Marketing")
+    context.close()

@@ -20,7 +20,7 @@
   const esc = s => String(s).replace(/[&<>"]/g, c => '&#' + c.charCodeAt(0) + ';');
   const $ = (sel, from) => (from || root).querySelector(sel);
   const $$ = (sel, from) => [...(from || root).querySelectorAll(sel)];
-  const href = path => esc(API + path + '?lang=' + lang);
+  const href = path => esc(API + path + '?site=' + C.s + '&lang=' + lang);
   const link = (text, path) => `<a href="${href(path)}" target="_blank" rel="noopener">${esc(text)}</a>`;
   const buttons = (act, label) =>
     `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
@@ -130,7 +130,7 @@
     if (bar.hidden) remember();
     err.textContent = '';
     $$('[data-c]').forEach(b => { b.checked = b.dataset.c == 'necessary' || granted(b.dataset.c); });
-    $('code').textContent = state ? state.id : '';
+    $('.id code').textContent = state ? state.id : '';
     $('.id').hidden = !state;
     if (modal.hidden) emit('shown', 'preferences');
     modal.hidden = false;
