@@ -467,9 +467,11 @@ def test_second_layer_and_privacy_page_list_each_categorys_cookies(
     }
     # The policy link names the site, whose cookie table the page shows.
     href = page.locator("hot-consent .modal a[href*='/privacy']").first.get_attribute("href")
-    assert "site=hottelecom" in href and "lang=en" in href
+    assert "site=hottelecom" in href
+    assert "lang=en" in href
     policy = page.request.get(href).text()
     table = policy[policy.index('class="cookie-table"') :]
-    assert "<code>_gcl_au</code>" in table and "Ad conversions." in table
+    assert "<code>_gcl_au</code>" in table
+    assert "Ad conversions." in table
     assert table.index("<caption>Analytics") < table.index("<caption>Marketing")
     context.close()

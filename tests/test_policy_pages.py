@@ -391,7 +391,8 @@ def test_privacy_page_lists_a_sites_declared_cookies_by_category(
     section = html[html.index('<section class="cookie-table"') :]
     assert "Файлы cookie на сайте HotTelecom Shop" in section
     # Grouped by category, in the site's order, with the purpose in the page's language.
-    necessary, analytics = section.index("<caption>Необходимые"), section.index("<caption>Аналитика")
+    necessary = section.index("<caption>Необходимые")
+    analytics = section.index("<caption>Аналитика")
     assert necessary < section.index("<code>cart</code>") < analytics
     assert analytics < section.index("<code>_ga*</code>")
     assert "Различает посетителей." in section
