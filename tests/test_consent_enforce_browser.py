@@ -475,3 +475,69 @@ def test_second_layer_and_privacy_page_list_each_categorys_cookies(
     assert "Ad conversions." in table
     assert table.index("<caption>Analytics") < table.index("<caption>Marketing")
     context.close()
+
+
+GPC_ON = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+
+
+def test_gpc_refuses_the_categories_marked_third_party_and_tells_a_returning_visitor(
+    browser: Any, setup: Setup, tmp_path: Path
+) -> None:
+    # This site's analytics goes to its own gateway only: marketing alone is third-party.
+    sites = tmp_path / "sites.toml"
+    text = sites.read_text(encoding="utf-8")
+    sites.write_text(
+        text.replace(
+            'languages = ["ru", "en"]\n',
+            'languages = ["ru", "en"]\nthird_party = ["marketing"]\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    setup.app.extensions["gateway.sites"] = load_sites(str(sites), "http://localhost")
+    setup.app.extensions.pop(BUNDLES_KEY, None)
+    context, page = _page(browser, setup)
+    _decide(page, "Accept all")
+    storage = context.storage_state()
+    context.close()
+
+    context = browser.new_context(
+        user_agent=DESKTOP_UA,
+        locale="en-US",
+        storage_state=storage,
+        extra_http_headers={"Sec-GPC": "1"},
+    )
+    context.add_init_script(GPC_ON)
+    page = context.new_page()
+    page.goto(setup.host.url + "/")
+    note = page.locator("hot-consent .note")
+    note.wait_for()
+    assert "Global Privacy Control" in note.inner_text()
+    assert page.evaluate("() => HotConsent.get().choices") == {
+        "necessary": True,
+        "analytics": True,
+        "marketing": False,
+    }
+    assert json.loads(records(setup.app)[-1].choices) == {
+        "necessary": True,
+        "analytics": True,
+        "marketing": False,
+    }
+    page.wait_for_function("() => window.ran.includes('inline')")
+    assert "external" not in page.evaluate("() => window.ran")
+    # In the preferences, only the third-party category is locked.
+    page.evaluate("() => HotConsent.open()")
+    assert page.locator("hot-consent #hc-marketing").is_disabled()
+    assert page.locator("hot-consent #hc-analytics").is_enabled()
+    page.keyboard.press("Escape")
+
+    # Next page load: the refusal stands, and the visitor is told again until dismissed.
+    page.reload()
+    note.wait_for()
+    assert "Global Privacy Control" in note.inner_text()
+    note.get_by_role("button").click()
+    page.reload()
+    page.wait_for_function("() => window.HotConsent && HotConsent.get()")
+    page.wait_for_timeout(300)
+    assert note.is_hidden()
+    context.close()

@@ -25,7 +25,7 @@
   const buttons = (act, label) =>
     `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
   // GPC refuses every category that shares data with third parties, whatever was chosen before.
-  const shared = cat => cat == 'analytics' || cat == 'marketing';
+  const shared = cat => (C.tp || ['analytics', 'marketing']).includes(cat);
   const granted = cat => cat == 'necessary' || !!(state && state.choices[cat]) && !(gpc && shared(cat));
   const cookie = name => (d.cookie.match('(?:^|;\\s*)' + name + '=([^;]*)') || [])[1];
   const domain = C.cd && (loc.hostname == C.cd || loc.hostname.endsWith('.' + C.cd)) ? ';domain=' + C.cd : '';
@@ -77,7 +77,7 @@
     const why = state && state.pv < C.cv ? `<p class="warn">${esc(T.updated)} ${link(T.diff, diff(state.pv, C.v))}</p>` : '';
     const notice = gpc ? `<p class="gpc">${esc(T.gpc)}</p>` : '';
     const rows = C.c.map((c, i) => {
-      const id = 'hc-' + c.i, off = c.r || (gpc && c.i == 'analytics');
+      const id = 'hc-' + c.i, off = c.r || (gpc && shared(c.i));
       return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p>${cookieList(T.cats[i].slice(2))}</li>`;
     }).join('');
     root.innerHTML =
@@ -345,13 +345,17 @@
       else showBar();
     } else if (state.pv < C.cv || C.c.some(c => !(c.i in state.choices))) showBar(); // a category added since: ask again
     else if (gpc && C.c.some(c => shared(c.i) && state.choices[c.i])) {
+      // Earlier grants GPC now refuses: recorded as a refusal, and the visitor is told.
       fab.hidden = false;
-      decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true);
+      decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true)
+        .then(() => showNote(T.gpc, '', 'gpc'));
     }
     else {
       fab.hidden = false;
       changed();
-      if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
+      // A returning GPC visitor is told until the notice is dismissed.
+      if (gpc && seen != 'gpc') showNote(T.gpc, '', 'gpc');
+      else if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
       else if (up && seen != 'u' + up) showNote(T.upcoming, diff(C.v, up), 'u' + up);
     }
     unblock();
