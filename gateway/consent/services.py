@@ -108,7 +108,8 @@ def consent_config(site: Site, language: str, state: PolicyState) -> dict[str, A
 
 def normalize_choices(site: Site, raw: Any, *, gpc: bool) -> dict[str, bool]:
     """Every category of the site with a boolean; ``necessary`` is always on, GPC refuses
-    the categories that share data with third parties. Unknown categories and non-boolean values are errors naming them."""
+    the categories that share data with third parties. Unknown categories and non-boolean
+    values are errors naming them."""
     if not isinstance(raw, Mapping):
         raise InvalidDecision("choices must be an object of category: true|false")
     known = site.category_ids
