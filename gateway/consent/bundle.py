@@ -72,8 +72,11 @@ def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str
     upcoming = state.upcoming[0] if state.upcoming else None
     texts: dict[str, dict[str, Any]] = {}
     for lang in site.languages:
+        shown = banner_texts(lang, upcoming)
+        if not site.cookies:
+            del shown["cookies"]  # only the second layer's cookie lists use it
         texts[lang] = {
-            **banner_texts(lang, upcoming),
+            **shown,
             "cats": [
                 [c["title"], c["description"], *cookie_rows(site, c["id"], lang)]
                 for c in categories(site, lang)

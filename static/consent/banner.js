@@ -13,8 +13,7 @@
   const T = C.t[lang];
   // Host listeners by event: change (a decision), shown / hidden (the banner or the preferences).
   const listeners = {change: [], shown: [], hidden: []};
-  // Called asynchronously; a listener removed in the meantime is not called.
-  const emit = (ev, arg) => listeners[ev].forEach(fn => setTimeout(() => listeners[ev].includes(fn) && fn(arg)));
+  const emit = (ev, arg) => listeners[ev].forEach(fn => setTimeout(fn, 0, arg));
   let state = null, pending = [], ready = false, busy = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
 
   const esc = s => String(s).replace(/[&<>"]/g, c => '&#' + c.charCodeAt(0) + ';');
@@ -314,16 +313,16 @@
       }
     },
     off: (ev, fn) => {
-      const l = listeners[ev], i = l ? l.indexOf(fn) : -1;
-      if (i >= 0) l.splice(i, 1);
+      const l = listeners[ev] || [];
+      // indexOf's -1 becomes an index past the end: nothing is removed.
+      l.splice(l.indexOf(fn) >>> 0, 1);
     },
     open: () => openPrefs(),
     push: c => api[c[0]] && api[c[0]](...c.slice(1)),
     track: (name, params) => send([{name: String(name), params: params || {}}])
   };
-  // Queued listeners are attached at once, so they hear the banner being shown; other calls wait for the start.
-  const soon = c => c[0] == 'on' || c[0] == 'off';
-  queued.filter(soon).forEach(api.push);
+  // Queued calls run at once (listeners hear the banner being shown; events wait); open waits for the start.
+  queued.filter(c => c[0] != 'open').forEach(api.push);
   d.addEventListener('click', e => {
     if (e.target.closest?.('[data-hc-open]')) {
       e.preventDefault();
@@ -341,20 +340,20 @@
     const up = C.up;
     if (!state) {
       // Global Privacy Control: recorded as a refusal without asking.
-      if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
+      if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, 0, 'gpc'); });
       else showBar();
     } else if (state.pv < C.cv || C.c.some(c => !(c.i in state.choices))) showBar(); // a category added since: ask again
     else if (gpc && C.c.some(c => shared(c.i) && state.choices[c.i])) {
       // Earlier grants GPC now refuses: recorded as a refusal, and the visitor is told.
       fab.hidden = false;
       decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true)
-        .then(() => showNote(T.gpc, '', 'gpc'));
+        .then(() => showNote(T.gpc, 0, 'gpc'));
     }
     else {
       fab.hidden = false;
       changed();
       // A returning GPC visitor is told until the notice is dismissed.
-      if (gpc && seen != 'gpc') showNote(T.gpc, '', 'gpc');
+      if (gpc && seen != 'gpc') showNote(T.gpc, 0, 'gpc');
       else if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
       else if (up && seen != 'u' + up) showNote(T.upcoming, diff(C.v, up), 'u' + up);
     }
@@ -362,7 +361,7 @@
     ready = true;
     pageView();
     if (pending.length) send(pending.splice(0));
-    queued.filter(c => !soon(c)).forEach(api.push);
+    queued.filter(c => c[0] == 'open').forEach(api.push);
   };
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
