@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 import sys
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gateway import PROJECT_ROOT
 from gateway import config as config_module
@@ -26,6 +29,7 @@ class GatewayGroup(FlaskGroup):
     Flask's development server (`run`) is left out: the gateway is served by
     gunicorn (`make run`, deploy/). Flask's --app, --env-file and --debug options
     are dropped, since the app is always create_app() configured by GATEWAY_*.
+    Flask's `shell` and `routes` are developer tools: callable, not listed.
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -37,8 +41,11 @@ class GatewayGroup(FlaskGroup):
             **kwargs,  # type: ignore[arg-type]
         )
         self.params = [p for p in self.params if p.name not in {"app", "env_file", "debug"}]
-        self.add_command(shell_command)
-        self.add_command(routes_command)
+        for developer_tool in (shell_command, routes_command):
+            # A copy, so that Flask's own command objects stay as they are.
+            hidden = copy.copy(developer_tool)
+            hidden.hidden = True
+            self.add_command(hidden)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         # Before `gateway init` there is no secret key: say so in one line and list the
@@ -74,6 +81,32 @@ def main() -> None:
     except config_module.ConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    except (OperationalError, ProgrammingError) as exc:
+        # Database down, wrong address, unreadable file or not migrated: name it,
+        # without a traceback. Other programming errors are bugs and keep theirs.
+        problem = _first_line(exc)
+        missing_table = "no such table" in problem or (
+            "relation" in problem and "does not exist" in problem
+        )
+        if isinstance(exc, ProgrammingError) and not missing_table:
+            raise
+        click.echo(f"Error: cannot use the database {_database_shown()}: {problem}", err=True)
+        if missing_table:
+            click.echo("Run `gateway db upgrade` to create its tables (`make run` does).", err=True)
+        sys.exit(1)
+
+
+def _database_shown() -> str:
+    try:
+        url = _settings_only().config["DATABASE_URL"]
+    except config_module.ConfigError:
+        return "(GATEWAY_DATABASE_URL)"
+    return f"GATEWAY_DATABASE_URL={make_url(url).render_as_string(hide_password=True)}"
+
+
+def _first_line(exc: OperationalError | ProgrammingError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def _settings_only() -> Flask:

@@ -77,7 +77,8 @@ def current_command() -> None:
     engine = current_app.extensions["gateway.db"]
     current = current_revisions(engine)
     heads = head_revisions()
-    state = "head" if current == heads else f"behind (head is {', '.join(sorted(heads))})"
+    state = "head" if current == heads else f"behind: head is {', '.join(sorted(heads))}"
     click.echo(f"{', '.join(sorted(current)) or 'base'} ({state})")
     if current != heads:
+        click.echo("Run `gateway db upgrade` to migrate it (`make run` does).", err=True)
         raise SystemExit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,13 @@ def register_purger(app: Flask, purger: Purger) -> None:
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Print what would be removed; remove nothing.")
-@click.option("--batch", default=500, show_default=True, help="Rows deleted per transaction.")
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Rows deleted per transaction.",
+)
 @with_appcontext
 def purge_command(dry_run: bool, batch: int) -> None:
     """Remove what is past its retention period (each period is a setting)."""
@@ -44,7 +51,10 @@ def purge_command(dry_run: bool, batch: int) -> None:
             total += due
             continue
         removed = 0
-        with click.progressbar(length=due, label=purger.name, show_pos=True) as bar:
+        # The bar on stderr: stdout keeps one result line per purger.
+        with click.progressbar(
+            length=due, label=purger.name, show_pos=True, file=sys.stderr
+        ) as bar:
             while removed < due:
                 step = purger.purge(now, batch)
                 if step == 0:

@@ -76,6 +76,12 @@ def test_create_user_from_stdin_and_refusals(app: Flask) -> None:
     )
     assert short.exit_code != 0
     assert "at least 12 characters" in short.output
+    not_mail = runner.invoke(
+        args=["admin", "create-user", "boss.hottelecom.example", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+    assert not_mail.exit_code == 1
+    assert "cannot create 'boss.hottelecom.example': expected an e-mail address" in not_mail.output
 
 
 def test_admin_needs_login_and_then_lands_on_the_dashboard(client: FlaskClient) -> None:

@@ -195,7 +195,7 @@ def test_a_registered_panel_appears_on_the_dashboard_and_in_stats(app_factory) -
     """How the consent face will add its panel: a builder registered with an order."""
     app = app_factory()
 
-    def consent_panel(session, period, site):  # type: ignore[no-untyped-def]
+    def consent_panel(session, period, site, lang):  # type: ignore[no-untyped-def]
         return Panel(
             id="consent",
             title="Consent decisions",
@@ -297,7 +297,9 @@ def test_the_form_shows_the_range_actually_shown(app: Flask) -> None:
 def test_a_long_panel_table_shows_its_first_rows_and_folds_the_rest(app: Flask) -> None:
     rows = tuple((f"reason {n}", str(100 - n)) for n in range(12))
     register_panel(
-        app, 99, lambda _s, _p, _site: Panel("long", "Long", headers=("reason", "n"), rows=rows)
+        app,
+        99,
+        lambda _s, _p, _site, _lang: Panel("long", "Long", headers=("reason", "n"), rows=rows),
     )
     html = signed_in(app, "staff").get("/admin").get_data(as_text=True)
     box = html.split('id="panel-long"', 1)[1].split("</section>", 1)[0]

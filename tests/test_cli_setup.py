@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -102,3 +105,85 @@ def test_help_before_init_says_what_is_missing_in_one_line(instance: Path) -> No
     assert "Traceback" not in shown.output
     assert "Not configured yet (no secret key" in shown.output
     assert {"init", "config"} <= _listed_commands(shown.output)
+
+
+def test_flasks_developer_tools_are_callable_but_not_listed(instance: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            cli.cli, ["init"], obj=ScriptInfo(create_app=_create_app_in(instance))
+        ).exit_code
+        == 0
+    )
+    shown = runner.invoke(cli.cli, ["--help"], obj=ScriptInfo(create_app=_create_app_in(instance)))
+    commands = _listed_commands(shown.output)
+    assert "routes" not in commands
+    assert "shell" not in commands
+    routes = runner.invoke(cli.cli, ["routes"], obj=ScriptInfo(create_app=_create_app_in(instance)))
+    assert routes.exit_code == 0, routes.output
+    assert "/healthz" in routes.output
+    # Flask's own command objects are left as they were.
+    from flask.cli import routes_command, shell_command
+
+    assert not routes_command.hidden
+    assert not shell_command.hidden
+
+
+def test_db_current_behind_says_what_to_run(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    info = ScriptInfo(create_app=_create_app_in(instance))
+    assert runner.invoke(cli.cli, ["init"], obj=info).exit_code == 0
+    monkeypatch.setenv(
+        "GATEWAY_SECRET_KEYS",
+        tomllib.loads((instance / "gateway.toml").read_text())["secret_keys"][0],
+    )
+    behind = runner.invoke(cli.cli, ["db", "current"], obj=info)
+    assert behind.exit_code == 1
+    assert behind.stdout.startswith("base (behind: head is ")
+    assert behind.stdout.endswith(")\n")
+    assert "Run `gateway db upgrade`" in behind.stderr
+
+
+def _gateway(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | env
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("gateway")), *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_database_problems_are_one_line_naming_the_database(tmp_path: Path) -> None:
+    base = {
+        "GATEWAY_SECRET_KEYS": "k-" + "0" * 40,
+        "GATEWAY_SITES_FILE": str(tmp_path / "sites.toml"),
+        "GATEWAY_MAIL_DIR": str(tmp_path / "mail"),
+    }
+    # Not migrated yet: names the file and says what to run.
+    empty = _gateway(
+        base | {"GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path}/new.db"}, "outbox", "show"
+    )
+    assert empty.returncode == 1
+    assert "Traceback" not in empty.stderr
+    assert (
+        f"cannot use the database GATEWAY_DATABASE_URL=sqlite:///{tmp_path}/new.db" in empty.stderr
+    )
+    assert "no such table" in empty.stderr
+    assert "Run `gateway db upgrade`" in empty.stderr
+    # Unreachable server: named with its password masked, and why.
+    away = _gateway(
+        base | {"GATEWAY_DATABASE_URL": "postgresql+psycopg://u:hunter2@127.0.0.1:1/x"},
+        "db",
+        "current",
+    )
+    assert away.returncode == 1
+    assert "Traceback" not in away.stderr
+    assert "postgresql+psycopg://u:***@127.0.0.1:1/x" in away.stderr
+    assert "hunter2" not in away.stderr
+    assert "Connection refused" in away.stderr
+    assert len(away.stderr.strip().splitlines()) == 1

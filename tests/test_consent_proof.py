@@ -175,6 +175,15 @@ def test_current_standing_is_the_latest_decision_in_brief(app: Flask, client: Fl
     assert not withdrawn.grants("analytics")
 
 
+def test_an_empty_export_says_why_on_stderr_and_stays_empty(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["consent", "export", "--since", "2026-01-01"])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "no consent records made since 2026-01-01: they are made when a visitor" in (
+        result.stderr
+    )
+
+
 def test_export_jsonl_and_since(app: Flask, client: FlaskClient) -> None:
     with time_machine.travel(utcnow() - timedelta(days=10)):
         decide(client, {"analytics": True})

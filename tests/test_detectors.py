@@ -276,3 +276,58 @@ def test_beacon_over_its_time_budget_is_dropped_with_a_reason() -> None:
     outcome = process(hits, ctx)
     assert outcome.reasons == {"time_budget": 3}
     assert outcome.aggregates == {}
+
+
+# --- the cheap pre-checks say yes wherever their reference pattern does ------------
+
+_HINT_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *list("дДомОМкКвВ.улУЛпрПР-тТаАsSatAT@ 0123456789ёЁᲀыЫсобакаСОБАКА"),
+            "ул.",
+            "кв.",
+            "Кв.а",
+            "дом",
+            "ДОМА",
+            "мкр.",
+            "корп",
+            "at",
+            "собака",
+            "1.2.3.4",
+        ]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(_HINT_TEXT)
+@settings(max_examples=400, deadline=None)
+def test_fast_hints_cover_their_reference_patterns(text: str) -> None:
+    if det._ADDRESS_HINT.search(text) and not text.isascii():
+        assert det._address_hint(text)
+    assert det._at_hint(text) == bool(det._AT_HINT.search(text))
+    assert det._number_hint(text) == bool(det._SEVEN_DIGITS.search(text) or det._IPV4.search(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ул. Ленина", "ПРОСПЕКТМира 5", "КВ. 3", "Кᲀ. 3", "д.5", "корп.2", "мкр Южный", "дом 7"],
+)
+def test_fast_address_hint_sees_markers_in_any_case(text: str) -> None:
+    assert det._address_hint(text)
+    assert det.redact(text) != text
+
+
+@given(st.text(alphabet=st.characters(), max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_spaces_are_collapsed_as_the_whitespace_pattern_does(text: str) -> None:
+    assert " ".join(text.split()) == det._SPACES.sub(" ", text).strip()
+
+
+@given(
+    st.lists(st.sampled_from(["Ivan", "Petrov", "ivan", " ", "-", "A", "b", "Ольга"])).map("".join)
+)
+@settings(max_examples=300, deadline=None)
+def test_latin_name_pre_check_covers_the_name_run(text: str) -> None:
+    if det._LATIN_RUN.search(text):
+        assert det._LATIN_PAIR.search(text)

@@ -471,12 +471,30 @@ def test_outbox_show_says_what_to_run_when_events_wait_and_nothing_was_sent(
     app = app_factory(GA_ENDPOINT="dry-run", **FAST)
     runner = app.test_cli_runner()
     empty = runner.invoke(args=["outbox", "show"])
-    assert empty.output == "no forwarded requests recorded\n"
+    assert empty.output == (
+        "no forwarded requests recorded\n"
+        "The outbox is empty too: consented page views land there "
+        "(try /demo on a running `gateway serve`).\n"
+    )
     add_events(app, 3)
     waiting = runner.invoke(args=["outbox", "show"])
     assert waiting.exit_code == 0
     assert "3 event(s) wait in the outbox: no forwarder has sent them yet" in waiting.output
     assert "`gateway forward`" in waiting.output
+
+
+def test_empty_outbox_stats_and_requeue_say_so(app_factory: AppFactory) -> None:
+    app = app_factory(GA_ENDPOINT="dry-run", **FAST)
+    runner = app.test_cli_runner()
+    stats = runner.invoke(args=["outbox", "stats"])
+    assert stats.exit_code == 0
+    assert stats.output.startswith("the outbox is empty: consented page views land there")
+    # Nothing dead-lettered: no question to answer, and a plain line why.
+    requeue = runner.invoke(args=["outbox", "requeue"], input="")
+    assert requeue.exit_code == 0, requeue.output
+    assert requeue.output == "no dead letters to requeue\n"
+    add_events(app, 2)
+    assert "the outbox is empty" not in runner.invoke(args=["outbox", "stats"]).output
 
 
 def test_dry_run_keeps_the_payloads_exactly_as_they_would_be_sent(

@@ -163,6 +163,25 @@ def test_purge_removes_exactly_what_is_past_retention(app: Flask) -> None:
     assert "total: 0 removed" in again.output
 
 
+@time_machine.travel(NOW, tick=False)
+def test_purge_progress_goes_to_stderr_and_each_result_is_one_line(app: Flask) -> None:
+    _fill(app)
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # Without a terminal the bar prints its label alone; that stays off stdout.
+    assert all(re.fullmatch(r".+: \d+ removed", line) for line in lines), lines
+    names = [line.rpartition(":")[0] for line in lines]
+    assert len(set(names)) == len(names)  # one per purger, then the total
+    assert result.stdout.endswith("total: 8 removed\n")
+
+
+def test_purge_refuses_a_batch_of_nothing(app: Flask) -> None:
+    refused = app.test_cli_runner().invoke(args=["purge", "--batch", "0"])
+    assert refused.exit_code == 2
+    assert "--batch" in refused.output
+
+
 def test_a_day_later_more_is_due(app: Flask) -> None:
     with time_machine.travel(NOW, tick=False):
         _fill(app)

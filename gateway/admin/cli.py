@@ -33,5 +33,6 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
         with db.transaction() as session:
             user = auth.create_user(session, email, password, role)
     except auth.UserError as exc:
-        raise click.ClickException(str(exc)) from exc
+        # Names the account it is about: "cannot create 'x': expected an e-mail address".
+        raise click.ClickException(f"cannot create {email!r}: {exc}") from exc
     click.echo(f"created {user.role} {user.email}")

@@ -1,7 +1,8 @@
 """The dashboard's building blocks: a date range, and panels each face contributes.
 
-A panel source is a plain function ``(session, DateRange, site or None) -> Panel``
-registered by its face; the dashboard view and ``gateway stats`` show them all,
+A panel source is a plain function ``(session, DateRange, site or None, language) -> Panel``
+registered by its face, which writes the panel's words in that language ("ru" or "en");
+the dashboard view and ``gateway stats`` show them all,
 the first as SVG charts with tables, the second as text.
 """
 
@@ -81,7 +82,8 @@ class Panel:
     tables: Sequence[Table] = ()
 
 
-PanelBuilder = Callable[[Session, DateRange, "str | None"], Panel]
+# (session, range, site or None, language) -> the panel, its words in that language.
+PanelBuilder = Callable[[Session, DateRange, "str | None", str], Panel]
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def series_table(
     first: str,
     rows: Sequence[tuple[str, Mapping[str, float]]],
     series: Sequence[Series],
+    total: str = "total",
 ) -> Table:
     """A chart's rows as a table: one line per row, one column per series, and a total."""
 
@@ -139,7 +142,7 @@ def series_table(
         )
         for label, values in rows
     ]
-    return Table(caption, (first, *(s.label for s in series), "total"), body)
+    return Table(caption, (first, *(s.label for s in series), total), body)
 
 
 def percent(part: float, whole: float) -> str:

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from gateway.admin.dashboard import Panel, RangeError, panel_sources, parse_range
 from gateway.extensions import db
+from gateway.i18n import LANGUAGES
 from gateway.sites import all_sites
 from gateway.timeutil import today
 
@@ -40,8 +41,13 @@ def render_text(panel: Panel, with_tables: bool = False) -> str:
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day (default: today).")
 @click.option("--site", default=None, help="One site id (default: all sites).")
 @click.option("--days", "per_day", is_flag=True, help="Also print the numbers per day.")
+@click.option(
+    "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language."
+)
 @with_appcontext
-def stats_command(start: str | None, end: str | None, site: str | None, per_day: bool) -> None:
+def stats_command(
+    start: str | None, end: str | None, site: str | None, per_day: bool, lang: str
+) -> None:
     """Print the dashboard's numbers for a date range."""
     try:
         period = parse_range(start, end, today())
@@ -54,5 +60,5 @@ def stats_command(start: str | None, end: str | None, site: str | None, per_day:
     click.echo(f"{period.start} .. {period.end}, {scope}\n")
     session = db.session()
     for source in panel_sources(current_app._get_current_object()):  # type: ignore[attr-defined]
-        click.echo(render_text(source.build(session, period, site), with_tables=per_day))
+        click.echo(render_text(source.build(session, period, site, lang), with_tables=per_day))
         click.echo()

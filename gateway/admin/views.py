@@ -48,10 +48,10 @@ def index() -> ResponseReturnValue:
     period, site, problems = page_scope()
     session = db.session()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    panels = [source.build(session, period, site) for source in panel_sources(app)]
+    lang = request_language()
+    panels = [source.build(session, period, site, lang) for source in panel_sources(app)]
     # Every number a panel marks as bad or as a warning, gathered at the top,
     # with what the faces' own checks find now (a stalled forwarder, stuck mail, …).
-    lang = request_language()
     now = utcnow()
     checks = [
         item

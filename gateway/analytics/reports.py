@@ -39,6 +39,59 @@ OUTCOME_LABELS = {
     "retry": "failed, retried later",
     "dead": "refused (dead-lettered)",
 }
+RESULTS_RU = (
+    Series("event", "С согласием (события)", "#2563eb"),
+    Series("aggregate", "Агрегировано", "#0891b2"),
+    Series("dropped", "Отброшено", "#dc2626"),
+)
+FORWARDED_RU = (
+    Series(OUTBOX_SENT, "Отправлено в GA", "#16a34a"),
+    Series(OUTBOX_DRY_RUN, "Оставлено (пробный режим)", "#64748b"),
+)
+OUTCOME_LABELS_RU = {
+    "sent": "отправлено (GA ответил 2xx)",
+    "dry_run": "оставлено (пробный режим)",
+    "retry": "ошибка, повтор позже",
+    "dead": "отклонено (в мёртвых письмах)",
+}
+
+# English first, Russian second: every word of both panels.
+WORDS = {
+    "intake_title": ("Analytics events received", "Полученные события аналитики"),
+    "received": ("received", "получено"),
+    "event_mode": ("event mode", "с согласием"),
+    "aggregated": ("aggregated", "агрегировано"),
+    "dropped": ("dropped", "отброшено"),
+    "chart_events": ("Analytics events per day", "События аналитики по дням"),
+    "day": ("day", "день"),
+    "total": ("total", "всего"),
+    "drop_reason": ("drop reason", "причина отбрасывания"),
+    "events": ("events", "событий"),
+    "unspecified": ("unspecified", "не указана"),
+    "intake_note": (
+        "Dropped events never reach the database beyond this count.",
+        "Отброшенные события не попадают в базу — только их число.",
+    ),
+    "intake_link": ("Drop reasons and payloads", "Причины отбрасывания и содержимое"),
+    "fwd_title": ("Forwarded to Google Analytics", "Переслано в Google Analytics"),
+    "depth": ("outbox depth", "в очереди на отправку"),
+    "retrying": ("waiting to retry", "ждут повтора"),
+    "dead": ("dead letters", "мёртвые письма"),
+    "retried": ("requests retried in range", "повторных запросов за период"),
+    "chart_fwd": ("Events forwarded per day", "Пересланные события по дням"),
+    "requests": ("requests in range", "запросы за период"),
+    "count": ("count", "число"),
+    "fwd_note": (
+        "A request carries up to 25 events; failed requests are retried with backoff.",
+        "Запрос несёт до 25 событий; неудачные запросы повторяются с нарастающей паузой.",
+    ),
+    "fwd_link": ("What Google receives", "Что получает Google"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    english, russian = WORDS[key]
+    return russian if lang == "ru" else english
 
 
 def _bounds(period: DateRange) -> tuple[datetime, datetime]:
@@ -47,7 +100,7 @@ def _bounds(period: DateRange) -> tuple[datetime, datetime]:
     )
 
 
-def intake_panel(session: Session, period: DateRange, site: str | None) -> Panel:
+def intake_panel(session: Session, period: DateRange, site: str | None, lang: str = "en") -> Panel:
     query = sa.select(
         CollectStat.day, CollectStat.result, CollectStat.reason, sa.func.sum(CollectStat.count)
     ).where(CollectStat.day >= period.start, CollectStat.day <= period.end)
@@ -62,29 +115,33 @@ def intake_panel(session: Session, period: DateRange, site: str | None) -> Panel
         bucket[result] = bucket.get(result, 0) + int(count)
         totals[result] += int(count)
         if result == "dropped":
-            reasons[reason or "unspecified"] += int(count)
+            reasons[reason or word("unspecified", lang)] += int(count)
     received = sum(totals.values())
     rows = sorted(per_day.items())
+    results = RESULTS_RU if lang == "ru" else RESULTS
+    chart = word("chart_events", lang)
     return Panel(
         id="analytics-intake",
-        title="Analytics events received",
+        title=word("intake_title", lang),
         figures=(
-            Figure("received", str(received)),
-            Figure("event mode", str(totals["event"])),
-            Figure("aggregated", str(totals["aggregate"])),
+            Figure(word("received", lang), str(received)),
+            Figure(word("event_mode", lang), str(totals["event"])),
+            Figure(word("aggregated", lang), str(totals["aggregate"])),
             # Drops are the anonymizer doing its job (mostly bots): shown, not alarming.
-            Figure("dropped", str(totals["dropped"])),
+            Figure(word("dropped", lang), str(totals["dropped"])),
         ),
-        charts=(stacked_bars("Analytics events per day", rows, RESULTS),),
-        tables=(series_table("Analytics events per day", "day", rows, RESULTS),),
-        headers=("drop reason", "events"),
+        charts=(stacked_bars(chart, rows, results),),
+        tables=(series_table(chart, word("day", lang), rows, results, word("total", lang)),),
+        headers=(word("drop_reason", lang), word("events", lang)),
         rows=tuple((reason, str(n)) for reason, n in sorted(reasons.items(), key=lambda i: -i[1])),
-        note="Dropped events never reach the database beyond this count.",
-        links=(("Drop reasons and payloads", "analytics_staff.forwarded_page"),),
+        note=word("intake_note", lang),
+        links=((word("intake_link", lang), "analytics_staff.forwarded_page"),),
     )
 
 
-def forwarding_panel(session: Session, period: DateRange, site: str | None) -> Panel:
+def forwarding_panel(
+    session: Session, period: DateRange, site: str | None, lang: str = "en"
+) -> Panel:
     start, end = _bounds(period)
     scope = [OutboxEvent.site == site] if site else []
     forwarded = session.execute(
@@ -126,23 +183,24 @@ def forwarding_panel(session: Session, period: DateRange, site: str | None) -> P
         ).all()
     )
     days = sorted(per_day.items())
+    series = FORWARDED_RU if lang == "ru" else FORWARDED
+    labels = OUTCOME_LABELS_RU if lang == "ru" else OUTCOME_LABELS
+    chart = word("chart_fwd", lang)
     return Panel(
         id="analytics-forwarding",
-        title="Forwarded to Google Analytics",
+        title=word("fwd_title", lang),
         figures=(
-            Figure("outbox depth", str(int(state.get(OUTBOX_PENDING, 0)))),
-            Figure("waiting to retry", str(int(retrying or 0))),
-            Figure("dead letters", str(dead), "bad" if dead else "ok"),
-            Figure("requests retried in range", str(int(outcomes.get(OUTCOME_RETRY, 0))), ""),
+            Figure(word("depth", lang), str(int(state.get(OUTBOX_PENDING, 0)))),
+            Figure(word("retrying", lang), str(int(retrying or 0))),
+            Figure(word("dead", lang), str(dead), "bad" if dead else "ok"),
+            Figure(word("retried", lang), str(int(outcomes.get(OUTCOME_RETRY, 0))), ""),
         ),
-        charts=(stacked_bars("Events forwarded per day", days, FORWARDED),),
-        headers=("requests in range", "count"),
-        rows=tuple(
-            (OUTCOME_LABELS[outcome], str(int(outcomes.get(outcome, 0)))) for outcome in OUTCOMES
-        ),
-        note="A request carries up to 25 events; failed requests are retried with backoff.",
-        tables=(series_table("Events forwarded per day", "day", days, FORWARDED),),
-        links=(("What Google receives", "analytics_staff.forwarded_page"),),
+        charts=(stacked_bars(chart, days, series),),
+        headers=(word("requests", lang), word("count", lang)),
+        rows=tuple((labels[outcome], str(int(outcomes.get(outcome, 0)))) for outcome in OUTCOMES),
+        note=word("fwd_note", lang),
+        tables=(series_table(chart, word("day", lang), days, series, word("total", lang)),),
+        links=((word("fwd_link", lang), "analytics_staff.forwarded_page"),),
     )
 
 

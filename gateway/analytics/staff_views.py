@@ -12,7 +12,7 @@ from gateway.admin import auth
 from gateway.admin.charts import Series, ranked_bars, stacked_bars
 from gateway.admin.dashboard import series_table
 from gateway.admin.pages import page_scope, presets, sentence
-from gateway.analytics import forwarded, traffic
+from gateway.analytics import forwarded, forwarded_texts, traffic
 from gateway.analytics.forwarding import outbox
 from gateway.analytics.forwarding.models import OUTCOMES
 from gateway.analytics.traffic_texts import texts_for
@@ -65,8 +65,11 @@ def forwarded_page() -> ResponseReturnValue:
         "mode": mode or "",
         "outcome": outcome or "",
     }
+    lang = request_language()
     body = render_template(
         "analytics/staff/forwarded.html",
+        t=forwarded_texts.texts(lang),
+        noun=lambda count, key: forwarded_texts.noun(count, key, lang),
         result=result,
         results=results,
         reasons=reasons,
@@ -74,7 +77,7 @@ def forwarded_page() -> ResponseReturnValue:
         dead_total=dead_total,
         backlog=backlog,
         stalled=backlog.stalled(now),
-        waited=forwarded.wait_words(backlog.lag(now), "en"),  # the page is in English
+        waited=forwarded.wait_words(backlog.lag(now), lang),
         period=period,
         site=site,
         mode=mode,

@@ -90,6 +90,13 @@ def export_command(since: datetime | None, fmt: str, output: TextIO) -> None:
     session = db.session()
     day = since.date() if since else None
     total = services.count_export(session, day)
+    if not total:
+        # Standard error, so that an empty export file stays a valid empty export.
+        after = f" made since {day}" if day else ""
+        click.echo(
+            f"no consent records{after}: they are made when a visitor chooses in the banner",
+            err=True,
+        )
     writer = csv.writer(output) if fmt == "csv" else None
     if writer:
         writer.writerow(CSV_FIELDS)

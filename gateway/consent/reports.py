@@ -24,6 +24,43 @@ OUTCOMES = (
     Series("withdrawal", "Withdrawal"),
     Series("change", "Change"),
 )
+OUTCOMES_RU = (
+    Series("accept_all", "Принять все"),
+    Series("reject_all", "Отклонить все"),
+    Series("custom", "Выборочно"),
+    Series("gpc", "GPC"),
+    Series("withdrawal", "Отзыв"),
+    Series("change", "Изменение"),
+)
+
+# English first, Russian second: every word of the charts, tables and panel.
+WORDS = {
+    "chart_decisions": ("Consent decisions per day, by outcome", "Решения о согласии по дням"),
+    "chart_rate": ("Acceptance rate per category, per day", "Доля согласий по категориям"),
+    "day": ("day", "день"),
+    "total": ("total", "всего"),
+    "accepted": ("{category} accepted", "{category}: согласие"),
+    "decisions": ("decisions", "решений"),
+    "accept_all": ("accept all", "принять все"),
+    "reject_all": ("reject all", "отклонить все"),
+    "withdrawals": ("withdrawals", "отзывов"),
+    "title": ("Consent decisions", "Решения о согласии"),
+    "note": (
+        "Acceptance: share of the day's decisions that granted the category "
+        "(withdrawals count as refusals). Erased and expired consents are not counted.",
+        "Доля согласий: часть решений дня, разрешивших категорию (отзыв считается отказом). "
+        "Удалённые и истёкшие согласия не учитываются.",
+    ),
+}
+
+
+def word(key: str, lang: str) -> str:
+    english, russian = WORDS[key]
+    return russian if lang == "ru" else english
+
+
+def outcomes(lang: str) -> tuple[Series, ...]:
+    return OUTCOMES_RU if lang == "ru" else OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -105,26 +142,26 @@ def consent_rates(session: Session, period: DateRange, site: str | None) -> Cons
     return combine(decisions, period, site)
 
 
-def decisions_chart(rates: ConsentRates) -> str:
+def decisions_chart(rates: ConsentRates, lang: str = "en") -> str:
     # No decision at all: the chart says so instead of drawing an empty grid.
     days = rates.days if rates.total else []
     rows = [(d.day, {k: float(v) for k, v in d.kinds.items()}) for d in days]
-    return stacked_bars("Consent decisions per day, by outcome", rows, OUTCOMES)
+    return stacked_bars(word("chart_decisions", lang), rows, outcomes(lang))
 
 
-def acceptance_chart(rates: ConsentRates) -> str:
+def acceptance_chart(rates: ConsentRates, lang: str = "en") -> str:
     rows = []
     for d in rates.days if rates.total else []:
         values = {c: r for c in rates.categories if (r := d.rate(c)) is not None}
         rows.append((d.day, values))
     series = [Series(c, c) for c in rates.categories]
-    return lines("Acceptance rate per category, per day", rows, series, max_value=100.0, unit="%")
+    return lines(word("chart_rate", lang), rows, series, max_value=100.0, unit="%")
 
 
-def table(rates: ConsentRates) -> tuple[list[str], list[list[str]]]:
+def table(rates: ConsentRates, lang: str = "en") -> tuple[list[str], list[list[str]]]:
     """The numbers behind both charts: one row per day, then the totals."""
-    headers = ["day", *(s.label for s in OUTCOMES), "total"]
-    headers += [f"{c} accepted" for c in rates.categories]
+    headers = [word("day", lang), *(s.label for s in outcomes(lang)), word("total", lang)]
+    headers += [word("accepted", lang).format(category=c) for c in rates.categories]
     rows = []
     for d in rates.days if rates.total else []:
         rows.append(
@@ -137,7 +174,7 @@ def table(rates: ConsentRates) -> tuple[list[str], list[list[str]]]:
         )
     rows.append(
         [
-            "total",
+            word("total", lang),
             *(str(rates.kind_total(s.key)) for s in OUTCOMES),
             str(rates.total),
             *(percent(*rates.overall(c)) for c in rates.categories),
@@ -146,30 +183,32 @@ def table(rates: ConsentRates) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def figures(rates: ConsentRates) -> list[Figure]:
+def figures(rates: ConsentRates, lang: str = "en") -> list[Figure]:
     total = rates.total
     withdrawals = rates.kind_total("withdrawal")
     found = [
-        Figure("decisions", str(total)),
-        Figure("accept all", percent(rates.kind_total("accept_all"), total)),
-        Figure("reject all", percent(rates.kind_total("reject_all"), total)),
-        Figure("withdrawals", str(withdrawals)),
+        Figure(word("decisions", lang), str(total)),
+        Figure(word("accept_all", lang), percent(rates.kind_total("accept_all"), total)),
+        Figure(word("reject_all", lang), percent(rates.kind_total("reject_all"), total)),
+        Figure(word("withdrawals", lang), str(withdrawals)),
     ]
-    found += [Figure(f"{c} accepted", percent(*rates.overall(c))) for c in rates.categories]
+    found += [
+        Figure(word("accepted", lang).format(category=c), percent(*rates.overall(c)))
+        for c in rates.categories
+    ]
     return found
 
 
-def consent_panel(session: Session, period: DateRange, site: str | None) -> Panel:
+def consent_panel(session: Session, period: DateRange, site: str | None, lang: str = "en") -> Panel:
     """The dashboard's consent panel (also printed by ``gateway stats``)."""
     rates = consent_rates(session, period, site)
-    headers, rows = table(rates)
+    headers, rows = table(rates, lang)
     return Panel(
         id="consent",
-        title="Consent decisions",
-        figures=figures(rates),
-        charts=(decisions_chart(rates), acceptance_chart(rates)),
+        title=word("title", lang),
+        figures=figures(rates, lang),
+        charts=(decisions_chart(rates, lang), acceptance_chart(rates, lang)),
         headers=headers,
         rows=rows,
-        note="Acceptance: share of the day's decisions that granted the category "
-        "(withdrawals count as refusals). Erased and expired consents are not counted.",
+        note=word("note", lang),
     )

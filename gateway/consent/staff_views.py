@@ -10,21 +10,20 @@ from flask.typing import ResponseReturnValue
 from gateway.admin.auth import login_required
 from gateway.admin.dashboard import DateRange, RangeError, parse_range
 from gateway.consent import chain, reports, services
+from gateway.consent.staff_texts import staff_texts
 from gateway.extensions import db
+from gateway.i18n import request_language
 from gateway.sites import all_sites, get_site
 from gateway.timeutil import today, utcnow
 
 bp = Blueprint("consent_staff", __name__, url_prefix="/admin/consents")
 
-ID_FORMAT_HELP = (
-    "A consent id has 16 characters in four groups, like abcd-efgh-ijkl-mnop "
-    "(letters a–z and digits 2–7)."
-)
-
 
 @bp.get("")
 @login_required
 def overview() -> ResponseReturnValue:
+    lang = request_language()
+    t = staff_texts(lang)
     errors: list[str] = []
     session = db.session()
 
@@ -32,7 +31,7 @@ def overview() -> ResponseReturnValue:
     consent_id = services.normalise_consent_id(raw_id) if raw_id else None
     lookup = None
     if raw_id and consent_id is None:
-        errors.append(ID_FORMAT_HELP)
+        errors.append(t["id_help"])
     elif consent_id is not None:
         records = services.kept_records(session, [consent_id])
         lookup = {
@@ -47,26 +46,27 @@ def overview() -> ResponseReturnValue:
     try:
         period = parse_range(request.args.get("from"), request.args.get("to"), today())
     except RangeError as exc:
-        errors.append(f"Date range: {exc}. Showing the last 14 days instead.")
+        errors.append(t["bad_range"].format(problem=exc))
         period = parse_range(None, None, today())
     site = request.args.get("site", "")
     sites = all_sites()
     if site and get_site(site) is None:
-        errors.append(f"There is no site {site[:64]!r}. Showing all sites instead.")
+        errors.append(t["bad_site"].format(site=repr(site[:64])))
         site = ""
 
     rates = reports.consent_rates(session, period, site or None)
-    headers, rows = reports.table(rates)
+    headers, rows = reports.table(rates, lang)
     body = render_template(
         "consent/staff/consents.html",
         errors=errors,
+        t=t,
         raw_id=raw_id,
         lookup=lookup,
         period=period,
         site=site,
         sites=sorted(sites.values(), key=lambda s: s.id),
-        figures=reports.figures(rates),
-        charts=(reports.decisions_chart(rates), reports.acceptance_chart(rates)),
+        figures=reports.figures(rates, lang),
+        charts=(reports.decisions_chart(rates, lang), reports.acceptance_chart(rates, lang)),
         headers=headers,
         rows=rows,
         range_args=_range_args(period, site),

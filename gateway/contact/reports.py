@@ -20,21 +20,76 @@ from gateway.contact.models import (
     STATUS_WAITING,
     ContactRequest,
 )
-from gateway.contact.texts import STAFF_TYPE_LABELS
+from gateway.contact.texts import staff_type_labels
 from gateway.timeutil import utcnow
 
 ACTIVE_STATUSES = (STATUS_OPEN, STATUS_IN_PROGRESS, STATUS_WAITING)
 # "Due this week": due today or within the next six days, and not late yet.
 SOON_DAYS = 7
 # Short names for chart ticks; the table beside the chart says the same per type.
-SHORT_TYPES = {"withdraw-consent": "withdraw"}
+SHORT_TYPES = {
+    "en": {"withdraw-consent": "withdraw"},
+    "ru": {
+        "access": "доступ",
+        "rectify": "исправл.",
+        "erase": "удаление",
+        "withdraw-consent": "отзыв",
+        "refund": "возврат",
+        "question": "вопрос",
+        "other": "другое",
+    },
+}
 
-URGENCY = (
-    Series("later", "Due later", "#2563eb"),
-    Series("soon", "Due within 7 days", "#ea580c"),
-    Series("overdue", "Overdue", "#dc2626"),
-)
-RECEIVED = tuple(Series(kind, STAFF_TYPE_LABELS.get(kind, kind)) for kind in REQUEST_TYPES)
+# English first, Russian second: every word of the panel.
+WORDS = {
+    "later": ("Due later", "Срок позже"),
+    "soon": ("Due within 7 days", "Срок в ближайшие 7 дней"),
+    "overdue_series": ("Overdue", "Просрочено"),
+    "title": ("Data-subject requests", "Обращения субъектов данных"),
+    "open": ("open", "открыто"),
+    "due7": ("due within 7 days", "срок в ближайшие 7 дней"),
+    "overdue": ("overdue", "просрочено"),
+    "unverified": ("awaiting e-mail confirmation", "ждут подтверждения адреса"),
+    "received": ("received in range", "получено за период"),
+    "closed": ("closed in range", "закрыто за период"),
+    "chart_open": ("Open requests by type and deadline", "Открытые обращения по типу и сроку"),
+    "chart_received": ("Requests received per day", "Обращения по дням"),
+    "day": ("day", "день"),
+    "total": ("total", "всего"),
+    "h_type": ("type", "тип"),
+    "h_open": ("open", "открыто"),
+    "h_progress": ("in progress", "в работе"),
+    "h_waiting": ("waiting", "ждут ответа"),
+    "h_soon": ("due ≤ 7 days", "срок ≤ 7 дней"),
+    "h_overdue": ("overdue", "просрочено"),
+    "note": (
+        "Open requests as of today (Moscow time); the range applies to received and closed.",
+        "Открытые обращения — на сегодня (по Москве); период относится к полученным и закрытым.",
+    ),
+    "note_site": (
+        " Requests are not tied to a site: these numbers cover all sites.",
+        " Обращения не привязаны к сайту: числа — по всем сайтам.",
+    ),
+    "link": ("Open the request queue", "Открыть очередь обращений"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    english, russian = WORDS[key]
+    return russian if lang == "ru" else english
+
+
+def urgency_series(lang: str) -> tuple[Series, ...]:
+    return (
+        Series("later", word("later", lang), "#2563eb"),
+        Series("soon", word("soon", lang), "#ea580c"),
+        Series("overdue", word("overdue_series", lang), "#dc2626"),
+    )
+
+
+def received_series(lang: str) -> tuple[Series, ...]:
+    labels = staff_type_labels(lang)
+    return tuple(Series(kind, labels.get(kind, kind)) for kind in REQUEST_TYPES)
 
 
 def urgency(due: date | None, today: date) -> str:
@@ -46,7 +101,12 @@ def urgency(due: date | None, today: date) -> str:
     return "later"
 
 
-def requests_panel(session: Session, period: DateRange, site: str | None) -> Panel:
+def requests_panel(
+    session: Session, period: DateRange, site: str | None, lang: str = "en"
+) -> Panel:
+    labels = staff_type_labels(lang)
+    short = SHORT_TYPES["ru" if lang == "ru" else "en"]
+    received_kinds = received_series(lang)
     today = deadlines.moscow_date(utcnow())
     active = session.execute(
         sa.select(
@@ -86,7 +146,7 @@ def requests_panel(session: Session, period: DateRange, site: str | None) -> Pan
     open_total = sum(totals[s] for s in ACTIVE_STATUSES)
     rows = [
         (
-            STAFF_TYPE_LABELS.get(kind, kind),
+            labels.get(kind, kind),
             str(counts[STATUS_OPEN]),
             str(counts[STATUS_IN_PROGRESS]),
             str(counts[STATUS_WAITING]),
@@ -98,32 +158,45 @@ def requests_panel(session: Session, period: DateRange, site: str | None) -> Pan
     ]
     chart_rows = [
         (
-            SHORT_TYPES.get(kind, kind),
+            short.get(kind, kind),
             {key: float(counts[key]) for key in ("later", "soon", "overdue")},
         )
         for kind, counts in by_type.items()
     ]
-    note = "Open requests as of today (Moscow time); the range applies to received and closed."
+    note = word("note", lang)
     if site:
-        note += " Requests are not tied to a site: these numbers cover all sites."
+        note += word("note_site", lang)
     return Panel(
         id="requests",
-        title="Data-subject requests",
+        title=word("title", lang),
         figures=(
-            Figure("open", str(open_total)),
-            Figure("due within 7 days", str(totals["soon"]), "warn" if totals["soon"] else ""),
-            Figure("overdue", str(totals["overdue"]), "bad" if totals["overdue"] else "ok"),
-            Figure("awaiting e-mail confirmation", str(int(unverified or 0))),
-            Figure("received in range", str(len(received))),
-            Figure("closed in range", str(int(closed or 0))),
+            Figure(word("open", lang), str(open_total)),
+            Figure(word("due7", lang), str(totals["soon"]), "warn" if totals["soon"] else ""),
+            Figure(
+                word("overdue", lang), str(totals["overdue"]), "bad" if totals["overdue"] else "ok"
+            ),
+            Figure(word("unverified", lang), str(int(unverified or 0))),
+            Figure(word("received", lang), str(len(received))),
+            Figure(word("closed", lang), str(int(closed or 0))),
         ),
         charts=(
-            stacked_bars("Open requests by type and deadline", chart_rows, URGENCY, tick_chars=12),
-            stacked_bars("Requests received per day", days, RECEIVED),
+            stacked_bars(word("chart_open", lang), chart_rows, urgency_series(lang), tick_chars=12),
+            stacked_bars(word("chart_received", lang), days, received_kinds),
         ),
-        tables=(series_table("Requests received per day", "day", days, RECEIVED),),
-        headers=("type", "open", "in progress", "waiting", "due ≤ 7 days", "overdue"),
+        tables=(
+            series_table(
+                word("chart_received", lang),
+                word("day", lang),
+                days,
+                received_kinds,
+                word("total", lang),
+            ),
+        ),
+        headers=tuple(
+            word(key, lang)
+            for key in ("h_type", "h_open", "h_progress", "h_waiting", "h_soon", "h_overdue")
+        ),
         rows=tuple(rows),
         note=note,
-        links=(("Open the request queue", "contact_staff.queue"),),
+        links=((word("link", lang), "contact_staff.queue"),),
     )

@@ -26,13 +26,14 @@ from gateway.contact import deadlines, notifications, services, subject_data
 from gateway.contact.forms import csrf_token_valid
 from gateway.contact.models import REQUEST_TYPES, STATUSES, ContactRequest
 from gateway.contact.texts import (
-    STAFF_TYPE_LABELS,
-    STATUS_LABELS,
     format_date,
+    staff_error,
+    staff_status_labels,
     staff_texts,
+    staff_type_labels,
 )
 from gateway.extensions import csrf, db
-from gateway.i18n import request_language
+from gateway.i18n import plural, request_language
 from gateway.mail import deliver_due
 from gateway.subject_sources import registered_sources
 from gateway.timeutil import utcnow
@@ -74,16 +75,22 @@ def queue() -> ResponseReturnValue:
     rows = services.queue(db.session(), services.QueueFilter(status, kind))
     today = deadlines.moscow_date(utcnow())
     users = {u.id: u.email for u in db.session.scalars(sa.select(User))}
+    lang = staff_language()
+    noun = plural(len(rows), ("обращение", "обращения", "обращений"), lang)
+    if lang != "ru":
+        noun = "request" if len(rows) == 1 else "requests"
     return render_template(
         "contact/staff/requests.html",
+        st=staff_texts(lang),
+        noun=noun,
         rows=rows,
         today=today,
         status=status,
         kind=kind,
         statuses=STATUSES,
         types=REQUEST_TYPES,
-        status_labels=STATUS_LABELS["en"],
-        type_labels=STAFF_TYPE_LABELS,
+        status_labels=staff_status_labels(lang),
+        type_labels=staff_type_labels(lang),
         users=users,
         is_overdue=deadlines.is_overdue,
     )
@@ -113,8 +120,8 @@ def _render_detail(
         rule=rule,
         users=users,
         assignee=next((u for u in users if u.id == contact_request.assignee_id), None),
-        status_labels=STATUS_LABELS["en"],
-        type_labels=STAFF_TYPE_LABELS,
+        status_labels=staff_status_labels(lang),
+        type_labels=staff_type_labels(lang),
         exportable=contact_request.request_type in EXPORTABLE_TYPES
         and contact_request.verified_at is not None
         and not contact_request.erased_at,
@@ -145,10 +152,10 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
             valid_id = raw.isdigit() and len(raw) < 10
             assignee = session.get(User, int(raw)) if valid_id else None
             if assignee is None or not assignee.active:
-                raise services.ActionError("Choose an active staff member.")
+                raise services.ActionError(st["choose_staff"])
         services.assign(session, contact_request, staff, assignee, now)
         session.commit()
-        return f"Assigned to {assignee.email if assignee else 'nobody'}."
+        return st["assigned"].format(who=assignee.email if assignee else st["nobody"])
     if action == "reply":
         services.reply(session, contact_request, staff, text, now)
         notifications.mail_update(
@@ -158,12 +165,12 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
             status_changed=before != contact_request.status,
         )
         session.commit()
-        return "Reply sent to the requester."
+        return st["replied"]
     if action == "ask":
         services.ask_for_information(session, contact_request, staff, text, now)
         notifications.mail_update(session, contact_request, message=text.strip())
         session.commit()
-        return "Question sent; the request waits for the requester."
+        return st["asked"]
     if action == "extend":
         rule = current_app.config["REQUEST_DEADLINE"]
         due = services.extend(session, contact_request, staff, text, rule, now)
@@ -171,7 +178,7 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
             session, contact_request, reason=text.strip(), status_changed=False, extended=True
         )
         session.commit()
-        return f"Deadline extended to {format_date(due, staff_language())}."
+        return st["extended_to"].format(date=format_date(due, staff_language()))
     if action == "withdraw":
         consent_id = consent_services.normalise_consent_id(request.form.get("consent_id", ""))
         if consent_id is None:
@@ -202,14 +209,14 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
         services.reject(session, contact_request, staff, text, now)
         notifications.mail_update(session, contact_request, reason=text.strip())
         session.commit()
-        return "Request rejected; the requester was told why."
+        return st["rejected"]
     if action == "erase":
         if contact_request.request_type != "erase":
-            raise services.ActionError("Only erasure requests erase data.")
+            raise services.ActionError(st["only_erase"])
         if contact_request.status in ("unverified", "completed", "rejected"):
-            raise services.ActionError("Only a confirmed, open erasure request can be fulfilled.")
+            raise services.ActionError(st["erase_open"])
         if request.form.get("confirm") != "yes":
-            raise services.ActionError("Tick the box to confirm the erasure.")
+            raise services.ActionError(st["tick_box"])
         # The requester hears of it before their address is erased with the rest.
         contact_request.status = "completed"
         contact_request.closed_at = now
@@ -224,7 +231,7 @@ def _run_action(action: str, contact_request: ContactRequest, text: str) -> str:
         )
         session.commit()
         total = sum(counts.values())
-        return f"Erased {total} records; only the proof of fulfilment is kept."
+        return st["erased_count"].format(total=total)
     abort(404)
 
 
@@ -279,13 +286,15 @@ def act(request_id: int, action: str) -> ResponseReturnValue:
     contact_request = _get(request_id)
     text = request.form.get("text", "")
     if not csrf_token_valid():
-        error = "The form had expired; nothing was done. Your text is kept: send it again."
+        error = staff_texts(staff_language())["form_expired"]
         return _render_detail(contact_request, error, {action: text})
     try:
         message = _run_action(action, contact_request, text)
     except services.ActionError as exc:
         db.session.rollback()
-        return _render_detail(_get(request_id), str(exc), {action: text})
+        return _render_detail(
+            _get(request_id), staff_error(str(exc), staff_language()), {action: text}
+        )
     try:
         deliver_due(db.session(), limit=10)
     except SQLAlchemyError:

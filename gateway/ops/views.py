@@ -3,7 +3,15 @@ from __future__ import annotations
 import hmac
 import json
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask.typing import ResponseReturnValue
 
 from gateway.errors import json_error
@@ -15,11 +23,27 @@ from gateway.sites import all_sites
 bp = Blueprint("ops", __name__)
 
 OPENAPI_KEY = "gateway.ops.openapi_json"
+# The favicon changes with a release at most: browsers may keep it for a day.
+FAVICON_MAX_AGE = 86400
 
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     return jsonify({"status": "ok"})
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """HotTelecom's icon (SVG) where browsers look for it unasked; every layout links it."""
+    assert current_app.static_folder is not None
+    response = send_from_directory(
+        current_app.static_folder,
+        "img/favicon.svg",
+        mimetype="image/svg+xml",
+        max_age=FAVICON_MAX_AGE,
+    )
+    response.cache_control.public = True
+    return response
 
 
 @bp.get("/readyz")

@@ -9,9 +9,11 @@ from flask.typing import ResponseReturnValue
 
 from gateway.admin import auth
 from gateway.extensions import db
-from gateway.i18n import LANGUAGES
+from gateway.i18n import LANGUAGES, request_language
 from gateway.policy import drafts, publishing, store
+from gateway.policy.staff_texts import LANGUAGE_NAMES, staff_texts
 from gateway.policy.store import publish_version, version_records
+from gateway.policy.texts import ui
 from gateway.policy.versions import VersionInfo, status_of
 from gateway.timeutil import today as utc_today
 from gateway.timeutil import utcnow
@@ -61,8 +63,12 @@ def _render(
     shown = None
     if show_preview and checked is not None and checked.ok:
         shown = drafts.preview(checked, records, today, current_app.config["CONTACT_EMAIL"])
+    lang = request_language()
     body = render_template(
         "policy/staff/policy.html",
+        t=staff_texts(lang),
+        language_names=LANGUAGE_NAMES["ru" if lang == "ru" else "en"],
+        status_words=ui(lang),
         rows=rows,
         draft=draft,
         errors=checked.errors if checked else {},
@@ -131,9 +137,11 @@ def publish() -> ResponseReturnValue:
         return _render(draft, checked, show_preview=True, status=400)
     user = auth.current_user()
     log.info("user %s published policy version %d", user.id if user else "?", number)
-    when = "today" if checked.effective <= utc_today() else f"on {checked.effective.isoformat()}"
-    kind = "a material change: visitors are asked again" if draft.material else "not material"
-    flash(f"Published version {number} ({kind}); it takes effect {when}.", "success")
+    t = staff_texts(request_language())
+    on_day = t["when_on"].format(date=checked.effective.isoformat())
+    when = t["when_today"] if checked.effective <= utc_today() else on_day
+    kind = t["kind_material"] if draft.material else t["kind_plain"]
+    flash(t["flash_published"].format(number=number, kind=kind, when=when), "success")
     return redirect(url_for("policy_staff.page"), code=303)
 
 
@@ -146,14 +154,12 @@ def cancel(number: int) -> ResponseReturnValue:
         with db.transaction() as tx:
             store.cancel_upcoming(tx, number, utcnow(), utc_today())
     except publishing.PublishError as exc:
-        flash(f"Version {number} was not cancelled: {exc}.", "error")
+        problem = staff_texts(request_language())["flash_not_cancelled"]
+        flash(problem.format(number=number, problem=exc), "error")
         return redirect(url_for("policy_staff.page"), code=303)
     user = auth.current_user()
     log.info("user %s cancelled upcoming policy version %d", user.id if user else "?", number)
-    flash(
-        f"Version {number} is cancelled: it will not take effect, and readers no longer see it.",
-        "success",
-    )
+    flash(staff_texts(request_language())["flash_cancelled"].format(number=number), "success")
     return redirect(url_for("policy_staff.page"), code=303)
 
 
@@ -210,5 +216,6 @@ def add_translation() -> ResponseReturnValue:
         typed["lang"],
         number,
     )
-    flash(f"Version {number} now has its {typed['lang']} text.", "success")
+    done = staff_texts(request_language())["flash_translated"]
+    flash(done.format(number=number, lang=typed["lang"]), "success")
     return redirect(url_for("policy_staff.page"), code=303)

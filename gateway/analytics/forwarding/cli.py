@@ -137,14 +137,20 @@ def outbox_show(limit: int, statuses: tuple[str, ...], site: str | None, compact
     """Print the latest requests exactly as Google received them (or would have)."""
     rows = outbox.forwarded_requests(_engine(), limit, statuses, site)
     if not rows:
-        click.echo("no forwarded requests recorded")
+        filtered = " matching --status/--site" if statuses or site else ""
+        click.echo(f"no forwarded requests recorded{filtered}")
         with _engine().connect() as conn:
             pending = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(OutboxEvent)
                 .where(OutboxEvent.status == OUTBOX_PENDING)
             ).scalar_one()
-        if pending:
+        if not pending:
+            click.echo(
+                "The outbox is empty too: consented page views land there "
+                "(try /demo on a running `gateway serve`)."
+            )
+        else:
             click.echo(
                 f"{pending} event(s) wait in the outbox: no forwarder has sent them yet. "
                 "Run `gateway forward` (`make run` and `gateway serve` start one), "
@@ -175,6 +181,11 @@ def outbox_show(limit: int, statuses: tuple[str, ...], site: str | None, compact
 def outbox_stats() -> None:
     """Outbox depth, attempts, retries and dead letters."""
     data = outbox.stats(_engine())
+    if not any(data["events"].values()):
+        click.echo(
+            "the outbox is empty: consented page views land there "
+            "(try /demo on a running `gateway serve`)"
+        )
     for status, count in sorted(data["events"].items()):
         click.echo(f"events {status}: {count}")
     click.echo(f"send attempts (per event): {data['attempts']}")
@@ -213,8 +224,21 @@ def outbox_dead(limit: int) -> None:
 @with_appcontext
 def outbox_requeue(site: str | None, yes: bool) -> None:
     """Put dead letters back in the queue (after fixing their cause, e.g. the API secret)."""
+    with _engine().connect() as conn:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.status == OUTBOX_DEAD)
+        )
+        if site is not None:
+            query = query.where(OutboxEvent.site == site)
+        dead = conn.execute(query).scalar_one()
+    if not dead:
+        # Nothing to confirm: say so instead of asking.
+        click.echo("no dead letters" + (f" for site {site!r}" if site else "") + " to requeue")
+        return
     if not yes:
-        click.confirm("Send the dead-lettered events again?", abort=True)
+        click.confirm(f"Send the {dead} dead-lettered event(s) again?", abort=True)
     count = outbox.requeue_dead(_engine(), utcnow(), site)
     click.echo(f"{count} event(s) pending again")
 

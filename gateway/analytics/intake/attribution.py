@@ -101,6 +101,12 @@ def _host_of(origin: str) -> str:
     return parsed[0] if parsed else ""
 
 
+@lru_cache(maxsize=64)
+def _hosts_of(origins: tuple[str, ...]) -> frozenset[str]:
+    """The host names of a site's configured origins (configuration, never visitor data)."""
+    return frozenset(_host_of(origin) for origin in origins)
+
+
 def classify_referrer(host: str, path: str = "") -> tuple[str, str]:
     """(source, medium) of a referring host; unknown hosts are referrals by host name."""
     table = referrer_list()
@@ -155,11 +161,13 @@ def landing_source(
     referrer: str | None,
     internal_origins: tuple[str, ...],
     allowlist: frozenset[str],
+    page_host: str | None = None,
 ) -> tuple[tuple[str, str], Campaign | None]:
     """((source, medium), campaign) of a page view.
 
     The campaign is set when this page view starts a visit from outside: campaign
     parameters, or a referrer that is not one of the site's own origins.
+    ``page_host`` is the page's host when the caller has parsed ``url`` already.
     """
     campaign = campaign_from_url(url, allowlist) if isinstance(url, str) else None
     if campaign is not None:
@@ -168,10 +176,12 @@ def landing_source(
     if parsed is None:
         return DIRECT, None
     host, path = parsed
-    own = {_host_of(origin) for origin in internal_origins}
-    if isinstance(url, str) and (page := _host_and_path(url)) is not None:
-        own.add(page[0])
-    if host in own:
+    if host in _hosts_of(tuple(internal_origins)):
+        return INTERNAL, None
+    if page_host is None and isinstance(url, str):
+        page = _host_and_path(url)
+        page_host = page[0] if page else None
+    if host == page_host:
         return INTERNAL, None
     found = classify_referrer(host, path)
     return found, Campaign(source=found[0], medium=found[1])

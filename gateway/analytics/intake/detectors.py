@@ -79,7 +79,8 @@ def normalize(text: str) -> str:
             text = text.translate(_INVISIBLE)
     elif _ASCII_CONTROL.search(text):
         text = text.translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    # str.split() and the pattern \s agree on what is a space (Unicode White_Space).
+    return " ".join(text.split())
 
 
 # --- shaped identifiers -------------------------------------------------------
@@ -436,6 +437,47 @@ _ADDRESS_HINT = re.compile(rf"(?<![\w-])(?i:{_STREET}|{_HOUSE})(?![а-яё])")
 # never backtracks; with fewer than seven digits it fails after six scans.
 _SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
 
+# The address markers in case-folded text, without the case-insensitive
+# alternation (which sre tries character by character at every position).
+_ADDRESS_HINT_FOLDED = re.compile(rf"(?<![\w-])(?:{_STREET}|{_HOUSE})")
+_LOWER_CYRILLIC = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяё")
+# Two capitalised Latin words in a row, which a run of names needs: a pattern
+# that starts with a character class is searched far faster than one behind a lookbehind.
+_LATIN_PAIR = re.compile(r"[A-Z][a-z]+ [A-Z]")
+_AT_WORD = re.compile(r"\b(?:at|AT|At|aT)\b")
+
+
+def _address_hint(text: str) -> bool:
+    """``_ADDRESS_HINT.search(text)``, read on the case-folded text (or a superset of it)."""
+    if text.isascii():
+        return False
+    folded = text.casefold()
+    if len(folded) != len(text):
+        return _ADDRESS_HINT.search(text) is not None
+    for found in _ADDRESS_HINT_FOLDED.finditer(folded):
+        end = found.end()
+        # A marker with an optional dot also matches without it, followed by the dot.
+        if found.group().endswith(".") or text[end : end + 1] not in _LOWER_CYRILLIC:
+            return True
+    return False
+
+
+def _at_hint(text: str) -> bool:
+    """``_AT_HINT.search(text)`` with plain substring tests first."""
+    return (
+        "@" in text
+        or "собака" in text
+        or "Собака" in text
+        or "СОБАКА" in text
+        or ("at" in text.lower() and _AT_WORD.search(text) is not None)
+    )
+
+
+def _number_hint(text: str) -> bool:
+    """Seven digits anywhere, or a dotted quad: what a number rule can match."""
+    digits = len(_DIGIT.findall(text))
+    return digits >= MIN_IDENTIFYING_DIGITS or (digits >= 4 and _IPV4.search(text) is not None)
+
 
 # In this order: long runs first (nothing longer than MAX_RUN reaches a pattern),
 # shaped identifiers before numbers, so a number cannot swallow part of one.
@@ -446,17 +488,17 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
     (lambda t: len(t) > MAX_RUN, redact_long_runs),
     (lambda t: "://" in t, redact_urls),
     (lambda t: "eyJ" in t, redact_jwt),
-    (_AT_HINT.search, redact_email),
+    (_at_hint, redact_email),
     (lambda t: len(t) >= 32, redact_uuid),
     (lambda t: len(t) >= 19 and "-" in t, redact_consent_id),
     (lambda t: ":" in t, redact_ipv6),
     (_IBAN_HINT.search, redact_iban),
     (_TOKEN_HINT.search, redact_tokens),
     (_PASSPORT_HINT.search, redact_passport),
-    (lambda t: not t.isascii() and _ADDRESS_HINT.search(t), redact_address),
+    (_address_hint, redact_address),
     (lambda t: not t.isascii(), redact_names),
-    (_LATIN_RUN.search, redact_latin_names),
-    (lambda t: _SEVEN_DIGITS.search(t) or _IPV4.search(t), redact_numbers),
+    (lambda t: _LATIN_PAIR.search(t) and _LATIN_RUN.search(t), redact_latin_names),
+    (_number_hint, redact_numbers),
 )
 
 

@@ -420,6 +420,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
                 hit.referrer if isinstance(hit.referrer, str) else None,
                 site.origins,
                 site.campaign_allowlist,
+                # The page's host, without its port (the cleaned origin has no IPv6 host).
+                page.origin.partition("://")[2].split(":", 1)[0],
             )
         (source, medium), campaign = sources[source_key]
         if window is None:
