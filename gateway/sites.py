@@ -76,6 +76,8 @@ class Site:
     cookie_domain: str = ""
     # Category -> the Consent Mode signals it grants.
     consent_mode: tuple[tuple[str, tuple[str, ...]], ...] = tuple(DEFAULT_CONSENT_MODE.items())
+    # The categories that share data with third parties: Global Privacy Control refuses them.
+    third_party: tuple[str, ...] = THIRD_PARTY_CATEGORIES
 
     @cached_property
     def campaign_allowlist(self) -> frozenset[str]:
@@ -221,6 +223,16 @@ def _consent_mode(
     return tuple(mapping.items())
 
 
+def _third_party(value: Any, where: str, category_ids: tuple[str, ...]) -> tuple[str, ...]:
+    names = _string_list(value, f"{where}.third_party")
+    for cid in names:
+        if cid not in category_ids:
+            raise SitesError(f"{where}.third_party: {cid!r} is not a category of this site")
+        if cid == "necessary":
+            raise SitesError(f"{where}.third_party: necessary cannot be refused")
+    return tuple(dict.fromkeys(names))
+
+
 def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8000") -> Site:
     where = f"sites.{site_id}"
     if not SITE_ID.match(site_id):
@@ -240,6 +252,7 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         "cookies",
         "cookie_domain",
         "consent_mode",
+        "third_party",
     }
     unknown = set(raw) - known
     if unknown:
@@ -282,6 +295,11 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         if "consent_mode" in raw
         else tuple((c, s) for c, s in DEFAULT_CONSENT_MODE.items() if c in category_ids)
     )
+    third_party = (
+        _third_party(raw["third_party"], where, category_ids)
+        if "third_party" in raw
+        else tuple(c for c in THIRD_PARTY_CATEGORIES if c in category_ids)
+    )
     return Site(
         id=site_id,
         name=name.strip(),
@@ -296,6 +314,7 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         cookies=cookies,
         cookie_domain=cookie_domain,
         consent_mode=consent_mode,
+        third_party=third_party,
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from gateway import PROJECT_ROOT
 from gateway.consent import bundle
+from gateway.consent.services import normalize_choices
 from gateway.sites import SitesError, parse_sites
 from tests.conftest import TEST_SITES_TOML
 
@@ -72,6 +73,15 @@ def test_declared_cookies_and_cookie_domain_parse() -> None:
             BASE.replace("[sites.s]\n", '[sites.s]\nconsent_mode = {nope = ["ad_storage"]}\n'),
             "sites.s.consent_mode.nope",
         ),
+        (
+            BASE.replace("[sites.s]\n", '[sites.s]\nthird_party = ["ads"]\n'),
+            "sites.s.third_party: 'ads' is not a category of this site",
+        ),
+        (
+            BASE.replace("[sites.s]\n", '[sites.s]\nthird_party = ["necessary"]\n'),
+            "sites.s.third_party: necessary cannot be refused",
+        ),
+        (BASE.replace("[sites.s]\n", '[sites.s]\nthird_party = "marketing"\n'), "third_party"),
     ],
 )
 def test_bad_enforcement_keys_name_the_key(text: str, message: str) -> None:
@@ -113,3 +123,17 @@ def test_committed_minified_scripts_are_built_from_the_sources(tmp_path: Path) -
         assert committed == (tmp_path / name).read_text(encoding="utf-8"), (
             f"static/consent/{name} is stale: run npm run build:banner"
         )
+
+
+def test_third_party_categories_are_marked_in_the_sites_file() -> None:
+    # By default analytics and marketing share data with third parties; GPC refuses both.
+    default = parse_sites(BASE)["s"]
+    assert default.third_party == ("analytics", "marketing")
+    assert "tp" not in bundle.enforcement_config(default)
+    marked = parse_sites(BASE.replace("[sites.s]\n", '[sites.s]\nthird_party = ["marketing"]\n'))
+    assert marked["s"].third_party == ("marketing",)
+    assert bundle.enforcement_config(marked["s"])["tp"] == ["marketing"]
+    choices = normalize_choices(marked["s"], {"analytics": True, "marketing": True}, gpc=True)
+    assert choices == {"necessary": True, "analytics": True, "marketing": False}
+    choices = normalize_choices(default, {"analytics": True, "marketing": True}, gpc=True)
+    assert choices == {"necessary": True, "analytics": False, "marketing": False}

@@ -573,7 +573,10 @@ def test_reconsent_after_a_material_change(browser: Any, setup: Setup) -> None:
     _bar(page).wait_for()
     assert _state(page)["choices"] == {"necessary": True}
     changed = page.get_by_role("link", name="What changed")
-    assert changed.get_attribute("href") == f"{setup.gateway.url}/privacy/diff/1/2?lang=en"
+    assert (
+        changed.get_attribute("href")
+        == f"{setup.gateway.url}/privacy/diff/1/2?site=hottelecom&lang=en"
+    )
     page.wait_for_timeout(400)
     _shot(page, "reconsent-en")
     again = _decide(page, "Accept all")
@@ -589,7 +592,10 @@ def test_reconsent_after_a_material_change(browser: Any, setup: Setup) -> None:
     assert _bar(page).is_hidden()
     assert "We have updated our privacy policy." in note.inner_text()
     link = note.get_by_role("link", name="What changed")
-    assert link.get_attribute("href") == f"{setup.gateway.url}/privacy/diff/2/3?lang=en"
+    assert (
+        link.get_attribute("href")
+        == f"{setup.gateway.url}/privacy/diff/2/3?site=hottelecom&lang=en"
+    )
     note.get_by_role("button", name="Got it").click()
     note.wait_for(state="hidden")
     page.reload()

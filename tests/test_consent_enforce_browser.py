@@ -3,6 +3,7 @@ embeds, declared cookies cleared on refusal, Google Consent Mode v2 in the right
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask, Response
 
+from gateway.consent.views import BUNDLES_KEY
+from gateway.sites import load_sites
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
 from tests.consent_helpers import records
 
@@ -342,4 +345,199 @@ def test_withdrawal_made_elsewhere_is_known_at_the_next_page_load(
     )
     assert updates[-1]["analytics_storage"] == "denied"
     assert updates[-1]["ad_storage"] == "denied"
+    context.close()
+
+
+HOST_LISTENERS = """window.log = [];
+window.HotConsent = [
+  ['on', 'shown', what => log.push('shown ' + what)],
+  ['on', 'hidden', what => log.push('hidden ' + what)],
+  ['on', 'change', c => log.push('change ' + c.choices.marketing)],
+];"""
+
+
+def test_host_hears_shown_hidden_and_change_and_can_stop_listening(
+    browser: Any, setup: Setup
+) -> None:
+    context = browser.new_context(user_agent=DESKTOP_UA, locale="en-US")
+    # Queued before the tag loads, as a tag manager would; they hear the banner appear.
+    context.add_init_script(HOST_LISTENERS)
+    page = context.new_page()
+    page.goto(setup.host.url + "/")
+    page.wait_for_function("() => log.includes('shown banner')")
+    page.get_by_role("button", name="Customize").click()
+    page.wait_for_function("() => log.includes('shown preferences')")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => log.includes('hidden preferences')")
+    # One listener added and removed again is never called; another stays.
+    page.evaluate(
+        """() => { window.gone = c => log.push('removed'); HotConsent.on('change', gone);
+        HotConsent.on('change', c => log.push('late ' + c.choices.analytics));
+        HotConsent.off('change', gone); HotConsent.off('nothing', gone); }"""
+    )
+    _decide(page, "Reject all")
+    page.wait_for_function("() => log.includes('late false')")
+    assert page.evaluate("() => log") == [
+        "shown banner",
+        "shown preferences",
+        "hidden preferences",
+        "hidden banner",
+        "change false",
+        "late false",
+    ]
+    # Reopened from the floating button: shown, then hidden on closing, no change.
+    page.get_by_role("button", name="Cookie settings").click()
+    page.locator("hot-consent .x").click()
+    page.wait_for_function("() => log.length == 8")
+    assert page.evaluate("() => log.slice(6)") == ["shown preferences", "hidden preferences"]
+    context.close()
+
+
+NEW_CATEGORY_TOML = """
+[sites.hottelecom.categories.personalization.ru]
+title = "Персонализация"
+description = "Подбор тарифов под посетителя."
+
+[sites.hottelecom.categories.personalization.en]
+title = "Personalization"
+description = "Tariffs picked for the visitor."
+"""
+
+
+def test_a_category_added_after_the_decision_is_asked_for(
+    browser: Any, setup: Setup, tmp_path: Path
+) -> None:
+    context, page = _page(browser, setup)
+    _decide(page, "Accept all")
+    storage = context.storage_state()
+    context.close()
+    # The operator adds a category to the sites file and reloads the workers.
+    sites = tmp_path / "sites.toml"
+    sites.write_text(sites.read_text(encoding="utf-8") + NEW_CATEGORY_TOML, encoding="utf-8")
+    setup.app.extensions["gateway.sites"] = load_sites(str(sites), "http://localhost")
+    setup.app.extensions.pop(BUNDLES_KEY, None)
+
+    context, page = _page(browser, setup, storage)
+    bar = page.locator("hot-consent .bar")
+    bar.wait_for(state="visible")
+    # What was granted stays granted while the visitor is asked about the new one.
+    page.wait_for_function("() => window.ran.length == 3")
+    page.get_by_role("button", name="Customize").click()
+    boxes = {
+        c: page.locator(f"hot-consent #hc-{c}").is_checked()
+        for c in ("analytics", "marketing", "personalization")
+    }
+    assert boxes == {"analytics": True, "marketing": True, "personalization": False}
+    _decide(page, "Save choices")
+    assert json.loads(records(setup.app)[-1].choices) == {
+        "necessary": True,
+        "analytics": True,
+        "marketing": True,
+        "personalization": False,
+    }
+    storage = context.storage_state()
+    context.close()
+
+    # Answered: the next page load does not ask again.
+    context, page = _page(browser, setup, storage)
+    page.wait_for_function("() => window.ran.length == 3")
+    page.wait_for_timeout(300)
+    assert not page.locator("hot-consent .bar").is_visible()
+    assert page.get_by_role("button", name="Cookie settings").is_visible()
+    context.close()
+
+
+def test_second_layer_and_privacy_page_list_each_categorys_cookies(
+    browser: Any, setup: Setup
+) -> None:
+    context, page = _page(browser, setup)
+    page.get_by_role("button", name="Customize").click()
+    rows = page.locator("hot-consent .modal li:has(> .row)")
+    listed = {}
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        category = row.locator("input").get_attribute("data-c")
+        if row.locator("details").count():
+            row.locator("summary").click()
+        listed[category] = [c.inner_text() for c in row.locator("ul.ck li").all()]
+    assert listed == {
+        "necessary": [],
+        "analytics": ["_ga* Google Analytics, 2 years. Tells visitors apart."],
+        "marketing": ["_gcl_au Google Ads, 90 days. Ad conversions."],
+    }
+    # The policy link names the site, whose cookie table the page shows.
+    href = page.locator("hot-consent .modal a[href*='/privacy']").first.get_attribute("href")
+    assert "site=hottelecom" in href
+    assert "lang=en" in href
+    policy = page.request.get(href).text()
+    table = policy[policy.index('class="cookie-table"') :]
+    assert "<code>_gcl_au</code>" in table
+    assert "Ad conversions." in table
+    assert table.index("<caption>Analytics") < table.index("<caption>Marketing")
+    context.close()
+
+
+GPC_ON = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+
+
+def test_gpc_refuses_the_categories_marked_third_party_and_tells_a_returning_visitor(
+    browser: Any, setup: Setup, tmp_path: Path
+) -> None:
+    # This site's analytics goes to its own gateway only: marketing alone is third-party.
+    sites = tmp_path / "sites.toml"
+    text = sites.read_text(encoding="utf-8")
+    sites.write_text(
+        text.replace(
+            'languages = ["ru", "en"]\n',
+            'languages = ["ru", "en"]\nthird_party = ["marketing"]\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    setup.app.extensions["gateway.sites"] = load_sites(str(sites), "http://localhost")
+    setup.app.extensions.pop(BUNDLES_KEY, None)
+    context, page = _page(browser, setup)
+    _decide(page, "Accept all")
+    storage = context.storage_state()
+    context.close()
+
+    context = browser.new_context(
+        user_agent=DESKTOP_UA,
+        locale="en-US",
+        storage_state=storage,
+        extra_http_headers={"Sec-GPC": "1"},
+    )
+    context.add_init_script(GPC_ON)
+    page = context.new_page()
+    page.goto(setup.host.url + "/")
+    note = page.locator("hot-consent .note")
+    note.wait_for()
+    assert "Global Privacy Control" in note.inner_text()
+    assert page.evaluate("() => HotConsent.get().choices") == {
+        "necessary": True,
+        "analytics": True,
+        "marketing": False,
+    }
+    assert json.loads(records(setup.app)[-1].choices) == {
+        "necessary": True,
+        "analytics": True,
+        "marketing": False,
+    }
+    page.wait_for_function("() => window.ran.includes('inline')")
+    assert "external" not in page.evaluate("() => window.ran")
+    # In the preferences, only the third-party category is locked.
+    page.evaluate("() => HotConsent.open()")
+    assert page.locator("hot-consent #hc-marketing").is_disabled()
+    assert page.locator("hot-consent #hc-analytics").is_enabled()
+    page.keyboard.press("Escape")
+
+    # Next page load: the refusal stands, and the visitor is told again until dismissed.
+    page.reload()
+    note.wait_for()
+    assert "Global Privacy Control" in note.inner_text()
+    note.get_by_role("button").click()
+    page.reload()
+    page.wait_for_function("() => window.HotConsent && HotConsent.get()")
+    page.wait_for_timeout(300)
+    assert note.is_hidden()
     context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 
 from gateway.extensions import db
 from gateway.policy.store import add_translation, publish_version, version_records
-from tests.conftest import AppFactory
+from tests.conftest import TEST_SITES_TOML, AppFactory
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TODAY = datetime(2026, 11, 25, 12, 0)
@@ -361,3 +362,44 @@ def test_no_policy_at_all_is_a_404_not_an_error(app: Flask, client: FlaskClient)
     assert client.get("/privacy/versions").status_code == 200
     root = ET.fromstring(client.get("/privacy/feed.atom").data)
     assert root.findall(f"{ATOM}entry") == []
+
+
+SHOP_COOKIES_TOML = """
+[[sites.shop.cookies]]
+category = "analytics"
+name = "_ga*"
+provider = "Google Analytics"
+expires = "2 years"
+purpose = {ru = "Различает посетителей.", en = "Tells visitors apart."}
+
+[[sites.shop.cookies]]
+category = "necessary"
+name = "cart"
+provider = "HotTelecom Shop"
+expires = "session"
+purpose = {en = "Keeps the basket."}
+"""
+
+
+def test_privacy_page_lists_a_sites_declared_cookies_by_category(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(TEST_SITES_TOML + SHOP_COOKIES_TOML, encoding="utf-8")
+    client = app_factory(SITES_FILE=str(sites)).test_client()
+    html = page(client, "/privacy?site=shop&lang=ru")
+    section = html[html.index('<section class="cookie-table"') :]
+    assert "Файлы cookie на сайте HotTelecom Shop" in section
+    # Grouped by category, in the site's order, with the purpose in the page's language.
+    necessary = section.index("<caption>Необходимые")
+    analytics = section.index("<caption>Аналитика")
+    assert necessary < section.index("<code>cart</code>") < analytics
+    assert analytics < section.index("<code>_ga*</code>")
+    assert "Различает посетителей." in section
+    assert "Tells visitors apart." not in section
+    assert "Keeps the basket." in section  # no Russian purpose: the one there is
+    # A site that declares none shows no table; every site's tables without ?site=.
+    assert "cookie-table" not in page(client, "/privacy?site=hottelecom")
+    assert "HotTelecom Shop" in page(client, "/privacy?lang=en")
+    missing = client.get("/privacy?site=nope")
+    assert missing.status_code == 404

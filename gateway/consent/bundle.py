@@ -22,7 +22,7 @@ import rcssmin  # type: ignore[import-untyped]
 from gateway import PROJECT_ROOT
 from gateway.consent.texts import banner_texts, categories, text_hash
 from gateway.policy.versions import PolicyState
-from gateway.sites import DEFAULT_CONSENT_MODE, Site
+from gateway.sites import DEFAULT_CONSENT_MODE, THIRD_PARTY_CATEGORIES, Site
 
 SOURCE_DIR = PROJECT_ROOT / "static" / "consent"
 MAX_CACHED_BUNDLES = 256
@@ -72,8 +72,11 @@ def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str
     upcoming = state.upcoming[0] if state.upcoming else None
     texts: dict[str, dict[str, Any]] = {}
     for lang in site.languages:
+        shown = banner_texts(lang, upcoming)
+        if not site.cookies:
+            del shown["cookies"]  # only the second layer's cookie lists use it
         texts[lang] = {
-            **banner_texts(lang, upcoming),
+            **shown,
             "cats": [
                 [c["title"], c["description"], *cookie_rows(site, c["id"], lang)]
                 for c in categories(site, lang)
@@ -114,6 +117,8 @@ def enforcement_config(site: Site) -> dict[str, Any]:
         config["cd"] = site.cookie_domain
     if site.consent_mode != tuple(DEFAULT_CONSENT_MODE.items()):
         config["cm"] = {cid: list(signals) for cid, signals in site.consent_mode}
+    if site.third_party != tuple(c for c in THIRD_PARTY_CATEGORIES if c in site.category_ids):
+        config["tp"] = list(site.third_party)
     return config
 
 

@@ -25,7 +25,7 @@ from gateway.consent.models import ConsentRecord
 from gateway.consent.texts import banner_texts, categories, text_hash
 from gateway.metrics import CONSENT_DECISIONS
 from gateway.policy.versions import PolicyState
-from gateway.sites import THIRD_PARTY_CATEGORIES, Site
+from gateway.sites import Site
 
 KINDS = ("accept_all", "reject_all", "custom", "change", "withdrawal", "gpc")
 # "staff": a withdrawal recorded while fulfilling a data subject's erasure request.
@@ -108,7 +108,8 @@ def consent_config(site: Site, language: str, state: PolicyState) -> dict[str, A
 
 def normalize_choices(site: Site, raw: Any, *, gpc: bool) -> dict[str, bool]:
     """Every category of the site with a boolean; ``necessary`` is always on, GPC refuses
-    analytics. Unknown categories and non-boolean values are errors naming them."""
+    the categories that share data with third parties. Unknown categories and non-boolean
+    values are errors naming them."""
     if not isinstance(raw, Mapping):
         raise InvalidDecision("choices must be an object of category: true|false")
     known = site.category_ids
@@ -123,7 +124,7 @@ def normalize_choices(site: Site, raw: Any, *, gpc: bool) -> dict[str, bool]:
     choices["necessary"] = True
     if gpc:
         # Global Privacy Control refuses every category that shares data with third parties.
-        for cid in THIRD_PARTY_CATEGORIES:
+        for cid in site.third_party:
             if cid in choices:
                 choices[cid] = False
     return choices

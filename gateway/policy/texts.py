@@ -15,6 +15,11 @@ EN_MONTHS = (
 
 UI: dict[str, dict[str, str]] = {
     "en": {
+        "cookies_title": "Cookies on {site}",
+        "cookie_name": "Cookie",
+        "cookie_provider": "Provider",
+        "cookie_expires": "Expires",
+        "cookie_purpose": "Purpose",
         "version": "Version",
         "effective": "Effective from",
         "published": "Published",
@@ -59,6 +64,11 @@ UI: dict[str, dict[str, str]] = {
         "legend_removed": "removed",
     },
     "ru": {
+        "cookies_title": "Файлы cookie на сайте {site}",
+        "cookie_name": "Cookie",
+        "cookie_provider": "Кто ставит",
+        "cookie_expires": "Срок хранения",
+        "cookie_purpose": "Зачем",
         "version": "Редакция",
         "effective": "Действует с",
         "published": "Опубликована",

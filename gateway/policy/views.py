@@ -16,6 +16,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from gateway.consent.bundle import cookie_rows
+from gateway.consent.texts import categories
 from gateway.errors import APIError
 from gateway.extensions import db, limiter
 from gateway.i18n import request_language
@@ -25,6 +27,7 @@ from gateway.policy.feed import CONTENT_TYPE, Feed, FeedEntry, build_feed
 from gateway.policy.rendering import render, substitute
 from gateway.policy.store import VersionRecord, version_records
 from gateway.policy.versions import VersionInfo, state, status_of
+from gateway.sites import Site, all_sites, get_site
 from gateway.timeutil import today as utc_today
 
 bp = Blueprint("policy", __name__)
@@ -61,6 +64,31 @@ def _previous(records: list[VersionRecord], number: int) -> int | None:
     return max(older) if older else None
 
 
+def _cookie_tables(sites: list[Site], lang: str) -> list[dict[str, Any]]:
+    """Each site's declared cookies by category, in the page's language."""
+    tables = []
+    for site in sites:
+        groups = [
+            {"title": c["title"], "rows": rows}
+            for c in categories(site, lang)
+            if (rows := cookie_rows(site, c["id"], lang))
+        ]
+        if groups:
+            tables.append({"site": site, "groups": groups})
+    return tables
+
+
+def _requested_sites() -> list[Site]:
+    """?site=ID: that site's cookies only (the banner links so); without it, every site's."""
+    site_id = request.args.get("site")
+    if site_id is None:
+        return list(all_sites().values())
+    site = get_site(site_id)
+    if site is None:
+        abort(404, description=f"There is no site {site_id[:64]!r}.")
+    return [site]
+
+
 def _page(records: list[VersionRecord], record: VersionRecord, today: date) -> Response:
     lang = request_language(record.languages)
     wanted = request_language()
@@ -89,6 +117,7 @@ def _page(records: list[VersionRecord], record: VersionRecord, today: date) -> R
         current_number=_shown_number(records, today),
         previous=_previous(records, record.number),
         wanted_lang=wanted,
+        cookie_tables=_cookie_tables(_requested_sites(), lang),
         fallback_notice=(
             texts.ui(wanted)["no_text_in_lang"].format(lang=words[f"language_name_{lang}"])
             if wanted != lang

@@ -11,18 +11,20 @@
     .map(l => String(l || '').slice(0, 2).toLowerCase())
     .find(l => C.l.includes(l)) || C.l[0];
   const T = C.t[lang];
-  const listeners = [];
+  // Host listeners by event: change (a decision), shown / hidden (the banner or the preferences).
+  const listeners = {change: [], shown: [], hidden: []};
+  const emit = (ev, arg) => listeners[ev].forEach(fn => setTimeout(fn, 0, arg));
   let state = null, pending = [], ready = false, busy = false, root, bar, modal, note, fab, err, lastFocus, lastUrl, ref;
 
   const esc = s => String(s).replace(/[&<>"]/g, c => '&#' + c.charCodeAt(0) + ';');
   const $ = (sel, from) => (from || root).querySelector(sel);
   const $$ = (sel, from) => [...(from || root).querySelectorAll(sel)];
-  const href = path => esc(API + path + '?lang=' + lang);
+  const href = path => esc(API + path + '?site=' + C.s + '&lang=' + lang);
   const link = (text, path) => `<a href="${href(path)}" target="_blank" rel="noopener">${esc(text)}</a>`;
   const buttons = (act, label) =>
     `<div class="btns"><button type="button" class="b" data-a="1">${esc(T.accept)}</button><button type="button" class="b" data-a="0">${esc(T.reject)}</button><button type="button" class="b" data-a="${act}">${esc(label)}</button></div>`;
   // GPC refuses every category that shares data with third parties, whatever was chosen before.
-  const shared = cat => cat == 'analytics' || cat == 'marketing';
+  const shared = cat => (C.tp || ['analytics', 'marketing']).includes(cat);
   const granted = cat => cat == 'necessary' || !!(state && state.choices[cat]) && !(gpc && shared(cat));
   const cookie = name => (d.cookie.match('(?:^|;\\s*)' + name + '=([^;]*)') || [])[1];
   const domain = C.cd && (loc.hostname == C.cd || loc.hostname.endsWith('.' + C.cd)) ? ';domain=' + C.cd : '';
@@ -74,7 +76,7 @@
     const why = state && state.pv < C.cv ? `<p class="warn">${esc(T.updated)} ${link(T.diff, diff(state.pv, C.v))}</p>` : '';
     const notice = gpc ? `<p class="gpc">${esc(T.gpc)}</p>` : '';
     const rows = C.c.map((c, i) => {
-      const id = 'hc-' + c.i, off = c.r || (gpc && c.i == 'analytics');
+      const id = 'hc-' + c.i, off = c.r || (gpc && shared(c.i));
       return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p>${cookieList(T.cats[i].slice(2))}</li>`;
     }).join('');
     root.innerHTML =
@@ -120,23 +122,30 @@
     bar.hidden = false;
     fab.hidden = true;
     bar.focus();
+    emit('shown', 'banner');
   };
   const openPrefs = () => {
     if (!root) return;
     if (bar.hidden) remember();
     err.textContent = '';
     $$('[data-c]').forEach(b => { b.checked = b.dataset.c == 'necessary' || granted(b.dataset.c); });
-    $('code').textContent = state ? state.id : '';
+    $('.id code').textContent = state ? state.id : '';
     $('.id').hidden = !state;
+    if (modal.hidden) emit('shown', 'preferences');
     modal.hidden = false;
     ($('input:not([disabled])', modal) || $('.x')).focus();
   };
   const closePrefs = () => {
-    modal.hidden = true;
     if (bar.hidden) done();
-    else bar.focus();
+    else {
+      modal.hidden = true;
+      emit('hidden', 'preferences');
+      bar.focus();
+    }
   };
   const done = () => {
+    if (!modal.hidden) emit('hidden', 'preferences');
+    if (!bar.hidden) emit('hidden', 'banner');
     bar.hidden = modal.hidden = true;
     fab.hidden = false;
     (lastFocus && lastFocus.isConnected ? lastFocus : fab).focus();
@@ -186,7 +195,7 @@
     dl.push({event: 'hot_consent_update', hot_consent: Object.fromEntries(C.c.map(c => [c.i, granted(c.i)]))});
     clear();
     unblock();
-    listeners.forEach(fn => setTimeout(fn, 0, now));
+    emit('change', now);
   };
 
   /* -- the host page: declared cookies cleared, blocked elements released ---- */
@@ -298,15 +307,22 @@
     v: 1,
     get: () => state && {consentId: state.id, choices: {...state.choices}, policyVersion: state.pv, gpc, withdrawn: !!state.w},
     on: (ev, fn) => {
-      if (ev == 'change' && typeof fn == 'function') {
-        listeners.push(fn);
-        if (state) setTimeout(fn, 0, api.get());
+      if (listeners[ev] && typeof fn == 'function') {
+        listeners[ev].push(fn);
+        if (ev == 'change' && state) setTimeout(fn, 0, api.get());
       }
+    },
+    off: (ev, fn) => {
+      const l = listeners[ev] || [];
+      // indexOf's -1 becomes an index past the end: nothing is removed.
+      l.splice(l.indexOf(fn) >>> 0, 1);
     },
     open: () => openPrefs(),
     push: c => api[c[0]] && api[c[0]](...c.slice(1)),
     track: (name, params) => send([{name: String(name), params: params || {}}])
   };
+  // Queued calls run at once (listeners hear the banner being shown; events wait); open waits for the start.
+  queued.filter(c => c[0] != 'open').forEach(api.push);
   d.addEventListener('click', e => {
     if (e.target.closest?.('[data-hc-open]')) {
       e.preventDefault();
@@ -324,24 +340,28 @@
     const up = C.up;
     if (!state) {
       // Global Privacy Control: recorded as a refusal without asking.
-      if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, '', 'gpc'); });
+      if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, 0, 'gpc'); });
       else showBar();
     } else if (state.pv < C.cv || C.c.some(c => !(c.i in state.choices))) showBar(); // a category added since: ask again
     else if (gpc && C.c.some(c => shared(c.i) && state.choices[c.i])) {
+      // Earlier grants GPC now refuses: recorded as a refusal, and the visitor is told.
       fab.hidden = false;
-      decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true);
+      decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true)
+        .then(() => showNote(T.gpc, 0, 'gpc'));
     }
     else {
       fab.hidden = false;
       changed();
-      if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
+      // A returning GPC visitor is told until the notice is dismissed.
+      if (gpc && seen != 'gpc') showNote(T.gpc, 0, 'gpc');
+      else if (C.v > state.pv && seen != 'v' + C.v) showNote(T.updated, diff(state.pv, C.v), 'v' + C.v);
       else if (up && seen != 'u' + up) showNote(T.upcoming, diff(C.v, up), 'u' + up);
     }
     unblock();
     ready = true;
     pageView();
     if (pending.length) send(pending.splice(0));
-    queued.forEach(api.push);
+    queued.filter(c => c[0] == 'open').forEach(api.push);
   };
   const boot = () => {
     const token = (d.cookie.match(/(?:^|;\s*)hc_consent=([^;]+)/) || [])[1];
