@@ -68,7 +68,7 @@ TEXTS: Final = {
         "older": "Older →",
         "page_of": "Page {page} of {pages}",
         "empty_stalled": (
-            "No request to Google in this range, yet {count} {noun} waiting in the outbox, the "
+            "No request to Google in this range, yet {count} {noun} in the outbox, the "
             "oldest for {waited}: the forwarder (<code>gateway forward</code>) is not running or "
             "is falling behind."
         ),
