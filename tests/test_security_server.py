@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,16 +18,11 @@ import requests
 
 from gateway import PROJECT_ROOT
 from gateway.logs import redact_path
+from tests.cluster_support import free_port, served_gunicorn
 from tests.conftest import TEST_SECRET, TEST_SITES_TOML, AppFactory
 
 SECRET_TOKEN = "eyJyIjoxfQ.SecretCapabilityToken.abc123"
 CONSENT_ID = "k3df-9wqa-72mz-lbte"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Gunicorn:
@@ -44,7 +36,7 @@ def gunicorn(database_url: str, app_factory: AppFactory, tmp_path: Path) -> Iter
     app_factory()  # the database as `gateway db upgrade` leaves it (policy version 1)
     sites = tmp_path / "sites.toml"
     sites.write_text(TEST_SITES_TOML, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "GATEWAY_SECRET_KEYS": TEST_SECRET,
@@ -55,43 +47,8 @@ def gunicorn(database_url: str, app_factory: AppFactory, tmp_path: Path) -> Iter
         "GATEWAY_RATELIMIT_ENABLED": "false",
     }
     log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "-c",
-                "gunicorn.conf.py",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "1",
-                "wsgi:app",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("gunicorn did not start:\n" + log.read_text(errors="replace"))
-            time.sleep(0.2)
+    with served_gunicorn(["-b", f"127.0.0.1:{port}", "-w", "1"], env, log) as url:
         yield Gunicorn(url, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def test_gunicorn_answers_with_the_baseline_and_no_version(gunicorn: Gunicorn) -> None:

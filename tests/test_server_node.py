@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,15 +23,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from gateway import PROJECT_ROOT
 from gateway.server import HEADER_TIMEOUT
+from tests.cluster_support import free_port, served_gunicorn
 from tests.conftest import TEST_SECRET, TEST_SITES_TOML, AppFactory
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def node(
     app_factory()
     sites = tmp_path / "sites.toml"
     sites.write_text(TEST_SITES_TOML, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "GATEWAY_SECRET_KEYS": TEST_SECRET,
@@ -62,40 +54,8 @@ def node(
     }
     env.pop("GATEWAY_RATELIMIT_ENABLED", None)
     log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "-c",
-                "gunicorn.conf.py",
-                *extra,
-                "wsgi:app",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("gunicorn did not start:\n" + log.read_text(errors="replace"))
-            time.sleep(0.2)
+    with served_gunicorn(extra, env, log) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 class SlowClient(threading.Thread):
