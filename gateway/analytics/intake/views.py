@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
 
@@ -88,31 +86,16 @@ def _body(req: Request) -> bytes:
     return b"".join(chunks)
 
 
-@lru_cache(maxsize=8)
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _gateway_origin() -> str:
-    """The origin of PUBLIC_URL: the gateway's own pages (/demo) send beacons from it."""
-    return _origin_of(str(current_app.config["PUBLIC_URL"]))
-
-
-def _allowed(site: Site, origin: str) -> bool:
-    return site.allows_origin(origin) or origin == _gateway_origin()
-
-
 def _check_origin(req: Request, site: Site) -> None:
     origin = req.headers.get("Origin")
-    if origin is not None and not _allowed(site, origin):
+    if origin is not None and not site.allows_origin(origin):
         raise APIError(403, "origin not allowed for this site", "origin_not_allowed")
 
 
 def _cors(req: Request, site: Site) -> tuple[tuple[str, str], ...]:
     """CORS headers for the site's own origins."""
     origin = req.headers.get("Origin")
-    if origin and _allowed(site, origin):
+    if origin and site.allows_origin(origin):
         return (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
     return (("Vary", "Origin"),)
 
@@ -291,7 +274,7 @@ def gtag_response(app: Flask, req: Request) -> Reply:
 @bp.route("/api/v1/collect", methods=["OPTIONS"])
 def collect_preflight() -> Response:
     origin = request.headers.get("Origin", "")
-    allowed = any(_allowed(site, origin) for site in all_sites().values())
+    allowed = any(site.allows_origin(origin) for site in all_sites().values())
     if not allowed:
         raise APIError(403, "origin not allowed", "origin_not_allowed")
     response = Response(status=204)
