@@ -33,7 +33,7 @@ MINIMAL_GA4 = (
     / "dist"
     / "index.js"
 )
-SECRETS = ("ivan", "mail.ru", "916", "petrov", "8800555")
+SECRETS = ("ivan", "mail.ru", "9161234", "petrov", "8800555")
 
 
 @pytest.fixture
