@@ -101,3 +101,19 @@ def recorded_token(
             utcnow(),
         )
         return issue_token(ConsentClaims(consent_id, site, choices, 1))
+
+
+# The page's script stores the answer a moment after the response reaches the test.
+APPLIED = """([id, choices]) => { const s = window.HotConsent && HotConsent.get();
+  return !!s && s.consentId === id && Object.keys(choices).every(k => s.choices[k] === choices[k]); }"""
+
+
+def decide_in_page(page: Any, name: str) -> dict[str, Any]:
+    """Click the banner button `name`, wait until the page has applied the answer, return it."""
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as info:
+        page.get_by_role("button", name=name, exact=True).first.click()
+    response = info.value
+    assert response.status == 201
+    answer: dict[str, Any] = response.json()
+    page.wait_for_function(APPLIED, arg=[answer["consent_id"], answer["choices"]])
+    return answer

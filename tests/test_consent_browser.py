@@ -13,7 +13,7 @@ from flask import Flask, Response
 
 from gateway.consent.models import ConsentRecord
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
-from tests.consent_helpers import publish, records
+from tests.consent_helpers import decide_in_page, publish, records
 
 pytestmark = pytest.mark.browser
 
@@ -114,14 +114,6 @@ def _modal(page: Any) -> Any:
     return page.locator("hot-consent .back")
 
 
-def _decide(page: Any, name: str) -> dict[str, Any]:
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as info:
-        page.get_by_role("button", name=name, exact=True).first.click()
-    response = info.value
-    assert response.status == 201
-    return response.json()  # type: ignore[no-any-return]
-
-
 def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
@@ -188,7 +180,7 @@ def test_reject_on_a_foreign_host_page(browser: Any, setup: Setup) -> None:
     assert accept.bounding_box()["height"] == reject.bounding_box()["height"]  # type: ignore[index]
     assert colour == reject.evaluate("b => getComputedStyle(b).backgroundColor")
 
-    made = _decide(page, "Отклонить все")
+    made = decide_in_page(page, "Отклонить все")
     assert posts[-1]["choices"] == {"necessary": True, "analytics": False, "marketing": False}
     assert posts[-1]["language"] == "ru"
     assert made["choices"]["analytics"] is False
@@ -237,7 +229,7 @@ def test_customize_and_reopen(browser: Any, setup: Setup) -> None:
     assert necessary.is_checked()
     assert necessary.is_disabled()
     page.get_by_label("Analytics").check()
-    first = _decide(page, "Save choices")
+    first = decide_in_page(page, "Save choices")
     assert posts[-1]["choices"] == {"necessary": True, "analytics": True, "marketing": False}
     assert first["decision"] == "custom"
 
@@ -251,7 +243,7 @@ def test_customize_and_reopen(browser: Any, setup: Setup) -> None:
     assert page.locator("hot-consent code").inner_text() == first["consent_id"]
     page.get_by_label("Analytics").uncheck()
     page.get_by_label("Marketing").check()
-    second = _decide(page, "Save choices")
+    second = decide_in_page(page, "Save choices")
     assert posts[-1]["token"] == first["token"]
     assert second["consent_id"] == first["consent_id"]
     assert second["decision"] == "change"
@@ -483,7 +475,7 @@ def test_tracker_beacons_carry_the_token_only_with_analytics_consent(
     assert first["body"]["page"]["title"] == "Host shop page"
     assert "consent" not in first["body"]
 
-    made = _decide(page, "Accept all")
+    made = decide_in_page(page, "Accept all")
     setup.beacons.clear()
     page.evaluate("() => HotConsent.track('tariff_chosen', {plan: 'home-500'})")
     page.evaluate("() => history.pushState({}, '', '/tariffs')")
@@ -510,7 +502,7 @@ def test_tracker_beacons_carry_the_token_only_with_analytics_consent(
     # Refusing analytics: beacons go on (aggregate counts) but carry no token.
     page.evaluate("() => HotConsent.open()")
     page.get_by_label("Analytics").uncheck()
-    _decide(page, "Save choices")
+    decide_in_page(page, "Save choices")
     setup.beacons.clear()
     page.reload()
     page.locator("hot-consent .fab").wait_for()
@@ -558,7 +550,7 @@ def test_reconsent_after_a_material_change(browser: Any, setup: Setup) -> None:
     page = context.new_page()
     posts = _watch(page, setup)
     page.goto(setup.host.url + "/")
-    first = _decide(page, "Accept all")
+    first = decide_in_page(page, "Accept all")
     assert first["policy_version"] == 1
 
     publish(setup.app, 2, material=True, days_ago=0)
@@ -579,7 +571,7 @@ def test_reconsent_after_a_material_change(browser: Any, setup: Setup) -> None:
     )
     page.wait_for_timeout(400)
     _shot(page, "reconsent-en")
-    again = _decide(page, "Accept all")
+    again = decide_in_page(page, "Accept all")
     assert again["consent_id"] == first["consent_id"]
     assert again["policy_version"] == 2
     assert again["decision"] == "change"
@@ -613,7 +605,7 @@ def test_gpc_turned_on_after_consent_is_honoured(browser: Any, setup: Setup) -> 
     context = _context(browser, locale="en-US")
     page = context.new_page()
     page.goto(setup.host.url + "/")
-    made = _decide(page, "Accept all")
+    made = decide_in_page(page, "Accept all")
     storage = context.storage_state()
     context.close()
 
@@ -705,7 +697,7 @@ def test_cookie_is_secure_on_https_pages(browser: Any, setup: Setup) -> None:
     context.route("https://gateway.example/**", to_gateway)
     page = context.new_page()
     page.goto("https://hottelecom.example/")
-    made = _decide(page, "Reject all")
+    made = decide_in_page(page, "Reject all")
     [cookie] = [
         c for c in context.cookies("https://hottelecom.example") if c["name"] == "hc_consent"
     ]

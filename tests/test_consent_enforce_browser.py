@@ -15,7 +15,7 @@ from flask import Flask, Response
 from gateway.consent.views import BUNDLES_KEY
 from gateway.sites import load_sites
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
-from tests.consent_helpers import records
+from tests.consent_helpers import decide_in_page, records
 
 pytestmark = pytest.mark.browser
 
@@ -114,12 +114,6 @@ def _page(browser: Any, setup: Setup, storage: Any = None) -> tuple[Any, Any]:
     return context, page
 
 
-def _decide(page: Any, name: str) -> None:
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as info:
-        page.get_by_role("button", name=name, exact=True).first.click()
-    assert info.value.status == 201
-
-
 def test_blocked_elements_wait_for_their_category_and_run_once(browser: Any, setup: Setup) -> None:
     context, page = _page(browser, setup)
     page.wait_for_selector(".hc-blocked")
@@ -129,7 +123,7 @@ def test_blocked_elements_wait_for_their_category_and_run_once(browser: Any, set
     assert page.evaluate("() => document.querySelector('img').getAttribute('src')") is None
     assert "Marketing" in page.locator(".hc-blocked").inner_text()
 
-    _decide(page, "Accept all")
+    decide_in_page(page, "Accept all")
     page.wait_for_function("() => window.ran.length == 3")
     assert sorted(page.evaluate("() => window.ran")) == ["external", "inline", "necessary"]
     assert page.evaluate("() => document.querySelector('iframe').getAttribute('src')") == "/frame"
@@ -177,14 +171,14 @@ def test_placeholder_allows_the_category_of_a_blocked_iframe(browser: Any, setup
 
 def test_refusal_clears_declared_cookies_only(browser: Any, setup: Setup) -> None:
     context, page = _page(browser, setup)
-    _decide(page, "Accept all")
+    decide_in_page(page, "Accept all")
     page.evaluate(
         "() => { for (const c of ['_ga=1', '_ga_ABC=2', '_gcl_au=3', 'theme=dark'])"
         " document.cookie = c + ';path=/'; }"
     )
     page.get_by_role("button", name="Cookie settings").click()
     page.locator("hot-consent #hc-analytics").uncheck()
-    _decide(page, "Save choices")
+    decide_in_page(page, "Save choices")
     page.wait_for_function("() => !document.cookie.includes('_ga=')")
     names = {c["name"] for c in context.cookies()}
     assert {"_ga", "_ga_ABC"}.isdisjoint(names)
@@ -198,7 +192,7 @@ def test_refusal_clears_declared_cookies_only(browser: Any, setup: Setup) -> Non
 
 def _decide_all_rejected(page: Any) -> None:
     page.get_by_role("button", name="Cookie settings").click()
-    _decide(page, "Reject all")
+    decide_in_page(page, "Reject all")
     page.wait_for_function("() => !document.cookie.includes('_gcl_au')")
 
 
@@ -223,7 +217,7 @@ def test_consent_mode_default_and_update_come_before_config(browser: Any, setup:
     assert log[1][0] == "config"
     page.get_by_role("button", name="Customize").click()
     page.locator("hot-consent #hc-analytics").check()
-    _decide(page, "Save choices")
+    decide_in_page(page, "Save choices")
     page.wait_for_function("() => dataLayer.some(a => a.event == 'hot_consent_update')")
     log = page.evaluate(CONSENT_LOG)
     assert [
@@ -296,7 +290,7 @@ def test_one_consent_for_every_subdomain_of_the_cookie_domain(
     page = context.new_page()
     page.goto(www + "/")
     page.wait_for_function("() => window.HotConsent && HotConsent.v")
-    _decide(page, "Accept all")
+    decide_in_page(page, "Accept all")
     made = page.evaluate("() => HotConsent.get()")
     page.evaluate("() => { document.cookie = '_ga=1;path=/;domain=hottelecom.test'; }")
 
@@ -310,7 +304,7 @@ def test_one_consent_for_every_subdomain_of_the_cookie_domain(
 
     # A refusal on shop. clears _ga set for the whole domain.
     page.get_by_role("button", name="Cookie settings").click()
-    _decide(page, "Reject all")
+    decide_in_page(page, "Reject all")
     page.wait_for_function("() => !document.cookie.includes('_ga=')")
     assert "_ga" not in {c["name"] for c in context.cookies()}
     assert len({r.consent_id for r in records(app)}) == 1
@@ -321,7 +315,7 @@ def test_withdrawal_made_elsewhere_is_known_at_the_next_page_load(
     browser: Any, setup: Setup
 ) -> None:
     context, page = _page(browser, setup)
-    _decide(page, "Accept all")
+    decide_in_page(page, "Accept all")
     page.wait_for_function("() => window.ran.length == 3")
     state = page.evaluate("() => HotConsent.get()")
     token = next(c["value"] for c in context.cookies() if c["name"] == "hc_consent")
@@ -375,7 +369,7 @@ def test_host_hears_shown_hidden_and_change_and_can_stop_listening(
         HotConsent.on('change', c => log.push('late ' + c.choices.analytics));
         HotConsent.off('change', gone); HotConsent.off('nothing', gone); }"""
     )
-    _decide(page, "Reject all")
+    decide_in_page(page, "Reject all")
     page.wait_for_function("() => log.includes('late false')")
     assert page.evaluate("() => log") == [
         "shown banner",
@@ -408,7 +402,7 @@ def test_a_category_added_after_the_decision_is_asked_for(
     browser: Any, setup: Setup, tmp_path: Path
 ) -> None:
     context, page = _page(browser, setup)
-    _decide(page, "Accept all")
+    decide_in_page(page, "Accept all")
     storage = context.storage_state()
     context.close()
     # The operator adds a category to the sites file and reloads the workers.
@@ -428,7 +422,7 @@ def test_a_category_added_after_the_decision_is_asked_for(
         for c in ("analytics", "marketing", "personalization")
     }
     assert boxes == {"analytics": True, "marketing": True, "personalization": False}
-    _decide(page, "Save choices")
+    decide_in_page(page, "Save choices")
     assert json.loads(records(setup.app)[-1].choices) == {
         "necessary": True,
         "analytics": True,
@@ -497,7 +491,7 @@ def test_gpc_refuses_the_categories_marked_third_party_and_tells_a_returning_vis
     setup.app.extensions["gateway.sites"] = load_sites(str(sites), "http://localhost")
     setup.app.extensions.pop(BUNDLES_KEY, None)
     context, page = _page(browser, setup)
-    _decide(page, "Accept all")
+    decide_in_page(page, "Accept all")
     storage = context.storage_state()
     context.close()
 
