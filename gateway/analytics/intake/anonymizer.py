@@ -27,8 +27,9 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from urllib.parse import quote, unquote, unquote_plus, urlsplit
+from typing import NamedTuple
+from functools import cache, lru_cache
+from urllib.parse import SplitResult, quote, unquote, unquote_plus, urlsplit
 
 from publicsuffixlist import PublicSuffixList
 from stdnum import luhn
@@ -75,9 +76,12 @@ def scan_window(text: str, keep: int = MAX_SCAN) -> str:
     return text[: (keep + SCAN_MARGIN) * RAW_FACTOR]
 
 
-# Lowercase words and short numbers (most path segments and campaign values)
-# hold nothing any rule matches, and nothing to normalize.
-_PLAIN = re.compile(r"[a-z]{1,40}|\d{1,6}")
+# Words of ASCII letters and underscores, and short numbers (most path
+# segments, campaign values and codes) hold nothing any rule matches, and
+# nothing to normalize: no rule matches letters alone without a space, a
+# dash, a dot or 32 hex digits in a row (a UUID), so they stop at 31.
+_PLAIN = re.compile(r"[A-Za-z_]{1,31}|[0-9]{1,6}")
+_PLAIN_WORD = re.compile(r"[A-Za-z_]{1,31}")
 
 
 def _normalized_window(text: str, keep: int) -> tuple[str, bool]:
@@ -119,7 +123,41 @@ def _looks_like_token(text: str) -> bool:
 # The standard library remembers the last 128 URLs given to urlsplit (an
 # lru_cache): raw page URLs and referrers, query strings and all, would stay
 # in the worker's memory. The anonymizer splits them with the uncached function.
-_split_url = getattr(urlsplit, "__wrapped__", urlsplit)
+_urlsplit = getattr(urlsplit, "__wrapped__", urlsplit)
+# The usual shape of a page's or a referrer's address, http(s) and a plain
+# host name: split by one match, into what urlsplit would return for it.
+# Anything else (userinfo, brackets, tabs, odd ports, other schemes) goes to
+# urlsplit itself.
+_PLAIN_HTTP_URL = re.compile(
+    r"((?i:https?))://([A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?)"
+    r"(/[^?#\t\n\r]*)?(?:\?([^#\t\n\r]*))?(?:#([^\t\n\r]*))?"
+)
+
+
+def _split_url(url: str) -> SplitResult:
+    """``urllib.parse.urlsplit`` without its cache (and faster for the plain shape)."""
+    plain = _PLAIN_HTTP_URL.fullmatch(url)
+    if plain is None:
+        return _urlsplit(url)
+    scheme, netloc, path, query, fragment = plain.groups(default="")
+    return SplitResult(scheme.lower(), netloc, path, query, fragment)
+
+
+def _split_http(url: str) -> tuple[str, str | None, int | None, str, str]:
+    """(scheme, hostname, port, path, query) as urlsplit's result says them.
+
+    Raises ValueError where urlsplit or its ``port`` would.
+    """
+    plain = _PLAIN_HTTP_URL.fullmatch(url)
+    if plain is None:
+        parts = _urlsplit(url)
+        return parts.scheme, parts.hostname, parts.port, parts.path, parts.query
+    scheme, netloc, path, query, _fragment = plain.groups(default="")
+    host, _colon, digits = netloc.partition(":")
+    port = int(digits) if digits else None
+    if port is not None and port > 65535:
+        raise ValueError("Port out of range 0-65535")
+    return scheme.lower(), host.lower(), port, path, query
 
 _HOST = re.compile(
     r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*$"
@@ -127,8 +165,7 @@ _HOST = re.compile(
 _LONG_DIGITS_IN_SEGMENT = re.compile(r"\d{6,}")
 
 
-@dataclass(frozen=True)
-class CleanUrl:
+class CleanUrl(NamedTuple):
     url: str
     origin: str
     path: str
@@ -150,9 +187,9 @@ def _clean_host(
 
 def is_sensitive_segment(segment: str) -> bool:
     """A path segment that could carry an identifier (checked after decoding)."""
-    if not segment:
+    if not segment or _PLAIN_WORD.fullmatch(segment):
         return False
-    decoded = unquote(segment)
+    decoded = unquote(segment) if "%" in segment else segment
     return bool(_LONG_DIGITS_IN_SEGMENT.search(decoded)) or contains_identifier(decoded)
 
 
@@ -184,12 +221,24 @@ def anonymize_query(query: str, allowlist: Iterable[str]) -> str:
         name, _equals, value = pair.partition("=")
         if not value:
             continue
-        name = unquote_plus(name)
+        name = _unquote_plus(name)
         if name not in allowed:
             continue
-        clean = scrub_text(unquote_plus(value), MAX_VALUE_LENGTH)
-        kept.append(f"{quote(name, safe='')}={quote(clean, safe='')}")
+        clean = scrub_text(_unquote_plus(value), MAX_VALUE_LENGTH)
+        kept.append(f"{_quote(name)}={_quote(clean)}")
     return "&".join(kept)
+
+
+# What quote(safe="") leaves as it is.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quote(text: str) -> str:
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+
+
+def _unquote_plus(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text
 
 
 def anonymize_url(
@@ -199,19 +248,18 @@ def anonymize_url(
     if not isinstance(url, str) or len(url) > 8192 or _RAW_CONTROL.search(url):
         return None
     try:
-        parts = _split_url(url.strip())
-        port = parts.port
+        scheme, hostname, port, raw_path, raw_query = _split_http(url.strip())
     except ValueError:
         return None
-    scheme = parts.scheme.lower()
+    scheme = scheme.lower()
     if scheme not in ("http", "https"):
         return None
-    host = _clean_host(parts.hostname, port, scheme, site_origins)
+    host = _clean_host(hostname, port, scheme, site_origins)
     if host is None:
         return None
     origin = f"{scheme}://{host}"
-    path = anonymize_path(parts.path)
-    query = anonymize_query(parts.query, allowlist)
+    path = anonymize_path(raw_path)
+    query = anonymize_query(raw_query, allowlist) if raw_query else ""
     full = origin + path + (f"?{query}" if query else "")
     if len(full) > MAX_URL_LENGTH:
         full = origin + path
@@ -250,26 +298,64 @@ def warm_up() -> None:
 
 def registrable_domain(host: str) -> str | None:
     """``ivanpetrov1985.blogspot.example`` -> ``blogspot.example`` (None for a bare suffix)."""
-    domain = _public_suffixes().privatesuffix(host.split(":", 1)[0])
+    return _registrable_domain(host.split(":", 1)[0])
+
+
+# A host's registrable domain is a pure function of the host name (and of the
+# list): remembered for a bounded number of hosts, never with a path or query.
+@lru_cache(maxsize=1024)
+def _registrable_domain(host: str) -> str | None:
+    domain = _public_suffixes().privatesuffix(host)
     return domain if isinstance(domain, str) else None
 
 
-def anonymize_referrer(referrer: str | None, internal_origins: Iterable[str] = ()) -> str | None:
+@dataclass(frozen=True)
+class ReferrerParts:
+    """A referrer split once for every rule that reads it (its query never kept)."""
+
+    origin: str  # scheme://host[:port]
+    host: str  # lowercase, no port, no trailing dot
+    path: str
+
+
+def split_referrer(referrer: object) -> ReferrerParts | None:
+    """The parts of an http(s) referrer the rules read, or None when unusable."""
+    if not referrer or not isinstance(referrer, str):
+        return None
+    try:
+        scheme, hostname, port, path, _query = _split_http(
+            referrer[: MAX_URL_LENGTH * RAW_FACTOR].strip()
+        )
+    except ValueError:
+        return None
+    scheme = scheme.lower()
+    if scheme not in ("http", "https"):
+        return None
+    netloc = _clean_host(hostname, port)
+    if netloc is None:
+        return None
+    return ReferrerParts(f"{scheme}://{netloc}", netloc.split(":", 1)[0], path)
+
+
+def anonymize_referrer(
+    referrer: str | None,
+    internal_origins: Iterable[str] = (),
+    parts: ReferrerParts | None = None,
+) -> str | None:
     """The referring site's registrable domain; None when absent, unusable or internal.
 
     Sub-domains can name a person (a blog, a personal page); the registrable
-    domain is what says which site sent the visitor.
+    domain is what says which site sent the visitor. ``parts`` is the
+    referrer already split (``split_referrer``), when the caller has it.
     """
-    if not referrer or not isinstance(referrer, str):
+    if parts is None:
+        parts = split_referrer(referrer)
+    if parts is None or parts.origin in set(internal_origins):
         return None
-    origin = url_origin(referrer[: MAX_URL_LENGTH * RAW_FACTOR])
-    if origin is None or origin in set(internal_origins):
-        return None
-    scheme, _sep, host = origin.partition("://")
-    domain = registrable_domain(host)
+    domain = _registrable_domain(parts.host)
     if domain is None:
         return None
-    return f"{scheme}://{domain}"[:MAX_REFERRER_LENGTH]
+    return f"{parts.origin.partition('://')[0]}://{domain}"[:MAX_REFERRER_LENGTH]
 
 
 def anonymize_title(title: str | None) -> str | None:
@@ -627,22 +713,34 @@ def external_origin(origin: str) -> str | None:
 
 def clean_value(value: object, site_origins: Iterable[str] = ()) -> ParamValue | None:
     """A scalar parameter value with identifiers removed, or None to drop it."""
+    return _clean_value(value, site_origins)[0]
+
+
+# Which rule a string value went through: the rules of enhanced measurement
+# (``measurement.clean_measured``) need not run the same rule on it again.
+VIA_URL = "url"
+VIA_TEXT = "text"
+
+
+def _clean_value(value: object, site_origins: Iterable[str]) -> tuple[ParamValue | None, str]:
     if isinstance(value, bool):
-        return int(value)
+        return int(value), ""
     if isinstance(value, (int, float)):
-        return clean_number(value)
+        return clean_number(value), ""
     if isinstance(value, str):
         if _URL_VALUE.match(value.lstrip()):
-            return clean_url_value(value, site_origins)
+            return clean_url_value(value, site_origins), VIA_URL
         cleaned = scrub_text(value, MAX_VALUE_LENGTH).strip()
-        return cleaned or None
-    return None
+        return cleaned or None, VIA_TEXT
+    return None, ""
 
 
 @dataclass
 class CleanParams:
     params: dict[str, ParamValue] = field(default_factory=dict)
     dropped: int = 0
+    # Per kept string value, the rule it went through (VIA_URL or VIA_TEXT).
+    via: dict[str, str] = field(default_factory=dict)
 
 
 def clean_params(
@@ -656,11 +754,13 @@ def clean_params(
         return result
     for name, value in raw.items():
         clean_name = clean_param_name(name)
-        clean = clean_value(value, site_origins) if clean_name else None
+        clean, via = _clean_value(value, site_origins) if clean_name else (None, "")
         if clean_name is None or clean is None or len(result.params) >= limit:
             result.dropped += 1
             continue
         result.params[clean_name] = clean
+        if via:
+            result.via[clean_name] = via
     return result
 
 

@@ -16,7 +16,6 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote_plus
 
 from gateway.analytics.intake import anonymizer as anon
 
@@ -129,18 +128,26 @@ def _query_values(query: str, names: frozenset[str]) -> dict[str, str]:
         name, _equals, value = pair.partition("=")
         if not value:
             continue
-        name = unquote_plus(name)
+        name = anon._unquote_plus(name)
         if name in names and name not in found:
-            clean = " ".join(anon.scrub_text(unquote_plus(value)).split())
+            clean = " ".join(anon.scrub_text(anon._unquote_plus(value)).split())
             if clean:
                 found[name] = clean[: anon.MAX_VALUE_LENGTH]
     return found
 
 
+@lru_cache(maxsize=64)
+def _wanted(allowlist: frozenset[str]) -> frozenset[str]:
+    """The campaign parameters a site allows (its configuration, never visitor data)."""
+    return frozenset(f"utm_{field}" for field in CAMPAIGN_FIELDS) & allowlist
+
+
 def campaign_from_url(url: str, allowlist: frozenset[str]) -> Campaign | None:
     """The ``utm_*`` parameters of a landing URL the site allows, or None without a source."""
-    wanted = frozenset(f"utm_{field}" for field in CAMPAIGN_FIELDS) & allowlist
-    if not wanted or "?" not in url:
+    if "?" not in url:
+        return None
+    wanted = _wanted(allowlist)
+    if not wanted:
         return None
     query = url.split("?", 1)[1].split("#", 1)[0]
     values = _query_values(query, wanted)
@@ -162,17 +169,22 @@ def landing_source(
     internal_origins: tuple[str, ...],
     allowlist: frozenset[str],
     page_host: str | None = None,
+    referrer_parts: anon.ReferrerParts | None = None,
 ) -> tuple[tuple[str, str], Campaign | None]:
     """((source, medium), campaign) of a page view.
 
     The campaign is set when this page view starts a visit from outside: campaign
     parameters, or a referrer that is not one of the site's own origins.
-    ``page_host`` is the page's host when the caller has parsed ``url`` already.
+    ``page_host`` is the page's host when the caller has parsed ``url`` already,
+    ``referrer_parts`` the referrer (``anonymizer.split_referrer``) likewise.
     """
     campaign = campaign_from_url(url, allowlist) if isinstance(url, str) else None
     if campaign is not None:
         return (campaign.source, campaign.medium), campaign
-    parsed = _host_and_path(referrer) if referrer else None
+    if referrer_parts is not None:
+        parsed: tuple[str, str] | None = (referrer_parts.host, referrer_parts.path)
+    else:
+        parsed = _host_and_path(referrer) if referrer else None
     if parsed is None:
         return DIRECT, None
     host, path = parsed

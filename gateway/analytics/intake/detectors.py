@@ -219,12 +219,10 @@ _CAPITALISED_WORD = r"[А-ЯЁ][а-яё]{1,30}(?:-[А-ЯЁ][а-яё]{1,30})?"
 _CAPITALISED_RUN = re.compile(
     rf"(?<![\w-]){_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,5}}(?![\w-])"
 )
-# Endings of patronymics and of most Russian surnames: the dictionary is asked
-# only about runs holding such a word, so "Домашний Интернет" costs no lookup.
-_NAME_ENDING = re.compile(
-    r"(?:ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|цкий|цкая|енко|ук|юк|вич|вна|чна|ична|"
-    r"ых|их|ко|дзе|швили|ян|янц)$"
-)
+# Every run of two or more capitalised words is asked of the dictionary: a
+# first name and a surname without a typical ending ("Ольга Ким") is a
+# person too. Text without such a run (most titles) never reaches it: the
+# pre-scan below sees no capital after a lowercase letter and a space.
 _PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
 
 
@@ -243,19 +241,42 @@ def _person_tags(word: str) -> set[str]:
     return tags
 
 
+def _is_person_run(tags: list[set[str]], known: list[bool]) -> bool:
+    """Two or more capitalised words in a row that together name a person.
+
+    A first name, surname or patronymic beside a surname or patronymic
+    ("Смирнова Ольга Игоревна", "Ольга Ким"); or a first name beside a word the
+    dictionary does not know at all, a surname it has never seen ("Ольга
+    Хабибуллина"). A first name beside an ordinary word ("Вера Москва",
+    "Надежда Тарифы") is no person.
+    """
+    if len(tags) < 2:
+        return False
+    if all(tags) and any(t & {"Surn", "Patr"} for t in tags):
+        return True
+    return any(
+        "Name" in tags[i] and not known[j]
+        for i in range(len(tags))
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(tags)
+    )
+
+
 def _names(match: re.Match[str]) -> str:
     words = match.group().split(" ")
-    if not any(_NAME_ENDING.search(w) for w in words):
-        return match.group()
     tags = [_person_tags(w) for w in words]
+    if not any(tags):
+        return match.group()
+    known = [morph().word_is_known(w.lower()) for w in words]
     out: list[str] = []
     index = 0
     while index < len(words):
+        # The longest run of person words starting here, or a first name and
+        # the unknown word beside it.
         end = index
-        while end < len(words) and tags[end]:
+        while end < len(words) and (tags[end] or not known[end]):
             end += 1
-        run = tags[index:end]
-        if len(run) >= 2 and any(t & {"Surn", "Patr"} for t in run):
+        if end - index >= 2 and _is_person_run(tags[index:end], known[index:end]):
             out.append("[name]")
             index = end
         else:
@@ -264,9 +285,24 @@ def _names(match: re.Match[str]) -> str:
     return " ".join(out)
 
 
+# A surname with initials, before or after it ("О. Ким", "Ким О. И.").
+_INITIALS = r"[А-ЯЁ]\.(?: ?[А-ЯЁ]\.)?"
+_INITIALS_RUN = re.compile(
+    rf"(?<![\w-]){_INITIALS} ?({_CAPITALISED_WORD})(?![\w-])"
+    rf"|(?<![\w-])({_CAPITALISED_WORD}) {_INITIALS}(?!\w)"
+)
+
+
+def _initials(match: re.Match[str]) -> str:
+    word = match.group(1) or match.group(2)
+    return "[name]" if "Surn" in _person_tags(word) else match.group()
+
+
 def redact_names(text: str) -> str:
-    """A first name with a surname or patronymic (or both), as the dictionary knows them."""
-    return _CAPITALISED_RUN.sub(_names, text)
+    """A first name with a surname or patronymic (or both), as the dictionary knows them;
+    a surname with initials."""
+    text = _CAPITALISED_RUN.sub(_names, text)
+    return _INITIALS_RUN.sub(_initials, text) if "." in text else text
 
 
 # Transliterated names ("Ivan Petrov", "Sergey Ivanovich"): written back in
@@ -426,7 +462,7 @@ def redact_numbers(text: str) -> str:
 # --- the whole -------------------------------------------------------------------
 
 # Case-sensitive alternatives: an ignore-case search costs several times more.
-_AT_HINT = re.compile(r"@|\b(?:at|AT|At|aT)\b|собака|Собака|СОБАКА")
+_AT_HINT = re.compile(r"@|\b(?:at|AT|At|aT)\b|(?i:собака)")
 _TOKEN_HINT = re.compile(r"[A-Za-z0-9_+-]{16}")
 _PASSPORT_HINT = re.compile(r"паспорт|Паспорт|ПАСПОРТ|серия|Серия|СЕРИЯ|passport|Passport|PASSPORT")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
@@ -464,13 +500,11 @@ def _address_hint(text: str) -> bool:
 
 def _at_hint(text: str) -> bool:
     """``_AT_HINT.search(text)`` with plain substring tests first."""
-    return (
-        "@" in text
-        or "собака" in text
-        or "Собака" in text
-        or "СОБАКА" in text
-        or ("at" in text.lower() and _AT_WORD.search(text) is not None)
-    )
+    if "@" in text:
+        return True
+    # Case-folded: the e-mail rule reads "собака" in any case ("СоБаКа" too).
+    folded = text.casefold()
+    return "собака" in folded or ("at" in folded and _AT_WORD.search(text) is not None)
 
 
 def _number_hint(text: str) -> bool:
@@ -502,18 +536,65 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
 )
 
 
-# What any rule needs to be able to match: text with none of it (most words
-# of most titles and values) is returned at once.
-_ANY_HINT = re.compile(
-    r"://|eyJ|@|(?i:\bat\b|собака)|:|[A-Z]{2}\d{2}|[A-Za-z0-9_+-]{16}|[0-9A-Fa-f]{8}-"
-    r"|(?i:[a-z2-7]{4}-[a-z2-7]{4}-)|[^\x00-\x7f]|\d(?:\D*\d){6}|\d\.\d{1,3}\.\d"
-    r"|[A-Z][a-z]+ [A-Z][a-z]"
-)
+# The pre-scan: what any rule needs to be able to match, read once over the
+# text with plain string tests and a few searches that the regular-expression
+# engine runs at C speed (each starts with a literal or a character class).
+# Text with none of it (most titles, search terms, path segments and values)
+# pays this and nothing else; only when it finds something do the per-rule
+# hints above say which rules run. Each test is a necessary condition of the
+# rules it stands for:
+#
+# - ``://`` URLs; ``eyJ`` JWTs; ``@``, the words ``at`` and ``собака`` e-mails;
+# - seven digits anywhere (or a dotted quad): every number rule, and the
+#   passport's ten digits; two capitals and two digits: IBAN;
+# - 16 token characters: tokens and undashed UUIDs; eight hex digits and a
+#   dash: UUIDs; two dashed groups of four: consent ids; ``:x:``: IPv6;
+# - a lowercase letter, a space and a capital, or a dot and a capital: a run
+#   of two capitalised words, as names are written, and initials before or
+#   after a surname;
+# - an address marker (in any case): ``_address_hint``.
+_IBAN_OR_TOKEN_HINT = re.compile(r"[A-Z]{2}\d{2}|[A-Za-z0-9_+-]{16}")
+_DASH_HINT = re.compile(r"[0-9A-Fa-f]{8}-|(?i:[a-z2-7]{4}-[a-z2-7]{4}-)")
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
+# A capital after a space (and a lowercase letter before it), or after a dot.
+_NAME_HINT = re.compile(r" [A-ZА-ЯЁ](?:[a-zа-яё]|\.)|\. ?[А-ЯЁ]")
+_CASELESS_AT = re.compile(r"(?i:\bat\b)")
+
+
+def may_hold_identifier(text: str) -> bool:
+    """The pre-scan: False only when no rule can match ``text`` (normalized)."""
+    if len(text) > MAX_RUN or "://" in text or "@" in text or "eyJ" in text:
+        return True
+    if _DIGIT.search(text) is not None:
+        digits = len(_DIGIT.findall(text))
+        if digits >= MIN_IDENTIFYING_DIGITS or (digits >= 4 and _IPV4.search(text)):
+            return True
+    if len(text) >= 4 and _IBAN_OR_TOKEN_HINT.search(text):
+        return True
+    if "-" in text and _DASH_HINT.search(text):
+        return True
+    if ":" in text and _IPV6_HINT.search(text):
+        return True
+    folded = text.casefold()
+    if "собака" in folded or ("at" in folded and _CASELESS_AT.search(text)):
+        return True
+    if _name_hint(text):
+        return True
+    return not text.isascii() and _address_hint(text)
+
+
+def _name_hint(text: str) -> bool:
+    """Two capitalised words in a row (Latin or Cyrillic), or an initial: what names need."""
+    for found in _NAME_HINT.finditer(text):
+        start = found.start()
+        if text[start] == "." or (start and text[start - 1].islower()):
+            return True
+    return False
 
 
 def redact(text: str) -> str:
     """Normalized text with every identifier replaced by a typed marker."""
-    if len(text) <= MAX_RUN and not _ANY_HINT.search(text):
+    if not may_hold_identifier(text):
         return text
     for hint, rule in RULES:
         if text and hint(text):

@@ -83,10 +83,40 @@ def clean_search_term(value: object) -> str | None:
     return term[: anon.MAX_VALUE_LENGTH] or None
 
 
+def _link_url_after_url_rules(value: object, site_origins: Iterable[str]) -> str | None:
+    """``clean_link_url`` of a value ``anonymizer.clean_url_value`` returned.
+
+    That value is a path (which no link URL is) or a URL the URL rules wrote
+    themselves: the site's origin and anonymized path, or another site's
+    origin. Read again, such a URL comes back unchanged, so it is not parsed
+    twice; a value cut at the length limit is (its cut last segment is new text).
+    """
+    if not isinstance(value, str) or value.startswith("/"):
+        return None
+    if len(value) >= anon.MAX_VALUE_LENGTH:
+        return clean_link_url(value, site_origins)
+    return value
+
+
+def _search_term_after_text_rules(value: object) -> str | None:
+    """``clean_search_term`` of a value ``scrub_text`` returned: only spaces to collapse."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split())[: anon.MAX_VALUE_LENGTH] or None
+
+
 def clean_measured(
-    params: Mapping[str, object], site_origins: Iterable[str]
+    params: Mapping[str, object],
+    site_origins: Iterable[str],
+    via: Mapping[str, str] | None = None,
 ) -> Mapping[str, object]:
-    """``params`` with the enhanced-measurement rules applied (a value that fails is dropped)."""
+    """``params`` with the enhanced-measurement rules applied (a value that fails is dropped).
+
+    ``via`` (from ``anonymizer.clean_params``) says which rule each value went
+    through already: a ``link_url`` the URL rules wrote and a ``search_term``
+    the text rules scrubbed are not scrubbed a second time.
+    """
+    via = via or {}
     rules: dict[str, Callable[[object], object]] = {
         "link_domain": clean_link_domain,
         "file_name": clean_file_name,
@@ -100,7 +130,12 @@ def clean_measured(
     for name, value in params.items():
         kept: object
         if name == "link_url":
-            kept = clean_link_url(value, site_origins)
+            if via.get(name) == anon.VIA_URL:
+                kept = _link_url_after_url_rules(value, site_origins)
+            else:
+                kept = clean_link_url(value, site_origins)
+        elif name == "search_term" and via.get(name) == anon.VIA_TEXT:
+            kept = _search_term_after_text_rules(value)
         elif name in rules:
             kept = rules[name](value)
         else:

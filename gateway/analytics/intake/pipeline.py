@@ -307,10 +307,14 @@ def timestamp_micros(moment: datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _page_params(page: anon.CleanUrl, hit: Hit, site: Site) -> dict[str, object]:
+def _page_params(
+    page: anon.CleanUrl, hit: Hit, site: Site, referrer_parts: anon.ReferrerParts | None
+) -> dict[str, object]:
     params: dict[str, object] = {"page_location": page.url}
-    referrer = anon.anonymize_referrer(
-        hit.referrer if isinstance(hit.referrer, str) else None, (*site.origins, page.origin)
+    referrer = (
+        anon.anonymize_referrer(None, (*site.origins, page.origin), referrer_parts)
+        if referrer_parts is not None
+        else None
     )
     if referrer:
         params["page_referrer"] = referrer
@@ -382,6 +386,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
     pages: dict[tuple[object, bool], anon.CleanUrl | None] = {}
     page_params: dict[tuple[object, object, object], dict[str, object]] = {}
     sources: dict[tuple[object, object], tuple[tuple[str, str], Campaign | None]] = {}
+    # Each referrer is split once, for its source and for what GA is told of it.
+    referrers: dict[object, anon.ReferrerParts | None] = {}
     ids: dict[tuple[Identity, str], tuple[str, str]] = {}
     started = time.perf_counter()
     for index, hit in enumerate(hits):
@@ -413,6 +419,9 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             outcome.drop("foreign_page_host")
             continue
         outcome.accepted += 1
+        if hit.referrer not in referrers:
+            referrers[hit.referrer] = anon.split_referrer(hit.referrer)
+        referrer_parts = referrers[hit.referrer]
         source_key = (hit.page_url, hit.referrer)
         if source_key not in sources:
             sources[source_key] = landing_source(
@@ -422,6 +431,7 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
                 site.campaign_allowlist,
                 # The page's host, without its port (the cleaned origin has no IPv6 host).
                 page.origin.partition("://")[2].split(":", 1)[0],
+                referrer_parts,
             )
         (source, medium), campaign = sources[source_key]
         if window is None:
@@ -457,7 +467,7 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             _count(outcome, bucket, hit.engagement_msec)
         params_key = (hit.page_url, hit.referrer, hit.title)
         if params_key not in page_params:
-            page_params[params_key] = _page_params(page, hit, site)
+            page_params[params_key] = _page_params(page, hit, site, referrer_parts)
         if not device_json:
             location_json = user_location_json(ctx.location) if ctx.location else None
             device_json = device_info_json(ctx.device)
@@ -472,8 +482,8 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
             "engagement_time_msec": sessions.forwarded_engagement(hit.engagement_msec),
         }
         # GA takes 25 parameters per event, the gateway's own included.
-        cleaned = anon.clean_params(hit.params, anon.MAX_PARAMS - len(params), site.origins).params
-        params.update(clean_measured(cleaned, site.origins))
+        cleaned = anon.clean_params(hit.params, anon.MAX_PARAMS - len(params), site.origins)
+        params.update(clean_measured(cleaned.params, site.origins, cleaned.via))
         row = {
             "site": site.id,
             "mode": MODE_EVENT,
