@@ -27,8 +27,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from functools import cache, lru_cache
+from typing import NamedTuple
 from urllib.parse import SplitResult, quote, unquote, unquote_plus, urlsplit
 
 from publicsuffixlist import PublicSuffixList
@@ -159,6 +159,7 @@ def _split_http(url: str) -> tuple[str, str | None, int | None, str, str]:
         raise ValueError("Port out of range 0-65535")
     return scheme.lower(), host.lower(), port, path, query
 
+
 _HOST = re.compile(
     r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*$"
 )
@@ -200,7 +201,8 @@ def anonymize_path(path: str) -> str:
     segments = path.split("/")
     cleaned = [REDACTED_SEGMENT if is_sensitive_segment(s) else s for s in segments]
     # Matrix parameters (";jsessionid=…") travel with a segment; drop them.
-    cleaned = [s.split(";", 1)[0] for s in cleaned]
+    if ";" in path:
+        cleaned = [s.split(";", 1)[0] for s in cleaned]
     result = "/".join(cleaned)
     return result if result.startswith("/") else "/" + result
 

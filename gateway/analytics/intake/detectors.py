@@ -475,7 +475,11 @@ _SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
 
 # The address markers in case-folded text, without the case-insensitive
 # alternation (which sre tries character by character at every position).
-_ADDRESS_HINT_FOLDED = re.compile(rf"(?<![\w-])(?:{_STREET}|{_HOUSE})")
+# One flat alternation of literals, without the look-behind: the engine then
+# skips every position whose character starts no marker; the look-behind is
+# checked on the few matches.
+_ADDRESS_HINT_FOLDED = re.compile("|".join([*_STREET[3:-1].split("|"), *_HOUSE[3:-1].split("|")]))
+_WORD_OR_DASH = re.compile(r"[\w-]")
 _LOWER_CYRILLIC = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяё")
 # Two capitalised Latin words in a row, which a run of names needs: a pattern
 # that starts with a character class is searched far faster than one behind a lookbehind.
@@ -491,7 +495,11 @@ def _address_hint(text: str) -> bool:
     if len(folded) != len(text):
         return _ADDRESS_HINT.search(text) is not None
     for found in _ADDRESS_HINT_FOLDED.finditer(folded):
-        end = found.end()
+        start, end = found.span()
+        # (?<![\w-]). A match inside a word cannot hide a marker that starts
+        # after it: the only non-word character a marker holds is its final dot.
+        if start and _WORD_OR_DASH.match(folded, start - 1):
+            continue
         # A marker with an optional dot also matches without it, followed by the dot.
         if found.group().endswith(".") or text[end : end + 1] not in _LOWER_CYRILLIC:
             return True
