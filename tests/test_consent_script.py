@@ -33,7 +33,7 @@ def test_script_is_one_gzipped_cacheable_response(client: FlaskClient) -> None:
     assert response.mimetype == "text/javascript"
     assert len(response.data) <= BUDGET, f"{len(response.data)} bytes gzipped"
     script = gzip.decompress(response.data).decode()
-    # Banner code, CSS, texts in both languages, the site's categories: all in it.
+    # Banner code, CSS, the texts of the site's default language, its categories: all in it.
     assert "HotConsent" in script
     assert "attachShadow" in script
     assert "sendBeacon" in script
@@ -41,8 +41,9 @@ def test_script_is_one_gzipped_cacheable_response(client: FlaskClient) -> None:
     assert "prefers-reduced-motion" in script
     assert "Принять все" in script
     assert "Отклонить все" in script
-    assert "Accept all" in script
     assert "Маркетинг" in script
+    # One language per response: the other is another response.
+    assert "Accept all" not in script
     # Minified: no comments, no indentation.
     assert "/*" not in script
     assert "\n    " not in script
@@ -53,9 +54,33 @@ def test_script_config_matches_the_consent_api(client: FlaskClient) -> None:
     cfg = _config_of(script)
     assert cfg["s"] == "hottelecom"
     assert cfg["l"] == ["ru", "en"]
-    assert cfg["h"] == {"ru": config(client, "ru")["text_hash"], "en": config(client)["text_hash"]}
-    assert [c["i"] for c in cfg["c"]] == ["necessary", "analytics", "marketing"]  # type: ignore[attr-defined]
+    assert cfg["h"] == config(client, "ru")["text_hash"][:16]
+    assert list(cfg["t"]) == ["ru"]  # type: ignore[call-overload]
+    assert cfg["c"] == ["necessary", "analytics", "marketing"]
     assert cfg["ma"] == 183
+
+
+def test_one_language_per_response_by_tag_or_browser(client: FlaskClient) -> None:
+    """?lang= in the tag decides; without it the browser's languages do (and the response
+    varies on them); a language the site lacks falls back to its default."""
+
+    def served(query: str = "", accept: str = "") -> tuple[dict[str, object], str]:
+        response = client.get(f"/c/hottelecom.js{query}", headers={"Accept-Language": accept})
+        return _config_of(response.data.decode()), response.headers["Vary"]
+
+    cfg, vary = served("?lang=en", "ru-RU,ru")
+    assert list(cfg["t"]) == ["en"]  # type: ignore[call-overload]
+    assert cfg["h"] == config(client, "en")["text_hash"][:16]
+    assert vary == "Accept-Encoding"
+    cfg, vary = served("", "en-GB,en;q=0.9")
+    assert list(cfg["t"]) == ["en"]  # type: ignore[call-overload]
+    assert "Accept-Language" in vary
+    cfg, vary = served("", "de-DE")
+    assert list(cfg["t"]) == ["ru"]  # type: ignore[call-overload]
+    cfg, vary = served("?lang=de", "en")
+    assert list(cfg["t"]) == ["en"]  # type: ignore[call-overload]
+    assert "Accept-Language" in vary
+    assert cfg["l"] == ["ru", "en"]
 
 
 def test_strong_etag_and_304(client: FlaskClient) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.consent import chain
 from gateway.consent.models import ConsentRecord
-from gateway.consent.texts import banner_texts, categories, text_hash
+from gateway.consent.texts import BANNER_HASH_LENGTH, banner_texts, categories, text_hash
 from gateway.metrics import CONSENT_DECISIONS
 from gateway.policy.versions import PolicyState
 from gateway.sites import Site
@@ -97,8 +97,9 @@ def consent_config(site: Site, language: str, state: PolicyState) -> dict[str, A
             for v in state.upcoming
         ],
         "categories": categories(site, language),
-        "texts": banner_texts(language, state.upcoming[0] if state.upcoming else None),
+        "texts": banner_texts(site, language, state.upcoming[0] if state.upcoming else None),
         "text_hash": text_hash(site, language, version),
+        "look": {"accent": site.accent or None, "layout": site.layout},
         "links": {"policy": "/privacy"},
     }
 
@@ -174,9 +175,10 @@ def record_decision(
             f"policy_version {version} is not a version visitors are asked about "
             f"(current: {state.consent_version})"
         )
-    if not isinstance(decision.text_hash, str) or decision.text_hash != text_hash(
-        site, language, version
-    ):
+    shown = text_hash(site, language, version)
+    sent = decision.text_hash
+    # The whole hash, or the start of it the banner carries; the whole one is recorded.
+    if not isinstance(sent, str) or sent not in (shown, shown[:BANNER_HASH_LENGTH]):
         raise InvalidDecision(
             "text_hash does not match the texts of this site, language and policy version; "
             "fetch the consent-config again"
@@ -191,7 +193,7 @@ def record_decision(
         "choices": _canonical(choices),
         "policy_version": version,
         "language": language,
-        "text_hash": decision.text_hash,
+        "text_hash": shown,
         "browser_family": decision.browser_family[:64],
     }
     return _counted(session, chain.append(session, fields, now))
