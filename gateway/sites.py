@@ -45,6 +45,30 @@ TEXT_MAX = 300
 TEXT_LIMITS = {"title": 120, "body": 800, "gpc": 400}
 SHORT_TEXTS = ("accept", "reject", "customize", "save", "close", "policy", "prefs", "always")
 SHORT_MAX = 60
+# The banner's texts a site may override (gateway/consent/texts.py has them in each language).
+BANNER_TEXT_KEYS = (
+    "title",
+    "body",
+    "accept",
+    "reject",
+    "customize",
+    "save",
+    "close",
+    "policy",
+    "prefs",
+    "always",
+    "id",
+    "id_hint",
+    "gpc",
+    "updated",
+    "upcoming",
+    "diff",
+    "ok",
+    "failed",
+    "blocked",
+    "allow",
+    "cookies",
+)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -285,8 +309,6 @@ def _layout(value: Any, where: str) -> str:
 
 def _texts(value: Any, where: str, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Overrides of the banner's texts: known keys, the site's languages, plain text."""
-    from gateway.consent.texts import BANNER_TEXTS
-
     if not isinstance(value, dict):
         raise SitesError(f"{where}.texts: a table per language, e.g. [{where}.texts.ru]")
     overrides: dict[str, dict[str, str]] = {}
@@ -296,11 +318,12 @@ def _texts(value: Any, where: str, languages: tuple[str, ...]) -> dict[str, dict
             raise SitesError(f"{at}: not a language of this site ({', '.join(languages)})")
         if not isinstance(table, dict):
             raise SitesError(f'{at}: a table of text = "…"')
-        known = BANNER_TEXTS[lang]
         texts = {}
         for key, text in table.items():
-            if key not in known:
-                raise SitesError(f"{at}.{key}: not a banner text; choose from {', '.join(known)}")
+            if key not in BANNER_TEXT_KEYS:
+                raise SitesError(
+                    f"{at}.{key}: not a banner text; choose from {', '.join(BANNER_TEXT_KEYS)}"
+                )
             if not isinstance(text, str) or not text.strip():
                 raise SitesError(f"{at}.{key}: expected a non-empty string")
             text = " ".join(text.split())

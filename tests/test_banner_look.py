@@ -15,7 +15,7 @@ from gateway import cli
 from gateway.consent import bundle
 from gateway.consent.texts import BANNER_TEXTS, text_hash
 from gateway.policy.versions import state
-from gateway.sites import SitesError, contrast, parse_sites
+from gateway.sites import BANNER_TEXT_KEYS, SitesError, contrast, parse_sites
 from tests.conftest import TEST_SITES_TOML, AppFactory
 from tests.consent_helpers import config, records
 
@@ -53,6 +53,11 @@ def test_look_and_overrides_parse() -> None:
     assert site.texts == {"ru": {"title": "Мы бережём ваши данные", "accept": "Согласен"}}
     plain = parse_sites(BASE)["hottelecom"]
     assert (plain.accent, plain.layout, plain.texts) == ("", "bar", {})
+
+
+def test_overridable_keys_are_the_banner_texts_in_every_language() -> None:
+    for texts in BANNER_TEXTS.values():
+        assert list(texts) == list(BANNER_TEXT_KEYS)
 
 
 def test_contrast_is_the_wcag_ratio() -> None:
