@@ -54,6 +54,8 @@ def test_script_config_matches_the_consent_api(client: FlaskClient) -> None:
     cfg = _config_of(script)
     assert cfg["s"] == "hottelecom"
     assert cfg["l"] == ["ru", "en"]
+    # A site with one language has nothing to vary on.
+    assert client.get("/c/shop.js").headers["Vary"] == "Accept-Encoding"
     assert cfg["h"] == config(client, "ru")["text_hash"][:16]
     assert list(cfg["t"]) == ["ru"]  # type: ignore[call-overload]
     assert cfg["c"] == ["necessary", "analytics", "marketing"]
@@ -81,6 +83,8 @@ def test_one_language_per_response_by_tag_or_browser(client: FlaskClient) -> Non
     assert list(cfg["t"]) == ["en"]  # type: ignore[call-overload]
     assert "Accept-Language" in vary
     assert cfg["l"] == ["ru", "en"]
+    # A site with one language has nothing to vary on.
+    assert client.get("/c/shop.js").headers["Vary"] == "Accept-Encoding"
 
 
 def test_strong_etag_and_304(client: FlaskClient) -> None:

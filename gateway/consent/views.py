@@ -73,8 +73,9 @@ def banner_script(site_id: str) -> ResponseReturnValue:
     # One language per response: the tag's ?lang=, else the visitor's browser decides.
     requested = request.args.get("lang", "")
     lang = pick_language(requested, request.accept_languages, site.languages, site.default_language)
-    # Named by the tag: the same for every visitor; else it varies with Accept-Language.
-    fixed = requested.strip().lower()[:2] == lang
+    # Named by the tag (or the site has one): the same for every visitor; else it varies
+    # with Accept-Language.
+    fixed = len(site.languages) == 1 or requested.strip().lower()[:2] == lang
     cache = current_app.extensions.setdefault(BUNDLES_KEY, {})
     built = bundle.cached_bundle(cache, site, state, current_app.config["CONSENT_MAX_AGE"], lang)
     gzipped = request.accept_encodings.quality("gzip") > 0
