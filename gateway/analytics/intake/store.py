@@ -15,9 +15,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -27,6 +27,8 @@ from gateway.analytics.models import OUTBOX_PENDING
 from gateway.db import DEFAULT_TIMEOUT, sqlite_pragmas
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _OUTBOX_COLUMNS = (
     "site",
@@ -227,6 +229,30 @@ class CollectWriter:
         except self._errors as exc:
             # The driver's message names tables and statements, never row values.
             log.error("collect write failed: %s", type(exc).__name__)
+            raise StoreUnavailable(str(type(exc).__name__)) from exc
+
+    def read(self, query: Callable[[Any], T]) -> T:
+        """``query(cursor)`` on the connection the writes use (kept per thread on
+        SQLite, pooled elsewhere), as its own short statement: nothing stays open.
+
+        Raises StoreUnavailable when the database fails.
+        """
+        try:
+            kept = self._kept_connection()
+            connection = kept if kept is not None else self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    return query(cursor)
+                finally:
+                    # A cursor closed with its statement reset: on SQLite no read
+                    # snapshot is held past the query (the next one sees every commit).
+                    cursor.close()
+            finally:
+                if kept is None:
+                    connection.close()
+        except self._errors as exc:
+            log.error("collect read failed: %s", type(exc).__name__)
             raise StoreUnavailable(str(type(exc).__name__)) from exc
 
     def _write(
