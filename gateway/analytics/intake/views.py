@@ -87,14 +87,14 @@ def _body(req: Request) -> bytes:
 
 
 def _check_origin(req: Request, site: Site) -> None:
-    origin = req.headers.get("Origin")
+    origin = req.environ.get("HTTP_ORIGIN")
     if origin is not None and not site.allows_origin(origin):
         raise APIError(403, "origin not allowed for this site", "origin_not_allowed")
 
 
 def _cors(req: Request, site: Site) -> tuple[tuple[str, str], ...]:
     """CORS headers for the site's own origins."""
-    origin = req.headers.get("Origin")
+    origin = req.environ.get("HTTP_ORIGIN")
     if origin and site.allows_origin(origin):
         return (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
     return (("Vary", "Origin"),)
