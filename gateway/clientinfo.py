@@ -76,7 +76,8 @@ def request_drop_reason(req: Request | None = None) -> str | None:
 def gpc_enabled(req: Request | None = None) -> bool:
     """Global Privacy Control: ``Sec-GPC: 1`` means analytics is refused."""
     environ = (req if req is not None else request).environ
-    return environ.get("HTTP_SEC_GPC", "").strip() == "1"
+    value: str = environ.get("HTTP_SEC_GPC", "")
+    return value.strip() == "1"
 
 
 def client_address_for_limits(req: Request | None = None) -> str:
