@@ -761,8 +761,12 @@ def test_the_proof_of_consent_read_leaves_no_snapshot_open(app: Flask, client: F
     assert first.get_json()["mode"] == "event"
     writer = app.extensions["gateway.analytics.writer"]
     kept = writer._kept_connection()
-    if kept is not None:  # SQLite: one DB-API connection per thread
+    if hasattr(kept, "in_transaction"):  # SQLite: one DB-API connection per thread
         assert not kept.in_transaction
+    elif kept is not None:  # PostgreSQL (psycopg): nothing left open on the server either
+        from psycopg.pq import TransactionStatus
+
+        assert kept.info.transaction_status == TransactionStatus.IDLE
     # Withdrawn on another connection, with no beacon written in between.
     with app.app_context(), db.transaction() as session:
         from gateway.consent.services import withdraw
