@@ -29,6 +29,7 @@ Run: .venv/bin/python benchmarks/collect_throughput.py [--database-url postgresq
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -53,6 +54,7 @@ from benchmarks.serving import (
     server_cpu_seconds,
     stop,
     visitor_address,
+    worker_pids,
 )
 
 TARGET = 0.7
@@ -184,6 +186,54 @@ def median_run(runs: list[Run]) -> Run:
     )
 
 
+def worker_rss_mib(server: subprocess.Popen[bytes]) -> list[float]:
+    """Resident memory of each gunicorn worker, MiB (VmRSS from /proc)."""
+    sizes = []
+    for pid in worker_pids(server):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        if found:
+            sizes.append(int(found.group(1)) / 1024)
+    return sizes
+
+
+def soak(
+    server: subprocess.Popen[bytes], port: int, script: Path, args: argparse.Namespace
+) -> None:
+    """The gateway alone under the benchmark's load for ``--soak`` seconds, in
+    30-second stretches; the workers' RSS after the warm-up, after each stretch and
+    at the end. Memory is flat when the end is where the start was."""
+    start = worker_rss_mib(server)
+    print(
+        f"soak: {args.soak}s at -c{args.connections}; worker RSS at start: "
+        + ", ".join(f"{mib:.1f}" for mib in start)
+        + " MiB"
+    )
+    left = args.soak
+    served = 0
+    while left > 0:
+        stretch = min(30, left)
+        rate, requests, _p50, p99 = wrk(port, script, stretch, args.connections)
+        served += requests
+        left -= stretch
+        print(
+            f"  {args.soak - left:4d}s: {rate:6.0f} req/s, p99 {p99:6.2f} ms, worker RSS "
+            + ", ".join(f"{mib:.1f}" for mib in worker_rss_mib(server))
+            + " MiB",
+            flush=True,
+        )
+    end = worker_rss_mib(server)
+    growth = max(e - s for s, e in zip(start, end, strict=False)) if start and end else 0.0
+    print(
+        f"soak: {served} requests; worker RSS at end: "
+        + ", ".join(f"{mib:.1f}" for mib in end)
+        + f" MiB (largest growth {growth:+.1f} MiB)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -192,7 +242,22 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18100)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
-        "--database-url", default=None, help="the gateway's database (default: SQLite in WAL)"
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL"),
+        help="the gateway's database (default: $BENCH_DATABASE_URL, else SQLite in WAL)",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="CHECKOUT",
+        default=None,
+        help="also serve the gateway of another checkout (e.g. main), in the same rounds",
+    )
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="instead of the rounds: the gateway alone this long; its workers' RSS, start and end",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -210,44 +275,63 @@ def main() -> None:
         )
         bare = serve("benchmarks.bare_app:app", args.port, env, args.workers, "sync")
         gateway = serve("wsgi:app", args.port + 1, env, args.workers, "sync")
-        runs: dict[str, list[Run]] = {"bare": [], "gateway": []}
+        servers = {"bare": (bare, args.port), "gateway": (gateway, args.port + 1)}
+        if args.compare:
+            other = serve(
+                "wsgi:app", args.port + 2, env, args.workers, "sync", cwd=Path(args.compare)
+            )
+            servers["compared"] = (other, args.port + 2)
+        runs: dict[str, list[Run]] = {name: [] for name in servers}
         try:
             tokens = [consent_token(args.port + 1) for _ in range(VISITORS_WITH_CONSENT)]
             bodies = []
             for n in range(2 * VISITORS_WITH_CONSENT):
                 token = tokens[n // 2] if n % 2 == 0 else None
                 bodies.append(body(n % PAGES, token))
-            check_mode(args.port + 1, bodies[0], "event")
-            check_mode(args.port + 1, bodies[1], "aggregate")
+            for name, (_server, port) in servers.items():
+                if name != "bare":
+                    check_mode(port, bodies[0], "event")
+                    check_mode(port, bodies[1], "aggregate")
             script = work / "traffic.lua"
             lua_script(script, bodies)
-            wrk(args.port, script, 2, args.connections)  # warm-up
-            wrk(args.port + 1, script, 2, args.connections)
+            for _server, port in servers.values():
+                # Warm-up: workers still loading when the port opened may time out here.
+                with contextlib.suppress(RuntimeError):
+                    wrk(port, script, 3, args.connections)
+            if args.soak:
+                soak(gateway, args.port + 1, script, args)
+                return
             for _ in range(args.rounds):
-                runs["bare"].append(
-                    measure(bare, args.port, script, args.seconds, args.connections)
-                )
-                runs["gateway"].append(
-                    measure(gateway, args.port + 1, script, args.seconds, args.connections)
-                )
+                for name, (server, port) in servers.items():
+                    runs[name].append(measure(server, port, script, args.seconds, args.connections))
         finally:
-            stop(bare)
-            stop(gateway)
-        base, full = median_run(runs["bare"]), median_run(runs["gateway"])
-        for label, run in (("bare Flask handler (parses JSON, 202)", base), ("gateway", full)):
+            for server, _port in servers.values():
+                stop(server)
+        base = median_run(runs["bare"])
+        labels = {
+            "bare": "bare Flask handler (parses JSON, 202)",
+            "gateway": "gateway",
+            "compared": f"gateway of {args.compare}",
+        }
+        for name in servers:
+            run = median_run(runs[name])
             print(
-                f"{label:38s} {run.rate:8.0f} req/s, p50 {run.p50_ms:6.2f} ms, "
+                f"{labels[name]:38s} {run.rate:8.0f} req/s, p50 {run.p50_ms:6.2f} ms, "
                 f"p99 {run.p99_ms:6.2f} ms, {run.cpu_us:5.0f} µs server CPU per request"
             )
-        ratio = full.rate / base.rate
-        verdict = "met" if ratio >= TARGET else "BELOW TARGET"
-        print(
-            f"ratio {ratio:.2f}x the bare handler (target >= {TARGET}: {verdict}); "
-            f"CPU-bound estimate {base.cpu_us / full.cpu_us:.2f}x; rounds: "
-            + ", ".join(
-                f"{g.rate / b.rate:.2f}" for b, g in zip(runs["bare"], runs["gateway"], strict=True)
+        for name in servers:
+            if name == "bare":
+                continue
+            full = median_run(runs[name])
+            ratio = full.rate / base.rate
+            verdict = "met" if ratio >= TARGET else "BELOW TARGET"
+            print(
+                f"{labels[name]}: ratio {ratio:.2f}x the bare handler (target >= {TARGET}: "
+                f"{verdict}); CPU-bound estimate {base.cpu_us / full.cpu_us:.2f}x; rounds: "
+                + ", ".join(
+                    f"{g.rate / b.rate:.2f}" for b, g in zip(runs["bare"], runs[name], strict=True)
+                )
             )
-        )
         print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(work, ignore_errors=True)

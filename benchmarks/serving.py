@@ -124,13 +124,18 @@ def gunicorn_command(
 
 
 def serve(
-    app: str, port: int, env: dict[str, str], workers: int, worker_class: str | None = None
+    app: str,
+    port: int,
+    env: dict[str, str],
+    workers: int,
+    worker_class: str | None = None,
+    cwd: Path = ROOT,
 ) -> subprocess.Popen[bytes]:
-    """gunicorn_command() started, once it listens."""
+    """gunicorn_command() started in ``cwd`` (whose ``gateway`` it imports), once it listens."""
     proc = subprocess.Popen(
         gunicorn_command(app, port, workers, worker_class),
-        cwd=ROOT,
-        env=env,
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(cwd)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -120,10 +120,25 @@ def _settings_only() -> Flask:
 
 @cli.command("config", with_appcontext=False)
 def config_command() -> None:
-    """Print every setting with its current value (secrets masked) and help."""
-    for setting, shown in config_module.describe(_settings_only().config):
+    """Print every setting with its current value (secrets masked) and help, then check
+    the sites file (an error names the key and exits with status 2)."""
+    from urllib.parse import urlsplit
+
+    from gateway.sites import SitesError, load_sites
+
+    probe = _settings_only()
+    for setting, shown in config_module.describe(probe.config):
         click.echo(f"{setting.env_name}={shown}")
         click.echo(f"    {setting.help}")
+    public = urlsplit(str(probe.config["PUBLIC_URL"]))
+    path = probe.config["SITES_FILE"]
+    try:
+        sites = load_sites(path, f"{public.scheme}://{public.netloc}")
+    except SitesError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    names = ", ".join(sites) or "none"
+    click.echo(f"sites file {path}: valid ({len(sites)} sites: {names})", err=True)
 
 
 @cli.command("serve", with_appcontext=False)

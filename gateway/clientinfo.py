@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from typing import Any
 
 from flask import Flask, Request, current_app, request
-from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.geo import Location, from_hosting, locate
@@ -39,8 +39,8 @@ def client_ip(req: Request | None = None) -> str:
 
 def device_facts(req: Request | None = None) -> DeviceFacts:
     """Browser family, OS family, device category and bot verdict of this request."""
-    headers = (req if req is not None else request).headers
-    return describe(headers.get("User-Agent", "")[:1024])
+    environ = (req if req is not None else request).environ
+    return describe(environ.get("HTTP_USER_AGENT", "")[:1024])
 
 
 def client_location(req: Request | None = None) -> Location | None:
@@ -48,11 +48,14 @@ def client_location(req: Request | None = None) -> Location | None:
     return locate(current_app.config["GEOIP_DB"], client_ip(req))
 
 
-def _prefetch(headers: Headers) -> bool:
+# The headers a browser fetching ahead sends, as WSGI names them: read from the
+# environ, as werkzeug's header view would, without its key translation per lookup.
+_PURPOSE_KEYS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE")
+
+
+def _prefetch(environ: dict[str, Any]) -> bool:
     """A browser fetching ahead (Sec-Purpose / Purpose: prefetch), not a visitor's view."""
-    purpose = ";".join(
-        headers.get(name, "")[:64] for name in ("Sec-Purpose", "Purpose", "X-Purpose")
-    ).lower()
+    purpose = ";".join(environ.get(key, "")[:64] for key in _PURPOSE_KEYS).lower()
     return "prefetch" in purpose or "preview" in purpose
 
 
@@ -63,7 +66,7 @@ def request_drop_reason(req: Request | None = None) -> str | None:
     the address belongs to a hosting or cloud provider (GEOIP_ASN_DB).
     """
     req = req if req is not None else request
-    if _prefetch(req.headers):
+    if _prefetch(req.environ):
         return "prefetch"
     if from_hosting(current_app.config["GEOIP_ASN_DB"], client_ip(req)):
         return "hosting_network"
@@ -72,8 +75,9 @@ def request_drop_reason(req: Request | None = None) -> str | None:
 
 def gpc_enabled(req: Request | None = None) -> bool:
     """Global Privacy Control: ``Sec-GPC: 1`` means analytics is refused."""
-    headers = (req if req is not None else request).headers
-    return headers.get("Sec-GPC", "").strip() == "1"
+    environ = (req if req is not None else request).environ
+    value: str = environ.get("HTTP_SEC_GPC", "")
+    return value.strip() == "1"
 
 
 def client_address_for_limits(req: Request | None = None) -> str:

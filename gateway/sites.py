@@ -36,6 +36,40 @@ DEFAULT_CONSENT_MODE = {
     "analytics": ("analytics_storage",),
     "marketing": ("ad_storage", "ad_user_data", "ad_personalization"),
 }
+ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
+LAYOUTS = ("bar", "box")
+# Text on the accent (the banner's buttons) is white: WCAG AA for normal text.
+MIN_CONTRAST = 4.5
+# The longest override of a banner text, by key (the rest: TEXT_MAX).
+TEXT_MAX = 300
+TEXT_LIMITS = {"title": 120, "body": 800, "gpc": 400}
+SHORT_TEXTS = ("accept", "reject", "customize", "save", "close", "policy", "prefs", "always")
+SHORT_MAX = 60
+# The banner's texts a site may override (gateway/consent/texts.py has them in each language).
+BANNER_TEXT_KEYS = (
+    "title",
+    "body",
+    "accept",
+    "reject",
+    "customize",
+    "save",
+    "close",
+    "policy",
+    "prefs",
+    "always",
+    "id",
+    "id_hint",
+    "gpc",
+    "updated",
+    "upcoming",
+    "diff",
+    "ok",
+    "failed",
+    "blocked",
+    "allow",
+    "cookies",
+)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class SitesError(ValueError):
@@ -78,6 +112,11 @@ class Site:
     consent_mode: tuple[tuple[str, tuple[str, ...]], ...] = tuple(DEFAULT_CONSENT_MODE.items())
     # The categories that share data with third parties: Global Privacy Control refuses them.
     third_party: tuple[str, ...] = THIRD_PARTY_CATEGORIES
+    # The banner's look: its accent colour (#rrggbb, "" for the house red) and layout.
+    accent: str = ""
+    layout: str = "bar"
+    # Per language, banner texts that replace the built-in ones: {"ru": {"title": …}}.
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @cached_property
     def campaign_allowlist(self) -> frozenset[str]:
@@ -233,6 +272,74 @@ def _third_party(value: Any, where: str, category_ids: tuple[str, ...]) -> tuple
     return tuple(dict.fromkeys(names))
 
 
+def luminance(colour: str) -> float:
+    """The relative luminance of a #rrggbb colour (WCAG 2)."""
+    channels = []
+    for i in (1, 3, 5):
+        c = int(colour[i : i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours, from 1 to 21."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _accent(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not ACCENT.match(value):
+        raise SitesError(f"{where}.accent: a colour like #0b5cad (# and six hex digits)")
+    colour = value.lower()
+    ratio = contrast(colour, "#ffffff")
+    if ratio < MIN_CONTRAST:
+        raise SitesError(
+            f"{where}.accent: white text on {colour} has a contrast of {ratio:.2f}:1, "
+            f"below {MIN_CONTRAST}:1; choose a darker colour"
+        )
+    return colour
+
+
+def _layout(value: Any, where: str) -> str:
+    if value not in LAYOUTS:
+        raise SitesError(f"{where}.layout: one of {', '.join(LAYOUTS)}")
+    return str(value)
+
+
+def _texts(value: Any, where: str, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Overrides of the banner's texts: known keys, the site's languages, plain text."""
+    if not isinstance(value, dict):
+        raise SitesError(f"{where}.texts: a table per language, e.g. [{where}.texts.ru]")
+    overrides: dict[str, dict[str, str]] = {}
+    for lang, table in value.items():
+        at = f"{where}.texts.{lang}"
+        if lang not in languages:
+            raise SitesError(f"{at}: not a language of this site ({', '.join(languages)})")
+        if not isinstance(table, dict):
+            raise SitesError(f'{at}: a table of text = "…"')
+        texts = {}
+        for key, text in table.items():
+            if key not in BANNER_TEXT_KEYS:
+                raise SitesError(
+                    f"{at}.{key}: not a banner text; choose from {', '.join(BANNER_TEXT_KEYS)}"
+                )
+            if not isinstance(text, str) or not text.strip():
+                raise SitesError(f"{at}.{key}: expected a non-empty string")
+            text = " ".join(text.split())
+            limit = SHORT_MAX if key in SHORT_TEXTS else TEXT_LIMITS.get(key, TEXT_MAX)
+            if len(text) > limit:
+                raise SitesError(f"{at}.{key}: {len(text)} characters, at most {limit}")
+            if "<" in text or ">" in text or CONTROL.search(text):
+                raise SitesError(f"{at}.{key}: plain text only (no HTML, no < or >)")
+            rest = text.replace("{date}", "", 1)
+            if key == "upcoming" and (rest == text or "{" in rest or "}" in rest):
+                raise SitesError(f"{at}.{key}: must contain {{date}} once and no other braces")
+            texts[key] = text
+        overrides[lang] = texts
+    return overrides
+
+
 def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8000") -> Site:
     where = f"sites.{site_id}"
     if not SITE_ID.match(site_id):
@@ -253,6 +360,9 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         "cookie_domain",
         "consent_mode",
         "third_party",
+        "accent",
+        "layout",
+        "texts",
     }
     unknown = set(raw) - known
     if unknown:
@@ -300,6 +410,9 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         if "third_party" in raw
         else tuple(c for c in THIRD_PARTY_CATEGORIES if c in category_ids)
     )
+    accent = _accent(raw["accent"], where) if "accent" in raw else ""
+    layout = _layout(raw.get("layout", "bar"), where)
+    texts = _texts(raw.get("texts", {}), where, languages)
     return Site(
         id=site_id,
         name=name.strip(),
@@ -315,6 +428,9 @@ def parse_site(site_id: str, raw: Any, gateway_origin: str = "http://127.0.0.1:8
         cookie_domain=cookie_domain,
         consent_mode=consent_mode,
         third_party=third_party,
+        accent=accent,
+        layout=layout,
+        texts=texts,
     )
 
 

@@ -105,7 +105,8 @@ def recorded_token(
 
 # The page's script stores the answer a moment after the response reaches the test.
 APPLIED = """([id, choices]) => { const s = window.HotConsent && HotConsent.get();
-  return !!s && s.consentId === id && Object.keys(choices).every(k => s.choices[k] === choices[k]); }"""
+  return !!s && s.consentId === id
+    && Object.keys(choices).every(k => s.choices[k] === choices[k]); }"""
 
 
 def decide_in_page(page: Any, name: str) -> dict[str, Any]:

@@ -753,6 +753,48 @@ def test_withdrawal_recorded_by_staff_elsewhere_counts_at_the_next_beacon(
     assert after.get_json()["mode"] == "aggregate"
 
 
+def test_the_proof_of_consent_read_leaves_no_snapshot_open(app: Flask, client: FlaskClient) -> None:
+    """The read runs on the writer's kept connection: were its statement left open, that
+    connection would keep seeing the database as it was, withdrawals included."""
+    consent = token(app, cid="snapshot-1")
+    first = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    assert first.get_json()["mode"] == "event"
+    writer = app.extensions["gateway.analytics.writer"]
+    kept = writer._kept_connection()
+    if hasattr(kept, "in_transaction"):  # SQLite: one DB-API connection per thread
+        assert not kept.in_transaction
+    elif kept is not None:  # PostgreSQL (psycopg): nothing left open on the server either
+        from psycopg.pq import TransactionStatus
+
+        assert kept.info.transaction_status == TransactionStatus.IDLE
+    # Withdrawn on another connection, with no beacon written in between.
+    with app.app_context(), db.transaction() as session:
+        from gateway.consent.services import withdraw
+        from gateway.timeutil import utcnow
+
+        withdraw(session, "snapshot-1", "api", "Firefox", utcnow())
+    standing = writer.read(
+        lambda cursor: app.extensions["gateway.analytics.standing"].run(cursor, "snapshot-1")
+    )
+    assert standing is not None
+    assert standing.withdrawn
+
+
+def test_proof_of_consent_unreadable_is_503_not_500(app: Flask, client: FlaskClient) -> None:
+    consent = token(app, cid="unreadable-1")
+    query = app.extensions["gateway.analytics.standing"]
+    original = query.sql
+    # A statement the database refuses, as a lost or locked database would.
+    query.sql = original.replace("consent_records", "consent_records_gone")
+    try:
+        response = client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS)
+    finally:
+        query.sql = original
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "30"
+    assert rows(app, "outbox_events") == []
+
+
 def test_consent_older_than_a_material_change_means_aggregate(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -278,3 +278,29 @@ def test_daily_decisions_for_the_admin_charts(app: Flask, client: FlaskClient) -
     assert days[1].granted["analytics"] == 1
     assert days[1].total == 3
     assert {d.site for d in days} == {"hottelecom"}
+
+
+def test_prepared_standing_query_agrees_with_current_standing(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The intake's prepared statement (a DB-API cursor) reads what current_standing reads."""
+    made = _three_decisions(client)
+    ids = [made[0]["consent_id"], made[2]["consent_id"], "aaaa-bbbb-cccc-dddd"]
+    with app.app_context():
+        session = db.session()
+        services.withdraw(session, made[2]["consent_id"], "api", "Firefox", utcnow())
+        session.commit()
+        query = services.StandingQuery(db.engine.dialect)
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            prepared = [query.run(cursor, consent_id) for consent_id in ids]
+            cursor.close()
+        finally:
+            raw.close()
+        with db.engine.connect() as connection:
+            brief = [services.current_standing(connection, consent_id) for consent_id in ids]
+    assert prepared == brief
+    assert prepared[1] is not None
+    assert prepared[1].withdrawn
+    assert prepared[2] is None

@@ -114,3 +114,13 @@ def test_front_page_links_every_face(client: FlaskClient) -> None:
         assert href in page
     assert "Политика конфиденциальности" in page
     assert "Privacy policy" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_demo_names_its_language_in_the_tag(client: FlaskClient) -> None:
+    # The page's language and the banner's are one, so no hand-over request follows.
+    for header, lang in (("ru-RU,ru;q=0.9", "ru"), ("en-US,en;q=0.9", "en"), ("de-DE", "en")):
+        page = client.get("/demo", headers={"Accept-Language": header}).get_data(as_text=True)
+        assert f'<html lang="{lang}">' in page
+        assert re.search(rf'<script src="/c/hottelecom\.js\?lang={lang}" async nonce=', page)
+    page = client.get("/demo?lang=en", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert '<html lang="en">' in page

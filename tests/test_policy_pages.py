@@ -403,3 +403,38 @@ def test_privacy_page_lists_a_sites_declared_cookies_by_category(
     assert "HotTelecom Shop" in page(client, "/privacy?lang=en")
     missing = client.get("/privacy?site=nope")
     assert missing.status_code == 404
+
+
+def test_language_switch_keeps_the_site_of_the_cookie_table(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    import html as html_lib
+    import re
+
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        TEST_SITES_TOML
+        + SHOP_COOKIES_TOML
+        + SHOP_COOKIES_TOML.replace("sites.shop.", "sites.hottelecom.").replace(
+            '"cart"', '"basket_hot"'
+        ),
+        encoding="utf-8",
+    )
+    client = app_factory(SITES_FILE=str(sites)).test_client()
+    html = page(client, "/privacy?site=shop&lang=ru")
+    switch = html[html.index('<ul class="lang-switch"') :]
+    found = re.search(r'<a href="([^"]+)" hreflang="en"', switch)
+    assert found
+    href = html_lib.unescape(found.group(1))
+    assert "site=shop" in href
+    assert "lang=en" in href
+    english = page(client, href)
+    assert '<html lang="en"' in english
+    assert "<code>cart</code>" in english
+    assert "basket_hot" not in english  # only the site's table, as before the switch
+    # Without ?site= (every site's tables) the switch adds none.
+    everything = page(client, "/privacy?lang=ru")
+    assert "basket_hot" in everything
+    assert "<code>cart</code>" in everything
+    switch = everything[everything.index('<ul class="lang-switch"') :]
+    assert "site=" not in switch[: switch.index("</ul>")]

@@ -1,5 +1,8 @@
 """The one response of ``GET /c/<site>.js``: banner code, CSS, configuration and texts.
 
+The texts are those of one language: ``?lang=`` in the tag, else the visitor's
+Accept-Language among the site's languages (the response then varies on it).
+
 The scripts in static/consent/ are minified with terser at build time
 (``npm run build:banner`` writes the ``*.min.js`` files, which are committed);
 the CSS is minified at first use; both are kept in memory. Each site's bundle
@@ -20,9 +23,15 @@ from typing import Any
 import rcssmin  # type: ignore[import-untyped]
 
 from gateway import PROJECT_ROOT
-from gateway.consent.texts import banner_texts, categories, text_hash
+from gateway.consent.texts import BANNER_HASH_LENGTH, banner_texts, categories, text_hash
 from gateway.policy.versions import PolicyState
-from gateway.sites import DEFAULT_CONSENT_MODE, THIRD_PARTY_CATEGORIES, Site
+from gateway.sites import (
+    DEFAULT_CONSENT_MODE,
+    MIN_CONTRAST,
+    THIRD_PARTY_CATEGORIES,
+    Site,
+    contrast,
+)
 
 SOURCE_DIR = PROJECT_ROOT / "static" / "consent"
 MAX_CACHED_BUNDLES = 256
@@ -47,6 +56,42 @@ def minified_sources() -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1)
+def minified_box() -> str:
+    return rcssmin.cssmin((SOURCE_DIR / "box.css").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+# The banner's background in dark mode (banner.css): links and focus rings in a site's
+# accent are lightened until they read on it.
+DARK_BACKGROUND = "#202127"
+
+
+def readable_on_dark(accent: str) -> str:
+    """The accent mixed with white until it has a 4.5:1 contrast on the dark background."""
+    rgb = [int(accent[i : i + 2], 16) for i in (1, 3, 5)]
+    for step in range(21):
+        mixed = "#" + "".join(f"{round(c + (255 - c) * step / 20):02x}" for c in rgb)
+        if contrast(mixed, DARK_BACKGROUND) >= MIN_CONTRAST:
+            return mixed
+    return "#ffffff"
+
+
+def look_css(site: Site) -> str:
+    """The site's accent colour and layout, as CSS appended to the banner's."""
+    css = ""
+    if site.accent:
+        # Buttons keep white text on the accent in both schemes (the sites file checks it).
+        # Links and focus rings on the dark background take a lighter shade of it.
+        dark = readable_on_dark(site.accent)
+        css += (
+            f":host{{--ac:{site.accent}!important;--on:#fff!important}}"
+            f"@media(prefers-color-scheme:dark){{:host{{--lk:{dark}}}}}"
+        )
+    if site.layout == "box":
+        css += minified_box()
+    return css
+
+
+@lru_cache(maxsize=1)
 def minified_measurement() -> str:
     js = (SOURCE_DIR / "measure.min.js").read_text(encoding="utf-8")
     return js.strip().rstrip(";")
@@ -66,22 +111,24 @@ def measurement_config(site: Site) -> dict[str, Any] | None:
     return config
 
 
-def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str, Any]:
-    """The site's configuration as the banner reads it (short keys: every byte is sent)."""
+def script_config(site: Site, state: PolicyState, max_age_days: int, lang: str) -> dict[str, Any]:
+    """The site's configuration as the banner reads it (short keys: every byte is sent).
+
+    It carries the texts of one language, ``lang``; ``l`` lists all the site's, so a
+    page in another of them loads that language's response instead.
+    """
     version = state.consent_version
     upcoming = state.upcoming[0] if state.upcoming else None
-    texts: dict[str, dict[str, Any]] = {}
-    for lang in site.languages:
-        shown = banner_texts(lang, upcoming)
-        if not site.cookies:
-            del shown["cookies"]  # only the second layer's cookie lists use it
-        texts[lang] = {
-            **shown,
-            "cats": [
-                [c["title"], c["description"], *cookie_rows(site, c["id"], lang)]
-                for c in categories(site, lang)
-            ],
-        }
+    shown = banner_texts(site, lang, upcoming)
+    if not site.cookies:
+        del shown["cookies"]  # only the second layer's cookie lists use it
+    texts = {
+        **shown,
+        "cats": [
+            [c["title"], c["description"], *cookie_rows(site, c["id"], lang)]
+            for c in categories(site, lang)
+        ],
+    }
     return {
         "s": site.id,
         "l": list(site.languages),
@@ -89,12 +136,11 @@ def script_config(site: Site, state: PolicyState, max_age_days: int) -> dict[str
         "v": state.current.number if state.current else version,
         "up": upcoming.number if upcoming else 0,
         "ma": max_age_days,
-        "c": [
-            {"i": c["id"], "r": 1} if c["required"] else {"i": c["id"]}
-            for c in categories(site, site.default_language)
-        ],
-        "t": texts,
-        "h": {lang: text_hash(site, lang, version) for lang in site.languages},
+        # The category ids, necessary (always on) first.
+        "c": [c["id"] for c in categories(site, site.default_language)],
+        "t": {lang: texts},
+        # The start of the hash of the texts: the gateway records the whole of it.
+        "h": text_hash(site, lang, version)[:BANNER_HASH_LENGTH],
         **enforcement_config(site),
     }
 
@@ -131,11 +177,14 @@ def compress(body: bytes) -> bytes:
     return bytes(zopfli.gzip.compress(body, numiterations=15))
 
 
-def build(site: Site, state: PolicyState, max_age_days: int) -> Bundle:
+def build(site: Site, state: PolicyState, max_age_days: int, lang: str = "") -> Bundle:
     js, css = minified_sources()
     config = json.dumps(
-        script_config(site, state, max_age_days), ensure_ascii=False, separators=(",", ":")
+        script_config(site, state, max_age_days, lang or site.default_language),
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
+    css += look_css(site)
     script = f"{js}({config},{json.dumps(css, ensure_ascii=False)});"
     measure = measurement_config(site)
     if measure is not None:
@@ -146,14 +195,18 @@ def build(site: Site, state: PolicyState, max_age_days: int) -> Bundle:
 
 
 def cached_bundle(
-    cache: dict[tuple[Any, ...], Bundle], site: Site, state: PolicyState, max_age_days: int
+    cache: dict[tuple[Any, ...], Bundle],
+    site: Site,
+    state: PolicyState,
+    max_age_days: int,
+    lang: str = "",
 ) -> Bundle:
-    key = (site.id, state, max_age_days)
+    key = (site.id, state, max_age_days, lang)
     bundle = cache.get(key)
     if bundle is None:
         if len(cache) >= MAX_CACHED_BUNDLES:
             cache.clear()
-        bundle = cache[key] = build(site, state, max_age_days)
+        bundle = cache[key] = build(site, state, max_age_days, lang)
     return bundle
 
 

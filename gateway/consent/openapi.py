@@ -36,6 +36,7 @@ SCHEMAS: dict[str, doc.Schema] = {
             "categories",
             "texts",
             "text_hash",
+            "look",
             "links",
         ],
         "properties": {
@@ -66,6 +67,19 @@ SCHEMAS: dict[str, doc.Schema] = {
                 "pattern": "^[0-9a-f]{64}$",
                 "description": "SHA-256 of exactly what the visitor is shown (send it back).",
             },
+            "look": {
+                "type": "object",
+                "required": ["accent", "layout"],
+                "description": "The banner's look from the sites file.",
+                "properties": {
+                    "accent": {
+                        "type": ["string", "null"],
+                        "pattern": "^#[0-9a-f]{6}$",
+                        "description": "Accent colour (white text on it), null for the default.",
+                    },
+                    "layout": {"type": "string", "enum": ["bar", "box"]},
+                },
+            },
             "links": {
                 "type": "object",
                 "required": ["policy"],
@@ -91,7 +105,13 @@ SCHEMAS: dict[str, doc.Schema] = {
                 "description": "`policy_version` of the consent-config the visitor saw.",
             },
             "language": {"type": "string", "examples": ["ru"]},
-            "text_hash": {"type": "string", "description": "`text_hash` of that consent-config."},
+            "text_hash": {
+                "type": "string",
+                "description": (
+                    "`text_hash` of that consent-config (or its first 16 characters, as the "
+                    "banner sends; the whole hash is recorded)."
+                ),
+            },
             "token": {
                 "type": "string",
                 "description": "An earlier token of this visitor: the decision changes that "

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.consent import chain
 from gateway.consent.models import ConsentRecord
-from gateway.consent.texts import banner_texts, categories, text_hash
+from gateway.consent.texts import BANNER_HASH_LENGTH, banner_texts, categories, text_hash
 from gateway.metrics import CONSENT_DECISIONS
 from gateway.policy.versions import PolicyState
 from gateway.sites import Site
@@ -97,8 +97,9 @@ def consent_config(site: Site, language: str, state: PolicyState) -> dict[str, A
             for v in state.upcoming
         ],
         "categories": categories(site, language),
-        "texts": banner_texts(language, state.upcoming[0] if state.upcoming else None),
+        "texts": banner_texts(site, language, state.upcoming[0] if state.upcoming else None),
         "text_hash": text_hash(site, language, version),
+        "look": {"accent": site.accent or None, "layout": site.layout},
         "links": {"policy": "/privacy"},
     }
 
@@ -174,9 +175,10 @@ def record_decision(
             f"policy_version {version} is not a version visitors are asked about "
             f"(current: {state.consent_version})"
         )
-    if not isinstance(decision.text_hash, str) or decision.text_hash != text_hash(
-        site, language, version
-    ):
+    shown = text_hash(site, language, version)
+    sent = decision.text_hash
+    # The whole hash, or the start of it the banner carries; the whole one is recorded.
+    if not isinstance(sent, str) or sent not in (shown, shown[:BANNER_HASH_LENGTH]):
         raise InvalidDecision(
             "text_hash does not match the texts of this site, language and policy version; "
             "fetch the consent-config again"
@@ -191,7 +193,7 @@ def record_decision(
         "choices": _canonical(choices),
         "policy_version": version,
         "language": language,
-        "text_hash": decision.text_hash,
+        "text_hash": shown,
         "browser_family": decision.browser_family[:64],
     }
     return _counted(session, chain.append(session, fields, now))
@@ -336,11 +338,43 @@ def current_standing(connection: sa.Connection, consent_id: str) -> Standing | N
     row = connection.execute(_LATEST_DECISION, {"consent_id": consent_id}).first()
     if row is None:
         return None
+    return _standing_of(row.kind, row.choices, row.policy_version)
+
+
+def _standing_of(kind: str | None, choices: str | None, policy_version: int | None) -> Standing:
     return Standing(
-        withdrawn=row.kind == "withdrawal",
-        choices=_parse_choices(row.choices),
-        policy_version=row.policy_version or 0,
+        withdrawn=kind == "withdrawal",
+        choices=_parse_choices(choices),
+        policy_version=policy_version or 0,
     )
+
+
+class StandingQuery:
+    """``current_standing`` on a DB-API cursor: the same statement, compiled once.
+
+    The intake asks it on every beacon that carries a token, so that a
+    withdrawal recorded by any worker or node takes effect at the very next
+    one; through a SQLAlchemy connection (checkout, compiled-cache lookup,
+    result wrapping) the one indexed row cost five times the query itself.
+    """
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        compiled = _LATEST_DECISION.compile(dialect=dialect)
+        self.sql = str(compiled)
+        # The statement's own parameters (the LIMIT) with a placeholder id.
+        self._static = compiled.construct_params({"consent_id": ""})
+        self._order = list(compiled.positiontup or ()) if compiled.positional else None
+
+    def params(self, consent_id: str) -> Any:
+        values = {**self._static, "consent_id": consent_id}
+        if self._order is None:
+            return values
+        return tuple(values[name] for name in self._order)
+
+    def run(self, cursor: Any, consent_id: str) -> Standing | None:
+        cursor.execute(self.sql, self.params(consent_id))
+        row = cursor.fetchone()
+        return None if row is None else _standing_of(row[0], row[1], row[2])
 
 
 def record_as_dict(record: ConsentRecord) -> dict[str, Any]:

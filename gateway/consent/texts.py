@@ -1,6 +1,7 @@
 """What the banner says, in every language a site may use, and the hash of it.
 
-The banner shows exactly these strings (plus the site's own categories), so
+The banner shows exactly these strings (with the overrides of the site's
+``texts`` in the sites file, plus the site's own categories), so
 the hash recorded with a decision proves which wording the visitor saw.
 """
 
@@ -106,9 +107,14 @@ BUILTIN_CATEGORY_TEXTS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-def banner_texts(language: str, upcoming: VersionInfo | None) -> dict[str, str]:
+def site_texts(site: Site, language: str) -> dict[str, str]:
+    """The banner's strings of one language for ``site``: built-in, with the site's overrides."""
+    return {**BANNER_TEXTS[language], **site.texts.get(language, {})}
+
+
+def banner_texts(site: Site, language: str, upcoming: VersionInfo | None) -> dict[str, str]:
     """The strings of one language, the upcoming-change notice filled in (or left out)."""
-    texts = dict(BANNER_TEXTS[language])
+    texts = site_texts(site, language)
     if upcoming is None:
         del texts["upcoming"]
     else:
@@ -131,13 +137,19 @@ def categories(site: Site, language: str) -> list[dict[str, Any]]:
     return shown
 
 
+# The banner carries only the start of the hash (64 bits: a changed text cannot match by
+# chance); a decision sent with it is recorded with the whole hash.
+BANNER_HASH_LENGTH = 16
+
+
 def text_hash(site: Site, language: str, policy_version: int) -> str:
     """SHA-256 of everything the visitor is shown, in a canonical form."""
     shown = {
         "site": site.id,
         "language": language,
         "policy_version": policy_version,
-        "texts": BANNER_TEXTS[language],
+        # The site's overrides included: the words the visitor actually read.
+        "texts": site_texts(site, language),
         "categories": categories(site, language),
     }
     canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -70,13 +70,19 @@ def banner_script(site_id: str) -> ResponseReturnValue:
                 mimetype="text/javascript",
                 headers={"Cache-Control": "no-store", "Retry-After": "30"},
             )
+    # One language per response: the tag's ?lang=, else the visitor's browser decides.
+    requested = request.args.get("lang", "")
+    lang = pick_language(requested, request.accept_languages, site.languages, site.default_language)
+    # Named by the tag (or the site has one): the same for every visitor; else it varies
+    # with Accept-Language.
+    fixed = len(site.languages) == 1 or requested.strip().lower()[:2] == lang
     cache = current_app.extensions.setdefault(BUNDLES_KEY, {})
-    built = bundle.cached_bundle(cache, site, state, current_app.config["CONSENT_MAX_AGE"])
+    built = bundle.cached_bundle(cache, site, state, current_app.config["CONSENT_MAX_AGE"], lang)
     gzipped = request.accept_encodings.quality("gzip") > 0
     etag = built.gzip_etag if gzipped else built.etag
     headers = {
         "Cache-Control": "public, max-age=300",
-        "Vary": "Accept-Encoding",
+        "Vary": "Accept-Encoding" if fixed else "Accept-Encoding, Accept-Language",
         "ETag": f'"{etag}"',
         # Host pages that isolate themselves (COEP) may still load the banner.
         "Cross-Origin-Resource-Policy": "cross-origin",

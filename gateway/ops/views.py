@@ -15,6 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from gateway.errors import json_error
+from gateway.i18n import request_language
 from gateway.metrics import metrics_response
 from gateway.ops import readiness
 from gateway.ops.openapi import openapi_document
@@ -62,7 +63,10 @@ def demo() -> ResponseReturnValue:
     """A page standing in for a HotTelecom site: it embeds the banner with one tag."""
     sites = all_sites()
     site_id = "hottelecom" if "hottelecom" in sites else next(iter(sites), None)
-    return render_template("ops/demo.html", site_id=site_id)
+    # The page names its language in the tag, as a site with several languages should,
+    # so the banner comes in one response and matches <html lang>.
+    lang = request_language(sites[site_id].languages) if site_id else request_language()
+    return render_template("ops/demo.html", site_id=site_id, lang=lang)
 
 
 @bp.get("/metrics")

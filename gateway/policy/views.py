@@ -89,6 +89,14 @@ def _requested_sites() -> list[Site]:
     return [site]
 
 
+def _switch_args() -> dict[str, Any]:
+    args = dict(request.view_args or {})
+    site_id = request.args.get("site")
+    if site_id is not None and get_site(site_id) is not None:
+        args["site"] = site_id
+    return args
+
+
 def _page(records: list[VersionRecord], record: VersionRecord, today: date) -> Response:
     lang = request_language(record.languages)
     wanted = request_language()
@@ -118,6 +126,8 @@ def _page(records: list[VersionRecord], record: VersionRecord, today: date) -> R
         previous=_previous(records, record.number),
         wanted_lang=wanted,
         cookie_tables=_cookie_tables(_requested_sites(), lang),
+        # The language switch keeps ?site=, so the site's cookie table stays.
+        switch_args=_switch_args(),
         fallback_notice=(
             texts.ui(wanted)["no_text_in_lang"].format(lang=words[f"language_name_{lang}"])
             if wanted != lang

@@ -45,13 +45,25 @@
     gt('consent', kind, kind == 'default' ? {...o, wait_for_update: 500} : o);
     gt('set', 'ads_data_redaction', o.ad_storage == 'denied');
   };
-  consentMode('default');
-  // The granted categories, mirrored beside the token so a returning visitor's update is synchronous.
-  const early = cookie('hc_g');
-  if (early != null) {
-    state = {choices: Object.fromEntries(early.split('.').map(c => [c, true]))};
-    consentMode('update');
-    state = null;
+  // Pushed once, by the tag itself, even when it hands over to another language below.
+  if (!w.__hc) {
+    consentMode('default');
+    // The granted categories, mirrored beside the token so a returning visitor's update is synchronous.
+    const early = cookie('hc_g');
+    if (early != null) {
+      state = {choices: Object.fromEntries(early.split('.').map(c => [c, true]))};
+      consentMode('update');
+      state = null;
+    }
+  }
+  w.__hc = 1;
+  if (!T) {
+    // The response carries one language (?lang= in the tag, or the browser's); the page
+    // is in another of the site's: that language's response takes over.
+    const s = d.createElement('script');
+    s.src = API + '/c/' + C.s + '.js?lang=' + lang;
+    s.nonce = me.nonce;
+    return void d.head.append(s);
   }
   const diff = (a, b) => '/privacy/diff/' + a + '/' + b;
 
@@ -76,15 +88,16 @@
     const why = state && state.pv < C.cv ? `<p class="warn">${esc(T.updated)} ${link(T.diff, diff(state.pv, C.v))}</p>` : '';
     const notice = gpc ? `<p class="gpc">${esc(T.gpc)}</p>` : '';
     const rows = C.c.map((c, i) => {
-      const id = 'hc-' + c.i, off = c.r || (gpc && shared(c.i));
-      return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c.i}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${c.r ? `<span class="tag">${esc(T.always)}</span>` : ''}</div><p id="${id}-d">${esc(T.cats[i][1])}</p>${cookieList(T.cats[i].slice(2))}</li>`;
+      // The first category, necessary, is always on.
+      const id = 'hc-' + c, off = !i || (gpc && shared(c));
+      return `<li><div class="row"><input type="checkbox" id="${id}" data-c="${c}" aria-describedby="${id}-d"${off ? ' disabled' : ''}><label for="${id}">${esc(T.cats[i][0])}</label>${i ? '' : `<span class="tag">${esc(T.always)}</span>`}</div><p id="${id}-d">${esc(T.cats[i][1])}</p>${cookieList(T.cats[i].slice(2))}</li>`;
     }).join('');
     root.innerHTML =
       `<div class="bar" role="dialog" aria-labelledby="hc-t" aria-describedby="hc-d" tabindex="-1" hidden><h2 id="hc-t">${esc(T.title)}</h2>${why}<p id="hc-d">${esc(T.body)} ${link(T.policy, '/privacy')}</p>${notice}${buttons('p', T.customize)}</div>` +
       `<div class="back" hidden><div class="modal" role="dialog" aria-modal="true" aria-labelledby="hc-pt"><div class="head"><h2 id="hc-pt">${esc(T.prefs)}</h2><button type="button" class="x" data-a="x" aria-label="${esc(T.close)}">×</button></div>${notice}<ul>${rows}</ul>` +
       `<p class="id">${esc(T.id)}: <code></code><br>${esc(T.id_hint)}</p><p class="err" role="alert"></p>${buttons('s', T.save)}<p>${link(T.policy, '/privacy')}</p></div></div>` +
       `<div class="note" role="region" aria-label="${esc(T.prefs)}" hidden></div>` +
-      `<button type="button" class="fab" data-a="p" aria-label="${esc(T.prefs)}" hidden><svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9h2v2H8zm6 5h2v2h-2zm-5 2h2v2H9z"/></svg></button>`;
+      `<button type="button" class="fab" data-a="p" aria-label="${esc(T.prefs)}" hidden><svg viewBox="0 0 24 24"><path fill="currentColor" d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9h2v2H8zm6 5h2v2h-2zm-5 2h2v2H9z"/></svg></button>`;
     [bar, modal, note, fab, err] = ['.bar', '.back', '.note', '.fab', '.err'].map(s => $(s));
     root.addEventListener('click', e => {
       const a = e.target.closest('[data-a]');
@@ -92,7 +105,7 @@
       if (act == 'p') openPrefs();
       else if (act == 'x') closePrefs();
       else if (act == 's') decide(Object.fromEntries($$('[data-c]').map(b => [b.dataset.c, b.checked])));
-      else if (act) decide(Object.fromEntries(C.c.map(c => [c.i, !!c.r || act == '1'])));
+      else if (act) decide(Object.fromEntries(C.c.map(c => [c, c == 'necessary' || act == '1'])));
     });
     root.addEventListener('keydown', keys);
     d.body.appendChild(host);
@@ -175,7 +188,7 @@
     // One decision at a time: a double click must not create two consents.
     if (busy) return Promise.resolve();
     busy = true;
-    const body = {site: C.s, choices, policy_version: C.cv, language: lang, text_hash: C.h[lang], gpc};
+    const body = {site: C.s, choices, policy_version: C.cv, language: lang, text_hash: C.h, gpc};
     if (state) body.token = state.token;
     return post(body).finally(() => { busy = false; }).then(r => {
       state = {id: r.consent_id, choices: r.choices, pv: r.policy_version, token: r.token};
@@ -190,9 +203,9 @@
   const attrs = () => ';path=/;max-age=' + C.ma * 86400 + ';samesite=lax' + domain + (loc.protocol == 'https:' ? ';secure' : '');
   const changed = () => {
     const now = api.get();
-    if (state) d.cookie = 'hc_g=' + C.c.map(c => c.i).filter(granted).join('.') + attrs();
+    if (state) d.cookie = 'hc_g=' + C.c.filter(granted).join('.') + attrs();
     consentMode('update');
-    dl.push({event: 'hot_consent_update', hot_consent: Object.fromEntries(C.c.map(c => [c.i, granted(c.i)]))});
+    dl.push({event: 'hot_consent_update', hot_consent: Object.fromEntries(C.c.map(c => [c, granted(c)]))});
     clear();
     unblock();
     emit('change', now);
@@ -233,7 +246,7 @@
           if (el.hcPh) el.hcPh.remove();
         } else if (el.localName == 'iframe' && !el.hcPh) {
           // A placeholder in the page's language that offers to allow the category.
-          const i = C.c.findIndex(c => c.i == cat), p = el.hcPh = d.createElement('div'), b = d.createElement('button');
+          const i = C.c.indexOf(cat), p = el.hcPh = d.createElement('div'), b = d.createElement('button');
           p.className = 'hc-blocked';
           p.textContent = T.blocked + ' ' + (i < 0 ? cat : T.cats[i][0]) + ' ';
           b.type = 'button';
@@ -342,11 +355,11 @@
       // Global Privacy Control: recorded as a refusal without asking.
       if (gpc) decide({}, true).then(() => { fab.hidden = false; showNote(T.gpc, 0, 'gpc'); });
       else showBar();
-    } else if (state.pv < C.cv || C.c.some(c => !(c.i in state.choices))) showBar(); // a category added since: ask again
-    else if (gpc && C.c.some(c => shared(c.i) && state.choices[c.i])) {
+    } else if (state.pv < C.cv || C.c.some(c => !(c in state.choices))) showBar(); // a category added since: ask again
+    else if (gpc && C.c.some(c => shared(c) && state.choices[c])) {
       // Earlier grants GPC now refuses: recorded as a refusal, and the visitor is told.
       fab.hidden = false;
-      decide(Object.fromEntries(C.c.map(c => [c.i, !shared(c.i) && !!state.choices[c.i]])), true)
+      decide(Object.fromEntries(C.c.map(c => [c, !shared(c) && !!state.choices[c]])), true)
         .then(() => showNote(T.gpc, 0, 'gpc'));
     }
     else {

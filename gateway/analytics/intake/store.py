@@ -15,9 +15,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -27,6 +27,8 @@ from gateway.analytics.models import OUTBOX_PENDING
 from gateway.db import DEFAULT_TIMEOUT, sqlite_pragmas
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _OUTBOX_COLUMNS = (
     "site",
@@ -81,6 +83,9 @@ class CollectWriter:
         database = engine.url.database
         if dialect.name == "sqlite" and database and database != ":memory:":
             self._lock_path = database + ".write-lock"
+        # PostgreSQL: one connection kept per thread too, out of the pool (see
+        # _kept_connection); other databases go through the pool.
+        self._keep_server_connection = dialect.name == "postgresql"
         self._thread_lock = threading.Lock()
         self._local = threading.local()
         # Opened on first write, i.e. in each gunicorn worker after the fork.
@@ -229,6 +234,39 @@ class CollectWriter:
             log.error("collect write failed: %s", type(exc).__name__)
             raise StoreUnavailable(str(type(exc).__name__)) from exc
 
+    def read(self, query: Callable[[Any], T]) -> T:
+        """``query(cursor)`` on the connection the writes use (kept per thread on
+        SQLite and PostgreSQL, pooled elsewhere), as its own short statement:
+        nothing stays open, no snapshot is held past it.
+
+        Raises StoreUnavailable when the database fails.
+        """
+        try:
+            kept = self._kept_connection()
+            connection: Any = kept if kept is not None else self.engine.raw_connection()
+            server = kept is not None and self._keep_server_connection
+            try:
+                if server:
+                    # One statement, no transaction to open and to end (two round trips).
+                    connection.autocommit = True
+                cursor = connection.cursor()
+                try:
+                    return query(cursor)
+                finally:
+                    cursor.close()
+                    if server:
+                        connection.autocommit = False
+            except BaseException:
+                if server:
+                    self._drop_kept()
+                raise
+            finally:
+                if kept is None:
+                    connection.close()
+        except self._errors as exc:
+            log.error("collect read failed: %s", type(exc).__name__)
+            raise StoreUnavailable(str(type(exc).__name__)) from exc
+
     def _write(
         self,
         outbox: list[tuple[Any, ...]],
@@ -241,17 +279,42 @@ class CollectWriter:
         connection = kept if kept is not None else self.engine.raw_connection()
         try:
             self._locked_run(connection, outbox, buckets, stats)
+        except BaseException:
+            if kept is not None and self._keep_server_connection:
+                # The server may be gone or the connection broken: the next
+                # request opens a new one (this one is answered 503, nothing kept).
+                self._drop_kept()
+            raise
         finally:
             if kept is None:
                 connection.close()
 
-    def _kept_connection(self) -> Any:
-        """On SQLite, one DB-API connection kept per thread (opening one is cheap,
-        but a pool checkout and its reset cost as much as the insert itself)."""
-        if self._lock_path is None:
-            return None
+    def _drop_kept(self) -> None:
         connection = getattr(self._local, "connection", None)
-        if connection is None:
+        self._local.connection = None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # already broken: nothing more to release
+                log.debug("closing a broken connection failed", exc_info=True)
+
+    def _kept_connection(self) -> Any:
+        """One DB-API connection kept per thread, on SQLite (a file) and PostgreSQL.
+
+        On SQLite opening one is cheap, but a pool checkout and its reset cost
+        as much as the insert itself. On PostgreSQL a checkout also pings the
+        server (pool_pre_ping) and its return rolls back: two round trips more
+        than the beacon's own statements. A kept connection that fails is
+        dropped, and the next request opens a new one. Kept per process as well:
+        a connection opened before a fork is never used by the child.
+        """
+        if self._lock_path is None and not self._keep_server_connection:
+            return None
+        pid = os.getpid()
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and self._local.pid == pid:
+            return connection
+        if self._lock_path is not None:
             dialect = self.engine.dialect
             cargs, cparams = dialect.create_connect_args(self.engine.url)
             connection = dialect.connect(*cargs, **{**cparams, "timeout": self.timeout})
@@ -259,5 +322,12 @@ class CollectWriter:
             # Each write by another worker invalidates this connection's page
             # cache; with the file memory-mapped, reading pages back is cheap.
             connection.execute("PRAGMA mmap_size=268435456")
-            self._local.connection = connection
+        else:
+            # Opened by the engine (its connect arguments: timeouts, lock_timeout),
+            # then taken out of its pool: this thread alone uses it from now on.
+            fairy = self.engine.raw_connection()
+            fairy.detach()
+            connection = fairy.dbapi_connection
+        self._local.connection = connection
+        self._local.pid = pid
         return connection

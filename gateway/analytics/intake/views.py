@@ -27,7 +27,7 @@ from gateway.clientinfo import (
     gpc_enabled,
     request_drop_reason,
 )
-from gateway.consent.services import current_standing
+from gateway.consent.services import StandingQuery
 from gateway.consent.tokens import ConsentClaims, TokenInvalid, read_token
 from gateway.errors import APIError
 from gateway.extensions import db, limiter
@@ -87,14 +87,14 @@ def _body(req: Request) -> bytes:
 
 
 def _check_origin(req: Request, site: Site) -> None:
-    origin = req.headers.get("Origin")
+    origin = req.environ.get("HTTP_ORIGIN")
     if origin is not None and not site.allows_origin(origin):
         raise APIError(403, "origin not allowed for this site", "origin_not_allowed")
 
 
 def _cors(req: Request, site: Site) -> tuple[tuple[str, str], ...]:
     """CORS headers for the site's own origins."""
-    origin = req.headers.get("Origin")
+    origin = req.environ.get("HTTP_ORIGIN")
     if origin and site.allows_origin(origin):
         return (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
     return (("Vary", "Origin"),)
@@ -151,8 +151,14 @@ def _verified_claims(app: Flask, token: str) -> ConsentClaims | None:
 def _still_granted(app: Flask, claims: ConsentClaims) -> bool:
     """The proof of consent, not the cookie, decides: a withdrawn consent, or one
     given before a material policy change, no longer allows event mode."""
-    with db.engine.connect() as connection:
-        standing = current_standing(connection, claims.consent_id)
+    query: StandingQuery = app.extensions["gateway.analytics.standing"]
+    writer: CollectWriter = app.extensions["gateway.analytics.writer"]
+    try:
+        standing = writer.read(lambda cursor: query.run(cursor, claims.consent_id))
+    except StoreUnavailable as exc:
+        raise APIError(
+            503, "analytics storage unavailable; send again later", headers={"Retry-After": "30"}
+        ) from exc
     if standing is None or not standing.grants("analytics"):
         return False
     return standing.policy_version >= _consent_version(app)
@@ -311,6 +317,8 @@ def init_app_state(app: Flask) -> None:
     app.extensions["gateway.analytics.writer"] = CollectWriter(
         app.extensions["gateway.db"], app.config["DATABASE_TIMEOUT"]
     )
+    engine = app.extensions["gateway.db"]
+    app.extensions["gateway.analytics.standing"] = StandingQuery(engine.dialect)
     app.extensions["gateway.analytics.key"] = derive_key(
         app.config.get("SECRET_KEY") or "", CLIENT_ID_KEY_PURPOSE
     )
