@@ -253,7 +253,6 @@ def anonymize_url(
         scheme, hostname, port, raw_path, raw_query = _split_http(url.strip())
     except ValueError:
         return None
-    scheme = scheme.lower()
     if scheme not in ("http", "https"):
         return None
     host = _clean_host(hostname, port, scheme, site_origins)
@@ -330,7 +329,6 @@ def split_referrer(referrer: object) -> ReferrerParts | None:
         )
     except ValueError:
         return None
-    scheme = scheme.lower()
     if scheme not in ("http", "https"):
         return None
     netloc = _clean_host(hostname, port)
