@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gateway import create_app
 from gateway.consent import bundle
-from gateway.policy.versions import VersionInfo, state
+from gateway.policy.versions import PolicyState, VersionInfo, state
 from gateway.sites import DEMO_SITES_TOML, parse_sites
 
 BUDGET = 7168
@@ -79,14 +79,9 @@ def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9))
 
 
-def main() -> None:
-    measured = parse_sites(SITES_TOML)["hottelecom"]
-    # The budget is for the banner with everything it enforces; the measurement piece
-    # (scroll, clicks, downloads, site search) is counted separately below.
-    site = replace(measured, enhanced_measurement=())
-    today = date.today()
-    usual = state([VersionInfo(1, today - timedelta(days=90), True)], today)
-    largest = state(
+def largest_state(today: date) -> PolicyState:
+    """The policy state with the most banner text: re-consent asked and a change announced."""
+    return state(
         [
             VersionInfo(1, today - timedelta(days=400), True),
             VersionInfo(2, today - timedelta(days=90), True),
@@ -95,6 +90,16 @@ def main() -> None:
         ],
         today,
     )
+
+
+def main() -> None:
+    measured = parse_sites(SITES_TOML)["hottelecom"]
+    # The budget is for the banner with everything it enforces; the measurement piece
+    # (scroll, clicks, downloads, site search) is counted separately below.
+    site = replace(measured, enhanced_measurement=())
+    today = date.today()
+    usual = state([VersionInfo(1, today - timedelta(days=90), True)], today)
+    largest = largest_state(today)
     started = time.perf_counter()
     built = bundle.build(site, usual, 183, "ru")
     first_build_ms = (time.perf_counter() - started) * 1000

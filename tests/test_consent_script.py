@@ -157,11 +157,10 @@ def test_budget_holds_for_a_site_using_everything() -> None:
     colour, the box layout and overridden titles; re-consent with an upcoming change, in
     each language, measured as the budget says: gzip -9."""
     from dataclasses import replace
-    from datetime import date, timedelta
+    from datetime import date
 
-    from benchmarks.banner_size import SITES_TOML
+    from benchmarks.banner_size import SITES_TOML, largest_state
     from gateway.consent import bundle
-    from gateway.policy.versions import VersionInfo, state
     from gateway.sites import parse_sites
 
     site = parse_sites(SITES_TOML)["hottelecom"]
@@ -171,16 +170,7 @@ def test_budget_holds_for_a_site_using_everything() -> None:
     assert site.layout == "box"
     assert site.texts
     site = replace(site, enhanced_measurement=())
-    today = date.today()
-    largest = state(
-        [
-            VersionInfo(1, today - timedelta(days=400), True),
-            VersionInfo(2, today - timedelta(days=90), True),
-            VersionInfo(3, today - timedelta(days=9), False),
-            VersionInfo(4, today + timedelta(days=20), True),
-        ],
-        today,
-    )
+    largest = largest_state(date.today())
     for lang in site.languages:
         body = bundle.build(site, largest, 183, lang).body
         assert len(gzip.compress(body, compresslevel=9)) <= BUDGET, lang
