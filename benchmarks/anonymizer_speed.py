@@ -164,7 +164,9 @@ def main() -> None:
         )
 
 
+# The last two: runs of capitalised Cyrillic words, each asked of the name dictionary.
 SHAPES = ["eyJa", "1-", "00000000-", "a%40", "@.", "1", "1.", "9" * 7 + ".", "a" * 63 + "@"]
+SHAPES += ["Ольга Ким ", "А. Ким "]
 SIZES = [1024, 4096, 16384, 63 * 1024]  # the body, envelope included, stays under 64 KiB
 
 

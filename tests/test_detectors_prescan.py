@@ -272,3 +272,33 @@ def test_measured_rules_after_clean_params_say_what_a_second_pass_said(
     once = measurement.clean_measured(cleaned.params, SITE_ORIGINS, cleaned.via)
     twice = measurement.clean_measured(cleaned.params, SITE_ORIGINS)
     assert dict(once) == dict(twice)
+
+
+def test_each_word_of_a_text_is_asked_of_the_dictionary_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Repeated names cost one lookup each, however long the run of them.
+    asked: list[str] = []
+    real = det._person_tags
+
+    def counting(word: str) -> set[str]:
+        asked.append(word)
+        return real(word)
+
+    monkeypatch.setattr(det, "_person_tags", counting)
+    assert set(det.redact_names("Ольга Ким " * 50).split()) == {"[name]"}
+    assert sorted(asked) == ["Ким", "Ольга"]
+
+
+def test_capitalised_words_past_the_lookup_budget_are_redacted_unasked() -> None:
+    letters = "бвгджзклмнпрстфхцчшщ"
+    words = [f"{a.upper()}{b}ох{c}" for a in letters for b in "ауы" for c in "ия"][:60]
+    redacted = det.redact_names(" ".join(words))
+    # The first words are asked (unknown words beside no first name: kept);
+    # what lies past the budget is redacted rather than asked.
+    assert redacted.startswith(" ".join(words[:2]))
+    assert "[name]" in redacted
+    assert words[-1] not in redacted
+    # A person in an ordinary title is still found, and an innocent title kept.
+    assert det.redact_names("Заказ для Ольга Ким") == "Заказ для [name]"
+    assert det.redact_names("Роуминг Турция") == "Роуминг Турция"

@@ -25,9 +25,9 @@ import html
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Set
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -241,7 +241,40 @@ def _person_tags(word: str) -> set[str]:
     return tags
 
 
-def _is_person_run(tags: list[set[str]], known: list[bool]) -> bool:
+# A dictionary lookup costs 20-150 µs; a text asks at most this many distinct words. A
+# text with more capitalised words than that is no title or search a person writes: the
+# words past the budget count as unknown surnames, so their runs are redacted unasked.
+MAX_NAME_LOOKUPS = 16
+_OVER_BUDGET = frozenset({"Surn"})
+
+
+class _Lookups:
+    """The dictionary's answers for the words of one text: each word asked once.
+
+    Kept for one call only: words of visitors' texts (names among them) are never
+    remembered across requests.
+    """
+
+    def __init__(self) -> None:
+        self.tags: dict[str, set[str] | frozenset[str]] = {}
+        self.known: dict[str, bool] = {}
+
+    def tags_of(self, word: str) -> set[str] | frozenset[str]:
+        found = self.tags.get(word)
+        if found is None:
+            over = len(self.tags) >= MAX_NAME_LOOKUPS
+            found = self.tags[word] = _OVER_BUDGET if over else _person_tags(word)
+        return found
+
+    def is_known(self, word: str) -> bool:
+        found = self.known.get(word)
+        if found is None:
+            over = self.tags.get(word) is _OVER_BUDGET
+            found = self.known[word] = False if over else morph().word_is_known(word.lower())
+        return found
+
+
+def _is_person_run(tags: Sequence[Set[str]], known: Sequence[bool]) -> bool:
     """Two or more capitalised words in a row that together name a person.
 
     A first name, surname or patronymic beside a surname or patronymic
@@ -262,12 +295,12 @@ def _is_person_run(tags: list[set[str]], known: list[bool]) -> bool:
     )
 
 
-def _names(match: re.Match[str]) -> str:
+def _names(lookups: _Lookups, match: re.Match[str]) -> str:
     words = match.group().split(" ")
-    tags = [_person_tags(w) for w in words]
+    tags = [lookups.tags_of(w) for w in words]
     if not any(tags):
         return match.group()
-    known = [morph().word_is_known(w.lower()) for w in words]
+    known = [lookups.is_known(w) for w in words]
     out: list[str] = []
     index = 0
     while index < len(words):
@@ -293,16 +326,17 @@ _INITIALS_RUN = re.compile(
 )
 
 
-def _initials(match: re.Match[str]) -> str:
+def _initials(lookups: _Lookups, match: re.Match[str]) -> str:
     word = match.group(1) or match.group(2)
-    return "[name]" if "Surn" in _person_tags(word) else match.group()
+    return "[name]" if "Surn" in lookups.tags_of(word) else match.group()
 
 
 def redact_names(text: str) -> str:
     """A first name with a surname or patronymic (or both), as the dictionary knows them;
     a surname with initials."""
-    text = _CAPITALISED_RUN.sub(_names, text)
-    return _INITIALS_RUN.sub(_initials, text) if "." in text else text
+    lookups = _Lookups()
+    text = _CAPITALISED_RUN.sub(partial(_names, lookups), text)
+    return _INITIALS_RUN.sub(partial(_initials, lookups), text) if "." in text else text
 
 
 # Transliterated names ("Ivan Petrov", "Sergey Ivanovich"): written back in
