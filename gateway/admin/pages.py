@@ -87,12 +87,6 @@ def page_scope() -> tuple[DateRange, str | None, list[str]]:
     return period, site, problems
 
 
-def sentence(exc: Exception) -> str:
-    """An exception's message as a sentence for a page."""
-    text = str(exc)
-    return text[:1].upper() + text[1:] + "."
-
-
 def presets() -> list[tuple[str, str, str]]:
     """(label, from, to) of the quick period links, labels in the staff member's language."""
     lang = request_language()
