@@ -226,10 +226,10 @@ PROBLEMS: Final = {
             "version {number} already has its {language} text; a published text is never "
             "edited: publish a new version to change it"
         ),
-        "no_version_to_cancel": "there is no version {number} to cancel",
-        "in_force": (
-            "version {number} is already in force (since {since}); publish a new version instead"
+        "no_version_to_cancel": (
+            "there is no version {number} to cancel (it never existed or is already cancelled)"
         ),
+        "in_force": "it has been in force since {since}; publish a new version instead",
         "later_announced": "version {later} is announced after it; cancel version {later} first",
     },
     "ru": {
@@ -278,10 +278,8 @@ PROBLEMS: Final = {
             "у версии {number} уже есть {language} текст; опубликованный текст не "
             "редактируется: чтобы изменить его, опубликуйте новую версию"
         ),
-        "no_version_to_cancel": "версии {number} нет, отменять нечего",
-        "in_force": (
-            "версия {number} уже действует (с {since}); вместо отмены опубликуйте новую версию"
-        ),
+        "no_version_to_cancel": "версии {number} нет: её не было или она уже отменена",
+        "in_force": "она действует с {since}; вместо отмены опубликуйте новую версию",
         "later_announced": "после неё объявлена версия {later}; сначала отмените версию {later}",
     },
 }
