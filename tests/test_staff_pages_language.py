@@ -363,6 +363,18 @@ def test_the_consents_page_explains_a_bad_range_in_the_staff_language(app: Flask
     )
 
 
+def test_period_fields_are_labelled_in_the_staff_language(app: Flask) -> None:
+    in_russian, in_english = _client(app, "ru"), _client(app, "en")
+    for path in ("/admin", "/admin/traffic", "/admin/forwarded"):
+        russian = _page(in_russian, path)
+        assert '<label for="from">С</label>' in russian, path
+        assert '<label for="site">Сайт</label>' in russian, path
+        assert '<option value="">все сайты</option>' in russian, path
+        english = _page(in_english, path)
+        assert '<label for="from">From</label>' in english, path
+        assert '<option value="">all sites</option>' in english, path
+
+
 def test_quick_ranges_are_named_in_the_staff_language(app: Flask) -> None:
     in_russian, in_english = _client(app, "ru"), _client(app, "en")
     for path in ("/admin", "/admin/traffic"):
