@@ -275,6 +275,7 @@ POLICY_RU = (
     ">Предпросмотр</button>",
     "Дата вступления в силу",
     "действующая",
+    "<code>## 4. Ваши данные {#s4}</code>",
 )
 POLICY_EN = (
     "<h1>Privacy policy</h1>",
@@ -283,6 +284,7 @@ POLICY_EN = (
     ">Preview</button>",
     "Effective date",
     ">current<",
+    "<code>## 4. Your data {#s4}</code>",
 )
 
 

@@ -60,6 +60,7 @@ TEXTS: Final = {
         "text": "Text (Markdown)",
         "text_hint": "A first line <code># Title</code> becomes the title. Write",
         "text_hint_2": "where the contact address belongs; give headings stable anchors",
+        "anchor_example": "## 4. Your data {#s4}",
         "base_hint": (
             "Version {number}'s text (the latest{upcoming}) is filled in to start from, so "
             "nothing it changed is undone."
@@ -141,6 +142,7 @@ TEXTS: Final = {
         "text": "Текст (Markdown)",
         "text_hint": "Первая строка <code># Заголовок</code> становится заголовком. Пишите",
         "text_hint_2": "там, где нужен контактный адрес; давайте заголовкам постоянные якоря",
+        "anchor_example": "## 4. Ваши данные {#s4}",
         "base_hint": (
             "Для начала подставлен текст версии {number} (последней{upcoming}), чтобы ничего из "
             "её изменений не потерялось."
