@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,22 @@ from gateway.extensions import db
 from gateway.policy.models import PolicyVersion
 
 ORIGIN = "https://hottelecom.example"
+# Screenshots the browser tests take, to be looked at (not compared).
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "instance" / "screenshots"
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def serious_findings(results: Any) -> list[str]:
+    """axe's serious and critical violations, each with the elements it names."""
+    return [
+        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def publish(app: Flask, number: int, *, material: bool, days_ago: int = 10) -> None:

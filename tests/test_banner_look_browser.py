@@ -15,11 +15,10 @@ from flask import Flask, Response
 from gateway.consent.texts import BANNER_TEXTS, text_hash
 from gateway.sites import load_sites
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
-from tests.consent_helpers import decide_in_page, records
+from tests.consent_helpers import decide_in_page, records, screenshot, serious_findings
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots-14r")
 TITLE = "Мы бережём ваши данные"
 ACCENT_RGB = "rgb(11, 92, 173)"  # #0b5cad
 
@@ -114,11 +113,6 @@ def _open(browser: Any, setup: Setup, path: str, **options: Any) -> tuple[Any, A
     return context, page, scripts
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
 def test_accent_box_and_russian_title_are_shown_and_hashed(browser: Any, setup: Setup) -> None:
     # An English browser on a Russian page: the response in English hands over to the
     # Russian one (the page's language decides), pushing Consent Mode's default once.
@@ -147,7 +141,7 @@ def test_accent_box_and_russian_title_are_shown_and_hashed(browser: Any, setup: 
     buttons = page.locator("hot-consent .bar .b")
     xs = {round(buttons.nth(i).bounding_box()["x"]) for i in range(3)}
     assert len(xs) == 1
-    _shot(page, "box-1280")
+    screenshot(page, "box-1280")
 
     answer = decide_in_page(page, BANNER_TEXTS["ru"]["accept"])
     site = load_sites(str(setup.sites_file), setup.gateway.url)["boxed"]
@@ -168,7 +162,7 @@ def test_box_on_a_phone_is_the_bar(browser: Any, setup: Setup) -> None:
     box = page.locator("hot-consent .bar").bounding_box()
     assert (round(box["x"]), round(box["width"])) == (0, 390)
     assert round(box["y"] + box["height"]) == 800
-    _shot(page, "box-390")
+    screenshot(page, "box-390")
     context.close()
 
 
@@ -184,16 +178,8 @@ def test_bar_with_the_accent(browser: Any, setup: Setup, width: int) -> None:
     box = page.locator("hot-consent .bar").bounding_box()
     # The bar: centred.
     assert abs(box["x"] + box["width"] / 2 - width / 2) <= 1
-    _shot(page, f"bar-{width}")
+    screenshot(page, f"bar-{width}")
     context.close()
-
-
-def _serious(results: Any) -> list[str]:
-    return [
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -207,11 +193,11 @@ def test_both_layouts_no_serious_axe_finding(
     context, page, _ = _open(
         browser, setup, f"/{site}/ru", locale="ru-RU", color_scheme=scheme, bypass_csp=True
     )
-    assert _serious(axe.run(page)) == []
+    assert serious_findings(axe.run(page)) == []
     page.get_by_role("button", name=BANNER_TEXTS["ru"]["customize"]).click()
     page.locator("hot-consent .back").wait_for()
     page.wait_for_timeout(300)
-    assert _serious(axe.run(page)) == []
+    assert serious_findings(axe.run(page)) == []
     if scheme == "dark":
         # Links keep a readable shade of the accent on the dark background.
         link = page.locator("hot-consent .modal a").first

@@ -13,11 +13,10 @@ from flask import Flask, Response
 
 from gateway.consent.models import ConsentRecord
 from tests.conftest import DESKTOP_UA, TEST_SITES_TOML, AppFactory, LiveServer
-from tests.consent_helpers import decide_in_page, publish, records
+from tests.consent_helpers import decide_in_page, publish, records, screenshot, serious_findings
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parent.parent / "instance" / "screenshots"
 
 # Counts every layout shift from the first paint on.
 CLS_OBSERVER = """
@@ -114,11 +113,6 @@ def _modal(page: Any) -> Any:
     return page.locator("hot-consent .back")
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
 def _state(page: Any) -> Any:
     return page.evaluate("() => window.HotConsent.get()")
 
@@ -130,7 +124,7 @@ def test_accept_on_demo_survives_reload(browser: Any, setup: Setup) -> None:
     page.goto(setup.gateway.url + "/demo")
     dialog = page.get_by_role("dialog", name="Cookies and your privacy")
     dialog.wait_for()
-    _shot(page, "banner-en")
+    screenshot(page, "banner-en")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as info:
         page.get_by_role("button", name="Accept all").dblclick()
     made = info.value.json()
@@ -168,7 +162,7 @@ def test_reject_on_a_foreign_host_page(browser: Any, setup: Setup) -> None:
     posts = _watch(page, setup)
     page.goto(setup.host.url + "/ru")
     page.get_by_role("dialog", name="Cookie и ваша конфиденциальность").wait_for()
-    _shot(page, "banner-ru-host")
+    screenshot(page, "banner-ru-host")
     # The host's CSS does not reach into the banner.
     accept = page.get_by_role("button", name="Принять все")
     reject = page.get_by_role("button", name="Отклонить все")
@@ -224,7 +218,7 @@ def test_customize_and_reopen(browser: Any, setup: Setup) -> None:
     page.get_by_role("button", name="Customize").click()
     modal = page.get_by_role("dialog", name="Cookie settings")
     modal.wait_for()
-    _shot(page, "preferences-en")
+    screenshot(page, "preferences-en")
     necessary = page.get_by_label("Strictly necessary")
     assert necessary.is_checked()
     assert necessary.is_disabled()
@@ -342,14 +336,6 @@ def test_keyboard_only(browser: Any, setup: Setup) -> None:
     context.close()
 
 
-def _serious(results: Any) -> list[str]:
-    return [
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violations(browser: Any, setup: Setup, scheme: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
@@ -360,11 +346,11 @@ def test_axe_finds_no_serious_violations(browser: Any, setup: Setup, scheme: str
     page.goto(setup.host.url + "/ru")
     _bar(page).wait_for()
     page.wait_for_timeout(400)  # the fade-in ends, so colours are final
-    assert _serious(axe.run(page)) == []
+    assert serious_findings(axe.run(page)) == []
     page.get_by_role("button", name="Настроить").click()
     _modal(page).wait_for()
     page.wait_for_timeout(300)
-    assert _serious(axe.run(page)) == []
+    assert serious_findings(axe.run(page)) == []
     context.close()
 
 
@@ -404,7 +390,7 @@ def test_phone_width_and_dark_mode_screenshots(browser: Any, setup: Setup) -> No
         assert box["x"] + box["width"] <= viewport["width"] + 0.5  # type: ignore[index]
         assert box["y"] + box["height"] <= viewport["height"] + 0.5  # type: ignore[index]
         page.wait_for_timeout(400)
-        _shot(page, name)
+        screenshot(page, name)
         buttons = page.locator("hot-consent .bar .b")
         widths = {round(buttons.nth(i).bounding_box()["width"]) for i in range(3)}  # type: ignore[index]
         assert len(widths) == 1  # same size on every width
@@ -528,7 +514,7 @@ def test_global_privacy_control(browser: Any, setup: Setup) -> None:
     note.wait_for()
     assert "Global Privacy Control" in note.inner_text()
     assert _bar(page).is_hidden()
-    _shot(page, "gpc-en")
+    screenshot(page, "gpc-en")
     assert posts[-1]["gpc"] is True
     [record] = records(setup.app)
     assert (record.kind, record.source) == ("gpc", "gpc")
@@ -570,7 +556,7 @@ def test_reconsent_after_a_material_change(browser: Any, setup: Setup) -> None:
         == f"{setup.gateway.url}/privacy/diff/1/2?site=hottelecom&lang=en"
     )
     page.wait_for_timeout(400)
-    _shot(page, "reconsent-en")
+    screenshot(page, "reconsent-en")
     again = decide_in_page(page, "Accept all")
     assert again["consent_id"] == first["consent_id"]
     assert again["policy_version"] == 2

@@ -158,6 +158,36 @@ def test_plain_words_hold_nothing(text: str) -> None:
         assert det.normalize(text) == text
 
 
+@given(st.text(alphabet="abcdefz0123456789_-A.@ :", max_size=24))
+@settings(max_examples=2000, deadline=None)
+def test_plain_slugs_hold_nothing_any_rule_matches(text: str) -> None:
+    if anon._is_plain(text):
+        assert det.normalize(text) == text
+        for _hint, rule in det.RULES:
+            assert rule(text) == text, (rule.__name__, text)
+
+
+@pytest.mark.parametrize("slug", ["internet-500", "winter3", "home-500", "autumn_sale-2"])
+def test_slugs_take_the_plain_path(slug: str) -> None:
+    assert anon._is_plain(slug)
+    assert anon.scrub_text(slug) == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        # Each one step past the slug shape, and redacted by the full rules.
+        ("89161234567", "[phone]"),
+        ("tel-8916123456", "[phone]"),
+        ("x1y2z3abcdefghijk", "[token]"),
+        ("deadbeef-1234-4bcd-8ef0-1234567890ab", "[uuid]"),
+    ],
+)
+def test_past_the_slug_shape_the_rules_run(text: str, marker: str) -> None:
+    assert not anon._is_plain(text)
+    assert marker in anon.scrub_text(text)
+
+
 def test_plain_word_shortcut_stops_before_a_uuid_of_letters() -> None:
     letters = "abcdefabcdefabcdefabcdefabcdefab"  # 32 hex letters: a UUID without dashes
     assert not anon._PLAIN.fullmatch(letters)
@@ -302,3 +332,22 @@ def test_capitalised_words_past_the_lookup_budget_are_redacted_unasked() -> None
     # A person in an ordinary title is still found, and an innocent title kept.
     assert det.redact_names("Заказ для Ольга Ким") == "Заказ для [name]"
     assert det.redact_names("Роуминг Турция") == "Роуминг Турция"
+
+
+@pytest.mark.parametrize("text", ["Помощь", "роутер не работает", "Оплата картой онлайн"])
+def test_a_text_capitalised_only_at_its_start_skips_names_and_addresses(text: str) -> None:
+    assert not det.may_hold_identifier(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        ("доставка на пр-т Мира", "[address]"),
+        ("кв. 3", "[address]"),
+        ("Звонок от Ольга Ким", "[name]"),
+        ("Ким О. И.", "[name]"),
+    ],
+)
+def test_a_capital_or_a_digit_inside_still_runs_them(text: str, marker: str) -> None:
+    assert det.may_hold_identifier(text)
+    assert marker in anon.scrub_text(text)

@@ -82,6 +82,19 @@ def scan_window(text: str, keep: int = MAX_SCAN) -> str:
 # dash, a dot or 32 hex digits in a row (a UUID), so they stop at 31.
 _PLAIN = re.compile(r"[A-Za-z_]{1,31}|[0-9]{1,6}")
 _PLAIN_WORD = re.compile(r"[A-Za-z_]{1,31}")
+# Slugs and codes ("internet-500", "winter3", "home-500"): lowercase letters,
+# digits, dashes and underscores, at most 15 of them and fewer than seven
+# digits. No rule matches that either: the shaped ones need a capital, a
+# space, a dot, "@", ":" or 16 characters and more; the number rules seven digits.
+_PLAIN_SLUG = re.compile(r"[a-z_-]*(?:[0-9][a-z_-]*){0,6}")
+MAX_PLAIN_SLUG = 15
+
+
+def _is_plain(text: str) -> bool:
+    """True when no rule can match ``text`` and it needs no normalizing."""
+    if _PLAIN.fullmatch(text):
+        return True
+    return 0 < len(text) <= MAX_PLAIN_SLUG and _PLAIN_SLUG.fullmatch(text) is not None
 
 
 def _normalized_window(text: str, keep: int) -> tuple[str, bool]:
@@ -102,13 +115,13 @@ def scrub_text(text: str, keep: int = MAX_SCAN) -> str:
     At most ``keep`` characters come back, cut after the rules have run on
     more than that.
     """
-    if _PLAIN.fullmatch(text):
+    if _is_plain(text):
         return text[:keep]
     return detectors.redact(_normalized_window(text, keep)[0])[:keep]
 
 
 def contains_identifier(text: str) -> bool:
-    if _PLAIN.fullmatch(text):
+    if _is_plain(text):
         return False
     clean, cut = _normalized_window(text, MAX_SCAN)
     return cut or detectors.redact(clean) != clean

@@ -594,8 +594,8 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
 # - a lowercase letter, a space and a capital, or a dot and a capital: a run
 #   of two capitalised words, as names are written, and initials before or
 #   after a surname;
-# - an address marker (in any case): ``_address_hint``.
-_IBAN_OR_TOKEN_HINT = re.compile(r"[A-Z]{2}\d{2}|[A-Za-z0-9_+-]{16}")
+# - an address marker (in any case) with a capital or a digit after it:
+#   ``_address_hint``.
 _DASH_HINT = re.compile(r"[0-9A-Fa-f]{8}-|(?i:[a-z2-7]{4}-[a-z2-7]{4}-)")
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
 # A capital after a space (and a lowercase letter before it), or after a dot.
@@ -604,14 +604,21 @@ _CASELESS_AT = re.compile(r"(?i:\bat\b)")
 
 
 def may_hold_identifier(text: str) -> bool:
-    """The pre-scan: False only when no rule can match ``text`` (normalized)."""
+    """The pre-scan: False only when no rule can match ``text`` (normalized).
+
+    Each search runs only when the plain facts of the text (its length, its
+    digits, a capital past its first character) leave room for what it looks
+    for: a regular-expression scan costs more than all of those together.
+    """
     if len(text) > MAX_RUN or "://" in text or "@" in text or "eyJ" in text:
         return True
-    if _DIGIT.search(text) is not None:
-        digits = len(_DIGIT.findall(text))
-        if digits >= MIN_IDENTIFYING_DIGITS or (digits >= 4 and _IPV4.search(text)):
-            return True
-    if len(text) >= 4 and _IBAN_OR_TOKEN_HINT.search(text):
+    digits = len(_DIGIT.findall(text)) if _DIGIT.search(text) is not None else 0
+    if digits >= MIN_IDENTIFYING_DIGITS or (digits >= 4 and _IPV4.search(text)):
+        return True
+    # IBAN: two capitals and two digits; tokens: 16 token characters in a row.
+    if digits >= 2 and _IBAN_HINT.search(text):
+        return True
+    if len(text) >= 16 and _TOKEN_HINT.search(text):
         return True
     if "-" in text and _DASH_HINT.search(text):
         return True
@@ -620,9 +627,14 @@ def may_hold_identifier(text: str) -> bool:
     folded = text.casefold()
     if "собака" in folded or ("at" in folded and _CASELESS_AT.search(text)):
         return True
-    if _name_hint(text):
+    # Names need a capital after a space or a dot; an address, a capital or a
+    # digit after its marker. Neither fits a text whose only capital (if any)
+    # is its first character and that has no digit.
+    rest = text[1:]
+    capital_inside = rest.lower() != rest
+    if capital_inside and _name_hint(text):
         return True
-    return not text.isascii() and _address_hint(text)
+    return (capital_inside or digits > 0) and not text.isascii() and _address_hint(text)
 
 
 def _name_hint(text: str) -> bool:

@@ -436,34 +436,23 @@ def process(hits: list[Hit], ctx: Context) -> Outcome:
         (source, medium), campaign = sources[source_key]
         if window is None:
             window = window_start(ctx.now, ctx.window_seconds)
+        bucket = BucketKey(
+            window,
+            site.id,
+            name,
+            page.path,
+            country,
+            ctx.device.device_category,
+            source,
+            medium,
+            identity is not None,
+        )
         if identity is None:
-            bucket = BucketKey(
-                window,
-                site.id,
-                name,
-                page.path,
-                country,
-                ctx.device.device_category,
-                source,
-                medium,
-                False,
-            )
             _count(outcome, bucket, hit.engagement_msec)
             outcome.count((MODE_AGGREGATE, ""))
             continue
         if name in TRAFFIC_EVENTS:
             # Counted for the gateway's own traffic view, never forwarded as a count.
-            bucket = BucketKey(
-                window,
-                site.id,
-                name,
-                page.path,
-                country,
-                ctx.device.device_category,
-                source,
-                medium,
-                True,
-            )
             _count(outcome, bucket, hit.engagement_msec)
         params_key = (hit.page_url, hit.referrer, hit.title)
         if params_key not in page_params:
