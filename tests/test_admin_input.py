@@ -59,6 +59,6 @@ def test_nul_in_a_policy_draft(app: Flask) -> None:
     for path in ("/admin/policy/preview", "/admin/policy/publish"):
         html = admin.post(path, data=data).get_data(as_text=True)
         assert "is not supported; use one of ru, en" in html
-        assert "the text contains a NUL character" in html
-        assert "the summary contains a NUL character" in html
+        assert "The text contains a NUL character" in html
+        assert "The summary contains a NUL character" in html
         assert "is not a date like 2026-03-01" in html

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gateway.admin.models import User
 from gateway.extensions import db
 from gateway.policy.drafts import Draft, check_draft
 from gateway.policy.store import version_records
@@ -113,36 +115,90 @@ def test_preview_renders_the_text_and_the_word_diff_then_publish(app: Flask) -> 
     assert "2026-12-15" in client.get("/api/v1/policy/2").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(
-    ("fields", "field", "message"),
-    [
-        ({"effective": "2026-11-01"}, "effective", "in the past"),
-        ({"effective": ""}, "effective", "Choose the date this version takes effect."),
-        ({"effective": "15.12.2026"}, "effective", "is not a date like 2026-03-01"),
-        ({"summary": "   "}, "summary", "Say in one sentence what changed"),
-        ({"lang": "fr"}, "lang", "language &#39;fr&#39; is not supported"),
-        ({"text": "   "}, "text", "the policy text is empty"),
-    ],
-)
+REFUSED_DRAFTS = [
+    (
+        {"effective": "2026-11-01"},
+        "effective",
+        "Effective date 2026-11-01 is in the past (today is 2026-11-25); a policy change "
+        "cannot take effect retroactively.",
+        "Дата вступления в силу 2026-11-01 уже прошла (сегодня 2026-11-25); изменение "
+        "политики не может вступить в силу задним числом.",
+    ),
+    (
+        {"effective": ""},
+        "effective",
+        "Choose the date this version takes effect.",
+        "Выберите дату, когда версия вступит в силу.",
+    ),
+    (
+        {"effective": "15.12.2026"},
+        "effective",
+        "Effective date &#39;15.12.2026&#39; is not a date like 2026-03-01 (YYYY-MM-DD).",
+        "Дата вступления в силу «15.12.2026» записана не как дата вида 2026-03-01 (ГГГГ-ММ-ДД).",
+    ),
+    (
+        {"effective": "2026-02-30"},
+        "effective",
+        "Effective date &#39;2026-02-30&#39; is not a real date: there is no such day.",
+        "Даты вступления в силу «2026-02-30» не бывает: такого дня нет в календаре.",
+    ),
+    (
+        {"summary": "   "},
+        "summary",
+        "Say in one sentence what changed; readers see it in the feed.",
+        "Напишите одним предложением, что изменилось; читатели увидят это в ленте.",
+    ),
+    (
+        {"summary": "x" * 2001},
+        "summary",
+        "The summary is longer than 2000 characters.",
+        "Краткое описание длиннее 2\u00a0000 символов.",
+    ),
+    (
+        {"lang": "fr"},
+        "lang",
+        "Language &#39;fr&#39; is not supported; use one of ru, en.",
+        "Язык «fr» не поддерживается; выберите один из: ru, en.",
+    ),
+    (
+        {"text": "   "},
+        "text",
+        "The policy text is empty.",
+        "Текст политики пуст.",
+    ),
+]
+
+
+def _speaking(app: Flask, lang: str) -> FlaskClient:
+    """An admin signed in who chose ``lang`` for the staff pages."""
+    email = f"admin-{lang}@hottelecom.example"
+    client = signed_in(app, "admin", email)
+    with app.app_context(), db.transaction() as session:
+        session.execute(sa.update(User).where(User.email == email).values(language=lang))
+    return client
+
+
+@pytest.mark.parametrize(("fields", "field", "english", "russian"), REFUSED_DRAFTS)
 @time_machine.travel(NOW, tick=False)
 def test_refused_drafts_keep_what_was_typed(
-    app: Flask, fields: dict[str, str], field: str, message: str
+    app: Flask, fields: dict[str, str], field: str, english: str, russian: str
 ) -> None:
-    client = signed_in(app, "admin")
-    typed = {"text": "# Draft\n\nSome <b>carefully</b> typed text.", **fields}
-    for path in ("/admin/policy/preview", "/admin/policy/publish"):
-        response = client.post(path, data=_form(client, **typed))
-        assert response.status_code == 400
-        html = response.get_data(as_text=True)
-        assert f'<p class="field-error" id="{field}-error">' in html
-        assert message in html
-        assert "Nothing you typed was lost" in html
-        if typed["text"].strip():
-            assert "Some &lt;b&gt;carefully&lt;/b&gt; typed text." in html
-        if "summary" not in fields:
-            assert 'value="Analytics data is kept for 14 months instead of 26."' in html
-        if fields.get("effective"):
-            assert f'value="{fields["effective"]}"' in html
+    for lang, message in (("en", english), ("ru", russian)):
+        client = _speaking(app, lang)
+        typed = {"text": "# Draft\n\nSome <b>carefully</b> typed text.", **fields}
+        for path in ("/admin/policy/preview", "/admin/policy/publish"):
+            response = client.post(path, data=_form(client, **typed))
+            assert response.status_code == 400
+            html = response.get_data(as_text=True)
+            assert f'<p class="field-error" id="{field}-error">{message}</p>' in html
+            lost = "Nothing you typed was lost" if lang == "en" else "Всё введённое сохранено"
+            assert lost in html
+            if typed["text"].strip():
+                assert "Some &lt;b&gt;carefully&lt;/b&gt; typed text." in html
+            if "summary" not in fields:
+                assert 'value="Analytics data is kept for 14 months instead of 26."' in html
+            if fields.get("effective"):
+                assert f'value="{fields["effective"]}"' in html
     with app.app_context():
         assert len(version_records(db.session())) == 1
 

@@ -92,7 +92,9 @@ def test_an_upcoming_version_is_cancelled_and_no_reader_sees_it(app: Flask) -> N
     _post(client, "/admin/policy/2/cancel")
     assert "there is no version 2 to cancel" in client.get("/admin/policy").get_data(True)
     _post(client, "/admin/policy/1/cancel")
-    assert "version 1 is already in force" in client.get("/admin/policy").get_data(True)
+    assert "Version 1 was not cancelled: it has been in force since 2026-01-01" in client.get(
+        "/admin/policy"
+    ).get_data(True)
     # The next version gets a new number: 2 stays the cancelled one's.
     code, _ = _post(
         client,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -273,6 +275,7 @@ POLICY_RU = (
     ">Предпросмотр</button>",
     "Дата вступления в силу",
     "действующая",
+    "<code>## 4. Ваши данные {#s4}</code>",
 )
 POLICY_EN = (
     "<h1>Privacy policy</h1>",
@@ -281,6 +284,7 @@ POLICY_EN = (
     ">Preview</button>",
     "Effective date",
     ">current<",
+    "<code>## 4. Your data {#s4}</code>",
 )
 
 
@@ -291,3 +295,236 @@ def test_policy_page_speaks_the_staff_members_language(app: Flask) -> None:
     english = _page(_client(app, "en"), "/admin/policy")
     assert all(words in english for words in POLICY_EN)
     assert not any(words in english for words in POLICY_RU)
+
+
+# What the pages say when a typed value cannot be used: in the staff member's language,
+# naming the value (the command line keeps the English of `gateway stats`).
+BAD_RANGES = (
+    (
+        "from=2026-13-01",
+        "Период не подходит: «2026-13-01» — не дата; даты пишутся в виде ГГГГ-ММ-ДД. "
+        "Показан период с 2026-11-12 по 2026-11-25.",
+        "The date range cannot be used: &#39;2026-13-01&#39; is not a date; dates are written "
+        "YYYY-MM-DD. Showing 2026-11-12 to 2026-11-25.",
+    ),
+    (
+        "from=2026-11-20&to=2026-11-01",
+        "Период не подходит: начало периода позже его конца (2026-11-20 позже 2026-11-01). "
+        "Показан период с 2026-11-12 по 2026-11-25.",
+        "The date range cannot be used: the range starts after it ends (2026-11-20 is after "
+        "2026-11-01). Showing 2026-11-12 to 2026-11-25.",
+    ),
+    (
+        "from=2024-01-01&to=2026-11-01",
+        "Период не подходит: период охватывает не больше 366 дней, а с 2024-01-01 по "
+        "2026-11-01 — 1036 дней. Показан период с 2026-11-12 по 2026-11-25.",
+        "The date range cannot be used: a range covers at most 366 days (2024-01-01 to "
+        "2026-11-01 is 1036). Showing 2026-11-12 to 2026-11-25.",
+    ),
+    (
+        "from=2025-10-26&to=2026-11-01",
+        "Период не подходит: период охватывает не больше 366 дней, а с 2025-10-26 по "
+        "2026-11-01 — 372 дня. Показан период с 2026-11-12 по 2026-11-25.",
+        "The date range cannot be used: a range covers at most 366 days (2025-10-26 to "
+        "2026-11-01 is 372). Showing 2026-11-12 to 2026-11-25.",
+    ),
+    (
+        "site=nowhere",
+        "Сайта «nowhere» нет; показаны все сайты.",
+        "There is no site &#39;nowhere&#39;; showing all sites.",
+    ),
+)
+
+
+@pytest.mark.parametrize(("query", "russian", "english"), BAD_RANGES)
+@time_machine.travel("2026-11-25 12:00:00", tick=False)
+def test_a_bad_date_range_is_explained_in_the_staff_language(
+    app: Flask, query: str, russian: str, english: str
+) -> None:
+    for lang, message, other in (("ru", russian, english), ("en", english, russian)):
+        client = _client(app, lang)
+        for path in ("/admin", "/admin/forwarded", "/admin/traffic"):
+            response = client.get(f"{path}?{query}")
+            assert response.status_code == 400, path
+            html = response.get_data(as_text=True)
+            assert message in html, (path, html)
+            assert other not in html
+
+
+@time_machine.travel("2026-11-25 12:00:00", tick=False)
+def test_the_consents_page_explains_a_bad_range_in_the_staff_language(app: Flask) -> None:
+    russian = _client(app, "ru").get("/admin/consents?from=2026-11-20&to=2026-11-01")
+    assert (
+        "Период: начало периода позже его конца (2026-11-20 позже 2026-11-01). "
+        "Показаны последние 14 дней." in russian.get_data(as_text=True)
+    )
+    english = _client(app, "en").get("/admin/consents?from=2026-11-20&to=2026-11-01")
+    assert (
+        "Date range: the range starts after it ends (2026-11-20 is after 2026-11-01). "
+        "Showing the last 14 days instead." in english.get_data(as_text=True)
+    )
+
+
+def test_period_fields_are_labelled_in_the_staff_language(app: Flask) -> None:
+    in_russian, in_english = _client(app, "ru"), _client(app, "en")
+    for path in ("/admin", "/admin/traffic", "/admin/forwarded"):
+        russian = _page(in_russian, path)
+        assert '<label for="from">С</label>' in russian, path
+        assert '<label for="site">Сайт</label>' in russian, path
+        assert '<option value="">все сайты</option>' in russian, path
+        english = _page(in_english, path)
+        assert '<label for="from">From</label>' in english, path
+        assert '<option value="">all sites</option>' in english, path
+
+
+def test_quick_ranges_are_named_in_the_staff_language(app: Flask) -> None:
+    in_russian, in_english = _client(app, "ru"), _client(app, "en")
+    for path in ("/admin", "/admin/traffic"):
+        russian = _page(in_russian, path)
+        assert all(f">{label}</a>" in russian for label in ("Сегодня", "7 дней", "90 дней"))
+        assert ">Today</a>" not in russian
+        english = _page(in_english, path)
+        assert all(f">{label}</a>" in english for label in ("Today", "7 days", "90 days"))
+
+
+def _post(client: FlaskClient, path: str, **fields: str) -> FlaskClient:
+    token = csrf_token(client.get("/admin/policy").get_data(as_text=True))
+    response = client.post(path, data={"csrf_token": token, **fields})
+    assert response.status_code in (200, 303, 400), response.status_code
+    return response
+
+
+POLICY_FORM = {
+    "lang": "en",
+    "summary": "Analytics data is kept for 14 months.",
+    "text": "# Privacy policy\n\nAnalytics data is kept for 14 months.",
+}
+
+
+@time_machine.travel("2026-11-25 12:00:00", tick=False)
+def test_policy_refusals_speak_the_staff_members_language(app: Flask) -> None:
+    english = _client(app, "en")
+    published = _post(english, "/admin/policy/publish", effective="2026-12-15", **POLICY_FORM)
+    assert published.status_code == 303
+    russian = _client(app, "ru")
+    # A publish refused: an earlier date than the version already announced.
+    refused = _post(russian, "/admin/policy/publish", effective="2026-12-10", **POLICY_FORM)
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert (
+        '<p class="field-error" id="effective-error">Дата вступления в силу 2026-12-10 '
+        "раньше, чем у уже опубликованной версии 2 (2026-12-15); версии вступают в силу в "
+        "том порядке, в каком опубликованы.</p>" in html
+    )
+    assert "Версия не опубликована: см. сообщения у полей." in html
+    refused = _post(english, "/admin/policy/publish", effective="2026-12-10", **POLICY_FORM)
+    assert (
+        "Effective date 2026-12-10 is earlier than that of version 2 (2026-12-15), which is "
+        "already published; versions take effect in the order they are published."
+        in refused.get_data(as_text=True)
+    )
+    # The preview names a changed section's state in words.
+    changed = {**POLICY_FORM, "text": "# Privacy policy\n\n## Keeping {#s1}\n\nKept for 12 months."}
+    _post(
+        english,
+        "/admin/policy/publish",
+        effective="2026-12-20",
+        **{**changed, "text": "# Privacy policy\n\n## Keeping {#s1}\n\nKept for 14 months."},
+    )
+    preview = _post(russian, "/admin/policy/preview", effective="2026-12-28", **changed)
+    assert '<span class="badge badge-changed">изменён</span>' in preview.get_data(as_text=True)
+    # Cancellations refused, each saying why.
+    refusals = (
+        (
+            "1",
+            "Версия 1 не отменена: она действует с 2026-01-01; вместо отмены опубликуйте "
+            "новую версию.",
+        ),
+        ("2", "Версия 2 не отменена: после неё объявлена версия 3; сначала отмените версию 3."),
+        ("7", "Версия 7 не отменена: версии 7 нет: её не было или она уже отменена."),
+    )
+    for number, message in refusals:
+        _post(russian, f"/admin/policy/{number}/cancel")
+        assert message in _page(russian, "/admin/policy")
+    _post(english, "/admin/policy/1/cancel")
+    assert (
+        "Version 1 was not cancelled: it has been in force since 2026-01-01; publish a new "
+        "version instead." in _page(english, "/admin/policy")
+    )
+    # A translation refused beside its field, then one added.
+    translation = {"number": "1", "lang": "ru", "summary": "Первая версия.", "text": "# П\n\nТ"}
+    refused = _post(russian, "/admin/policy/translation", **translation)
+    assert refused.status_code == 400
+    assert (
+        '<p class="field-error" id="t-lang-error">У версии 1 уже есть русский текст; '
+        "опубликованный текст не редактируется: чтобы изменить его, опубликуйте новую "
+        "версию.</p>" in refused.get_data(as_text=True)
+    )
+    refused = _post(english, "/admin/policy/translation", **translation)
+    assert (
+        '<p class="field-error" id="t-lang-error">Version 1 already has its Russian text; a '
+        "published text is never edited: publish a new version to change it.</p>"
+        in refused.get_data(as_text=True)
+    )
+    refused = _post(russian, "/admin/policy/translation", **{**translation, "summary": " "})
+    assert (
+        '<p class="field-error" id="t-summary-error">Напишите краткое описание на этом '
+        "языке; читатели видят его в уведомлениях.</p>" in refused.get_data(as_text=True)
+    )
+    added = _post(russian, "/admin/policy/translation", **{**translation, "number": "2"})
+    assert added.status_code == 303
+    assert "У версии 2 теперь есть русский текст." in _page(russian, "/admin/policy")
+
+
+def test_dead_letter_retries_answer_in_the_staff_members_language(app: Flask) -> None:
+    cases = (
+        (
+            {"event_id": "999"},
+            "Повторять нечего: письма 999 нет среди мёртвых (его уже отправили повторно или "
+            "удалили).",
+            "Nothing to retry: dead letter 999 is not among the dead letters (already retried "
+            "or purged).",
+        ),
+        (
+            {"event_id": "1; drop"},
+            "Мёртвого письма «1; drop» нет: номер мёртвого письма состоит из цифр.",
+            "There is no dead letter &#39;1; drop&#39;: a dead letter&#39;s number is all digits.",
+        ),
+        (
+            {"site": "nowhere"},
+            "Сайта «nowhere» нет; в очередь ничего не возвращено.",
+            "There is no site &#39;nowhere&#39;; nothing was put back in the queue.",
+        ),
+        (
+            {},
+            "Повторять нечего: мёртвых писем нет.",
+            "Nothing to retry: there are no dead letters.",
+        ),
+    )
+    russian, english = _client(app, "ru"), _client(app, "en")
+    for fields, in_russian, in_english in cases:
+        for client, message in ((russian, in_russian), (english, in_english)):
+            token = csrf_token(_page(client, "/admin/forwarded"))
+            response = client.post(
+                "/admin/forwarded/retry",
+                data={"csrf_token": token, **fields},
+                follow_redirects=True,
+            )
+            assert message in response.get_data(as_text=True)
+
+
+def test_filters_of_what_google_receives_are_explained_in_the_staff_language(
+    app: Flask,
+) -> None:
+    html = _client(app, "ru").get("/admin/forwarded?mode=Bogus&page=-1").get_data(as_text=True)
+    assert "Режима «Bogus» нет; выберите один из: event, aggregate." in html
+    assert "Номер страницы — целое число от 1, а не «-1»." in html
+
+
+def test_a_page_for_admins_refuses_staff_in_their_language(app: Flask) -> None:
+    response = _client(app, "ru", role="staff").get("/admin/policy")
+    assert response.status_code == 403
+    assert (
+        "Эта страница — для роли admin, а вы вошли с ролью staff. Если она вам нужна, "
+        "обратитесь к администратору." in response.get_data(as_text=True)
+    )

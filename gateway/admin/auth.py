@@ -209,6 +209,15 @@ def login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+# The 403 page of a page for another role, in the signed-in member's language.
+WRONG_ROLE = {
+    "en": "This page is for the {role} role; you are signed in as {yours}. "
+    "Ask an admin if you need it.",
+    "ru": "Эта страница — для роли {role}, а вы вошли с ролью {yours}. "
+    "Если она вам нужна, обратитесь к администратору.",
+}
+
+
 def role_required(role: str) -> Callable[[F], F]:
     """Signed-in users with ``role`` (admins may do everything staff may)."""
 
@@ -219,11 +228,8 @@ def role_required(role: str) -> Callable[[F], F]:
             if user is None:
                 return _login_redirect()
             if user.role != role and user.role != "admin":
-                abort(
-                    403,
-                    description=f"This page is for the {role} role; you are signed in as "
-                    f"{user.role}. Ask an admin if you need it.",
-                )
+                refusal = WRONG_ROLE.get(user.language, WRONG_ROLE["en"])
+                abort(403, description=refusal.format(role=role, yours=user.role))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -24,7 +24,14 @@ MAX_DAYS = 366
 
 
 class RangeError(ValueError):
-    """A date range a person typed that cannot be used; the message says why."""
+    """A date range a person typed that cannot be used; the message says why in English
+    (for the command line); ``code`` and ``params`` let a page say it in its reader's
+    language (gateway.admin.pages)."""
+
+    def __init__(self, message: str, code: str = "", **params: object) -> None:
+        super().__init__(message)
+        self.code = code  # "format", "order" or "length"
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -37,17 +44,36 @@ class DateRange:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        shown = value[:32]
+        raise RangeError(
+            f"{shown!r} is not a date; dates are written YYYY-MM-DD", "format", value=shown
+        ) from exc
+
+
 def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
     """``?from=YYYY-MM-DD&to=YYYY-MM-DD``; missing parts default to the last 14 days."""
-    try:
-        end_day = date.fromisoformat(end) if end else today
-        start_day = date.fromisoformat(start) if start else end_day - timedelta(DEFAULT_DAYS - 1)
-    except ValueError as exc:
-        raise RangeError("dates are written YYYY-MM-DD") from exc
+    end_day = _day(end) if end else today
+    start_day = _day(start) if start else end_day - timedelta(DEFAULT_DAYS - 1)
     if start_day > end_day:
-        raise RangeError("the range starts after it ends")
-    if (end_day - start_day).days + 1 > MAX_DAYS:
-        raise RangeError(f"a range covers at most {MAX_DAYS} days")
+        raise RangeError(
+            f"the range starts after it ends ({start_day} is after {end_day})",
+            "order",
+            start=start_day,
+            end=end_day,
+        )
+    days = (end_day - start_day).days + 1
+    if days > MAX_DAYS:
+        raise RangeError(
+            f"a range covers at most {MAX_DAYS} days ({start_day} to {end_day} is {days})",
+            "length",
+            start=start_day,
+            end=end_day,
+            days=days,
+        )
     return DateRange(start_day, end_day)
 
 

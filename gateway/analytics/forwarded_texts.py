@@ -91,6 +91,19 @@ TEXTS: Final = {
             "No request to Google in this range: the events counted here were aggregated into "
             "windows that have not closed yet, or were sent on another day."
         ),
+        "bad_choice": "Unknown {what} {value!r}; choose one of {choices}.",
+        "what_mode": "mode",
+        "what_outcome": "outcome",
+        "bad_page": "The page number must be a whole number from 1 (not {value!r}).",
+        "retry_bad_id": "There is no dead letter {id!r}: a dead letter's number is all digits.",
+        "retry_no_site": "There is no site {site!r}; nothing was put back in the queue.",
+        "retry_done": "{count} {pending}; the forwarder sends {them} on its next pass.",
+        "retry_nothing_one": (
+            "Nothing to retry: dead letter {id} is not among the dead letters (already "
+            "retried or purged)."
+        ),
+        "retry_nothing_site": "Nothing to retry: site {site} has no dead letters.",
+        "retry_nothing": "Nothing to retry: there are no dead letters.",
     },
     "ru": {
         "title": "Что получает Google",
@@ -175,6 +188,19 @@ TEXTS: Final = {
             "В этом периоде запросов в Google нет: учтённые события агрегированы в окна, которые "
             "ещё не закрылись, или отправлены в другой день."
         ),
+        "bad_choice": "{what} «{value}» нет; выберите один из: {choices}.",
+        "what_mode": "Режима",
+        "what_outcome": "Итога",
+        "bad_page": "Номер страницы — целое число от 1, а не «{value}».",
+        "retry_bad_id": "Мёртвого письма «{id}» нет: номер мёртвого письма состоит из цифр.",
+        "retry_no_site": "Сайта «{site}» нет; в очередь ничего не возвращено.",
+        "retry_done": "{count} {pending}; пересылка отправит {them} при следующем проходе.",
+        "retry_nothing_one": (
+            "Повторять нечего: письма {id} нет среди мёртвых (его уже отправили повторно "
+            "или удалили)."
+        ),
+        "retry_nothing_site": "Повторять нечего: у сайта «{site}» нет мёртвых писем.",
+        "retry_nothing": "Повторять нечего: мёртвых писем нет.",
     },
 }
 
@@ -191,6 +217,14 @@ NOUNS: Final = {
         "событий ждут",
     ),
     "wait": ("event waits", "events wait", "событие ждёт", "события ждут", "событий ждут"),
+    "pending": (
+        "event is pending again",
+        "events are pending again",
+        "событие снова ждёт отправки",
+        "события снова ждут отправки",
+        "событий снова ждут отправки",
+    ),
+    "them": ("it", "them", "его", "их", "их"),
 }
 
 

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from gateway.admin import auth
 from gateway.admin.charts import Series, ranked_bars, stacked_bars
 from gateway.admin.dashboard import series_table
-from gateway.admin.pages import page_scope, presets, sentence
+from gateway.admin.pages import page_scope, presets
 from gateway.analytics import forwarded, forwarded_texts, traffic
 from gateway.analytics.forwarding import outbox
 from gateway.analytics.forwarding.models import OUTCOMES
@@ -34,20 +34,29 @@ MAX_ID_DIGITS = 18
 @auth.login_required
 def forwarded_page() -> ResponseReturnValue:
     period, site, problems = page_scope()
+    lang = request_language()
+    t = forwarded_texts.texts(lang)
     mode = outcome = None
     page = 1
-    try:
-        mode = forwarded.check_choice(request.args.get("mode"), forwarded.MODES, "mode")
-    except forwarded.FilterError as exc:
-        problems.append(sentence(exc))
-    try:
-        outcome = forwarded.check_choice(request.args.get("outcome"), OUTCOMES, "outcome")
-    except forwarded.FilterError as exc:
-        problems.append(sentence(exc))
+    for what, allowed in (("mode", forwarded.MODES), ("outcome", OUTCOMES)):
+        value = request.args.get(what)
+        try:
+            chosen = forwarded.check_choice(value, allowed, what)
+        except forwarded.FilterError:
+            shown = str(value)[:64]
+            words = t["bad_choice"].format(
+                what=t[f"what_{what}"], value=shown, choices=", ".join(allowed)
+            )
+            problems.append(words[:1].upper() + words[1:])
+            continue
+        if what == "mode":
+            mode = chosen
+        else:
+            outcome = chosen
     try:
         page = forwarded.parse_page(request.args.get("page"))
-    except forwarded.FilterError as exc:
-        problems.append(sentence(exc))
+    except forwarded.FilterError:
+        problems.append(t["bad_page"].format(value=str(request.args.get("page"))[:32]))
     session = db.session()
     sites = all_sites()
     secrets = [s.ga_api_secret for s in sites.values() if s.ga_api_secret]
@@ -65,10 +74,9 @@ def forwarded_page() -> ResponseReturnValue:
         "mode": mode or "",
         "outcome": outcome or "",
     }
-    lang = request_language()
     body = render_template(
         "analytics/staff/forwarded.html",
-        t=forwarded_texts.texts(lang),
+        t=t,
         noun=lambda count, key: forwarded_texts.noun(count, key, lang),
         result=result,
         results=results,
@@ -100,25 +108,30 @@ def forwarded_page() -> ResponseReturnValue:
 def retry_dead_letters() -> ResponseReturnValue:
     """Dead letters back to pending: one (``event_id``) or all of a site (or of every site)."""
     target = safe_target(request.form.get("next"), "analytics_staff.forwarded_page")
+    lang = request_language()
+    t = forwarded_texts.texts(lang)
     raw_id = request.form.get("event_id", "").strip()
     site = request.form.get("site", "").strip() or None
     if raw_id and not (raw_id.isdigit() and len(raw_id) <= MAX_ID_DIGITS):
-        flash("That dead letter does not exist.", "error")
+        flash(t["retry_bad_id"].format(id=raw_id[:32]), "error")
         return redirect(target, code=303)
     if site is not None and site not in all_sites():
-        flash(f"There is no site {site[:64]!r}.", "error")
+        flash(t["retry_no_site"].format(site=site[:64]), "error")
         return redirect(target, code=303)
     ids = [int(raw_id)] if raw_id else None
     count = outbox.requeue_dead(db.engine, utcnow(), site, ids)
     user = auth.current_user()
     log.info("user %s put %d dead letter(s) back in the queue", user.id if user else "?", count)
     if count:
-        flash(
-            f"{count} event(s) are pending again; the forwarder sends them on its next pass.",
-            "success",
-        )
+        pending = forwarded_texts.noun(count, "pending", lang)
+        them = forwarded_texts.noun(count, "them", lang)
+        flash(t["retry_done"].format(count=count, pending=pending, them=them), "success")
+    elif raw_id:
+        flash(t["retry_nothing_one"].format(id=raw_id), "error")
+    elif site:
+        flash(t["retry_nothing_site"].format(site=site), "error")
     else:
-        flash("Nothing to retry: the dead letter was already retried or purged.", "error")
+        flash(t["retry_nothing"], "error")
     return redirect(target, code=303)
 
 

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from gateway.admin.auth import login_required
 from gateway.admin.dashboard import DateRange, RangeError, parse_range
+from gateway.admin.pages import range_problem
 from gateway.consent import chain, reports, services
 from gateway.consent.staff_texts import staff_texts
 from gateway.extensions import db
@@ -46,7 +47,7 @@ def overview() -> ResponseReturnValue:
     try:
         period = parse_range(request.args.get("from"), request.args.get("to"), today())
     except RangeError as exc:
-        errors.append(t["bad_range"].format(problem=exc))
+        errors.append(t["bad_range"].format(problem=range_problem(exc, lang)))
         period = parse_range(None, None, today())
     site = request.args.get("site", "")
     sites = all_sites()

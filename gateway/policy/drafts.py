@@ -15,6 +15,7 @@ from datetime import date
 from gateway.policy import publishing
 from gateway.policy.diff import PolicyDiff, diff_policies
 from gateway.policy.rendering import Rendered, render, split_title, substitute
+from gateway.policy.staff_texts import problem_sentence
 from gateway.policy.store import VersionRecord
 from gateway.policy.versions import VersionInfo
 
@@ -46,37 +47,43 @@ class CheckedDraft:
         return not self.errors
 
 
-def check_draft(draft: Draft, versions: Sequence[VersionInfo], today: date) -> CheckedDraft:
+def check_draft(
+    draft: Draft, versions: Sequence[VersionInfo], today: date, lang: str = "en"
+) -> CheckedDraft:
+    """Every field's problem, each a sentence in ``lang`` (the staff member's language)."""
     checked = CheckedDraft(draft)
-    errors = checked.errors
+    problems: dict[str, publishing.PublishError] = {}
     try:
         checked.lang = publishing.check_language(draft.lang)
     except publishing.PublishError as exc:
-        errors["lang"] = str(exc)
+        problems["lang"] = exc
     checked.title, checked.body = split_title(draft.text, checked.lang)
     try:
         publishing.check_text(checked.title, checked.body)
     except publishing.PublishError as exc:
-        errors["text"] = str(exc)
+        problems["text"] = exc
     if "\x00" in draft.text:
-        errors["text"] = "the text contains a NUL character (\\x00); remove it"
+        problems["text"] = publishing.PublishError("NUL in the text", "text_nul")
     if "\x00" in draft.summary:
-        errors["summary"] = "the summary contains a NUL character (\\x00); remove it"
+        problems["summary"] = publishing.PublishError("NUL in the summary", "summary_nul")
     elif not draft.summary.strip():
-        errors["summary"] = "Say in one sentence what changed; readers see it in the feed."
+        problems["summary"] = publishing.PublishError("no summary", "summary_missing")
     else:
         try:
             publishing.check_summary(draft.summary, required=True)
         except publishing.PublishError as exc:
-            errors["summary"] = str(exc)
+            problems["summary"] = exc
     if not draft.effective.strip():
-        errors["effective"] = "Choose the date this version takes effect."
+        problems["effective"] = publishing.PublishError("no date", "effective_missing")
     else:
         try:
             checked.effective = publishing.parse_effective_date(draft.effective)
             publishing.check_new_version(versions, checked.effective, today)
         except publishing.PublishError as exc:
-            errors["effective"] = str(exc)
+            problems["effective"] = exc
+    checked.errors.update(
+        (name, problem_sentence(problem, lang)) for name, problem in problems.items()
+    )
     return checked
 
 

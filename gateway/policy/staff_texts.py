@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from gateway.i18n import plural
+from gateway.policy.publishing import PublishError
+
 TEXTS: Final = {
     "en": {
         "title": "Privacy policy",
@@ -57,6 +60,7 @@ TEXTS: Final = {
         "text": "Text (Markdown)",
         "text_hint": "A first line <code># Title</code> becomes the title. Write",
         "text_hint_2": "where the contact address belongs; give headings stable anchors",
+        "anchor_example": "## 4. Your data {#s4}",
         "base_hint": (
             "Version {number}'s text (the latest{upcoming}) is filled in to start from, so "
             "nothing it changed is undone."
@@ -86,7 +90,7 @@ TEXTS: Final = {
         "flash_cancelled": (
             "Version {number} is cancelled: it will not take effect, and readers no longer see it."
         ),
-        "flash_translated": "Version {number} now has its {lang} text.",
+        "flash_translated": "Version {number} now has its {language} text.",
     },
     "ru": {
         "title": "Политика конфиденциальности",
@@ -138,6 +142,7 @@ TEXTS: Final = {
         "text": "Текст (Markdown)",
         "text_hint": "Первая строка <code># Заголовок</code> становится заголовком. Пишите",
         "text_hint_2": "там, где нужен контактный адрес; давайте заголовкам постоянные якоря",
+        "anchor_example": "## 4. Ваши данные {#s4}",
         "base_hint": (
             "Для начала подставлен текст версии {number} (последней{upcoming}), чтобы ничего из "
             "её изменений не потерялось."
@@ -167,7 +172,7 @@ TEXTS: Final = {
         "flash_cancelled": (
             "Версия {number} отменена: она не вступит в силу, и читатели её больше не видят."
         ),
-        "flash_translated": "У версии {number} теперь есть текст на языке «{lang}».",
+        "flash_translated": "У версии {number} теперь есть {language} текст.",
     },
 }
 
@@ -177,5 +182,144 @@ LANGUAGE_NAMES: Final = {
 }
 
 
+# Why a version or translation was refused, by PublishError code: the web page's
+# words (the command line prints the exception's own English message).
+PROBLEMS: Final = {
+    "en": {
+        "date_format": "effective date {value!r} is not a date like 2026-03-01 (YYYY-MM-DD)",
+        "date_unreal": "effective date {value!r} is not a real date: there is no such day",
+        "effective_missing": "Choose the date this version takes effect.",
+        "language": "language {lang!r} is not supported; use one of {choices}",
+        "text_unstorable": (
+            "the policy text contains a NUL character (\\x00) or a lone surrogate; remove it"
+        ),
+        "text_nul": "the text contains a NUL character (\\x00); remove it",
+        "text_empty": "the policy text is empty",
+        "text_long": "the policy text is longer than {limit} {chars}",
+        "title_long": "the title (first '# ' line) is longer than {limit} {chars}",
+        "summary_unstorable": (
+            "the summary contains a NUL character (\\x00) or a lone surrogate; remove it"
+        ),
+        "summary_nul": "the summary contains a NUL character (\\x00); remove it",
+        "summary_missing": "Say in one sentence what changed; readers see it in the feed.",
+        "translation_summary_missing": (
+            "Give the summary in this language; readers see it in notices."
+        ),
+        "summary_long": "the summary is longer than {limit} {chars}",
+        "before_current": (
+            "effective date {effective} is earlier than that of the current version {number} "
+            "({since})"
+        ),
+        "past": (
+            "effective date {effective} is in the past (today is {today}); a policy change "
+            "cannot take effect retroactively"
+        ),
+        "before_latest": (
+            "effective date {effective} is earlier than that of version {number} ({since}), "
+            "which is already published; versions take effect in the order they are published"
+        ),
+        "number_missing": "Choose the version this text translates.",
+        "no_version": "there is no version {number}",
+        "superseded": (
+            "version {number} is superseded; translations can be added only to the current "
+            "version or to an upcoming one"
+        ),
+        "translated": (
+            "version {number} already has its {language} text; a published text is never "
+            "edited: publish a new version to change it"
+        ),
+        "no_version_to_cancel": (
+            "there is no version {number} to cancel (it never existed or is already cancelled)"
+        ),
+        "in_force": "it has been in force since {since}; publish a new version instead",
+        "later_announced": "version {later} is announced after it; cancel version {later} first",
+    },
+    "ru": {
+        "date_format": (
+            "дата вступления в силу «{value}» записана не как дата вида 2026-03-01 (ГГГГ-ММ-ДД)"
+        ),
+        "date_unreal": "даты вступления в силу «{value}» не бывает: такого дня нет в календаре",
+        "effective_missing": "Выберите дату, когда версия вступит в силу.",
+        "language": "язык «{lang}» не поддерживается; выберите один из: {choices}",
+        "text_unstorable": (
+            "в тексте политики есть символ NUL (\\x00) или одиночный суррогат; удалите его"
+        ),
+        "text_nul": "в тексте есть символ NUL (\\x00); удалите его",
+        "text_empty": "текст политики пуст",
+        "text_long": "текст политики длиннее {limit} {chars}",
+        "title_long": "заголовок (первая строка «# ») длиннее {limit} {chars}",
+        "summary_unstorable": (
+            "в кратком описании есть символ NUL (\\x00) или одиночный суррогат; удалите его"
+        ),
+        "summary_nul": "в кратком описании есть символ NUL (\\x00); удалите его",
+        "summary_missing": (
+            "Напишите одним предложением, что изменилось; читатели увидят это в ленте."
+        ),
+        "translation_summary_missing": (
+            "Напишите краткое описание на этом языке; читатели видят его в уведомлениях."
+        ),
+        "summary_long": "краткое описание длиннее {limit} {chars}",
+        "before_current": (
+            "дата вступления в силу {effective} раньше, чем у действующей версии {number} ({since})"
+        ),
+        "past": (
+            "дата вступления в силу {effective} уже прошла (сегодня {today}); изменение "
+            "политики не может вступить в силу задним числом"
+        ),
+        "before_latest": (
+            "дата вступления в силу {effective} раньше, чем у уже опубликованной версии "
+            "{number} ({since}); версии вступают в силу в том порядке, в каком опубликованы"
+        ),
+        "number_missing": "Выберите версию, которую переводит этот текст.",
+        "no_version": "версии {number} нет",
+        "superseded": (
+            "версия {number} уже сменилась более новой; перевод можно добавить только к "
+            "действующей или к объявленной версии"
+        ),
+        "translated": (
+            "у версии {number} уже есть {language} текст; опубликованный текст не "
+            "редактируется: чтобы изменить его, опубликуйте новую версию"
+        ),
+        "no_version_to_cancel": "версии {number} нет: её не было или она уже отменена",
+        "in_force": "она действует с {since}; вместо отмены опубликуйте новую версию",
+        "later_announced": "после неё объявлена версия {later}; сначала отмените версию {later}",
+    },
+}
+# "longer than N characters": the genitive after a comparative.
+CHARACTERS: Final = {
+    "en": ("character", "characters", "characters"),
+    "ru": ("символа", "символов", "символов"),
+}
+
+
 def staff_texts(lang: str) -> dict[str, str]:
     return TEXTS.get(lang, TEXTS["en"])
+
+
+def language_name(code: str, lang: str) -> str:
+    """A text language as an adjective of ``lang``: "Russian", "русский"."""
+    return LANGUAGE_NAMES["ru" if lang == "ru" else "en"].get(code, code)
+
+
+def problem_text(exc: PublishError, lang: str) -> str:
+    """Why the version or translation was refused, in ``lang``, as the check put it
+    (a clause, or a sentence for what the form itself asks); the English message
+    of a check this table does not know."""
+    lang = "ru" if lang == "ru" else "en"
+    template = PROBLEMS[lang].get(exc.code)
+    if template is None:
+        return str(exc)
+    params = dict(exc.params)
+    limit = int(str(params.get("limit", 0)))
+    if lang == "ru":
+        params["limit"] = f"{limit:,}".replace(",", "\u00a0")
+    params["chars"] = plural(limit, CHARACTERS[lang], lang)
+    if "lang" in params:
+        params["language"] = language_name(str(params["lang"]), lang)
+    return template.format(**params)
+
+
+def problem_sentence(exc: PublishError, lang: str) -> str:
+    """The problem as a sentence beside a field: capital first, full stop at the end."""
+    text = problem_text(exc, lang)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -11,7 +11,13 @@ from gateway.admin import auth
 from gateway.extensions import db
 from gateway.i18n import LANGUAGES, request_language
 from gateway.policy import drafts, publishing, store
-from gateway.policy.staff_texts import LANGUAGE_NAMES, staff_texts
+from gateway.policy.staff_texts import (
+    LANGUAGE_NAMES,
+    language_name,
+    problem_sentence,
+    problem_text,
+    staff_texts,
+)
 from gateway.policy.store import publish_version, version_records
 from gateway.policy.texts import ui
 from gateway.policy.versions import VersionInfo, status_of
@@ -20,6 +26,18 @@ from gateway.timeutil import utcnow
 
 bp = Blueprint("policy_staff", __name__, url_prefix="/admin/policy")
 log = logging.getLogger(__name__)
+
+# The field of the translation form a refusal is shown beside (the version otherwise).
+TRANSLATION_FIELDS = {
+    "language": "lang",
+    "translated": "lang",
+    "text_unstorable": "text",
+    "text_empty": "text",
+    "text_long": "text",
+    "title_long": "text",
+    "summary_unstorable": "summary",
+    "summary_long": "summary",
+}
 
 
 def _draft_from_form() -> drafts.Draft:
@@ -104,7 +122,7 @@ def preview_draft() -> ResponseReturnValue:
         VersionInfo(r.number, r.effective_date, r.material, r.summary)
         for r in version_records(db.session())
     ]
-    checked = drafts.check_draft(draft, infos, utc_today())
+    checked = drafts.check_draft(draft, infos, utc_today(), request_language())
     return _render(draft, checked, show_preview=True, status=200 if checked.ok else 400)
 
 
@@ -118,7 +136,8 @@ def publish() -> ResponseReturnValue:
         VersionInfo(r.number, r.effective_date, r.material, r.summary)
         for r in version_records(session)
     ]
-    checked = drafts.check_draft(draft, infos, utc_today())
+    lang = request_language()
+    checked = drafts.check_draft(draft, infos, utc_today(), lang)
     if not checked.ok or checked.effective is None:
         return _render(draft, checked, show_preview=True, status=400)
     try:
@@ -133,11 +152,11 @@ def publish() -> ResponseReturnValue:
             )
     except publishing.PublishError as exc:
         # Another admin published in between, or a check the fields could not catch.
-        checked.errors["form"] = str(exc)
+        checked.errors["form"] = problem_sentence(exc, lang)
         return _render(draft, checked, show_preview=True, status=400)
     user = auth.current_user()
     log.info("user %s published policy version %d", user.id if user else "?", number)
-    t = staff_texts(request_language())
+    t = staff_texts(lang)
     on_day = t["when_on"].format(date=checked.effective.isoformat())
     when = t["when_today"] if checked.effective <= utc_today() else on_day
     kind = t["kind_material"] if draft.material else t["kind_plain"]
@@ -154,8 +173,9 @@ def cancel(number: int) -> ResponseReturnValue:
         with db.transaction() as tx:
             store.cancel_upcoming(tx, number, utcnow(), utc_today())
     except publishing.PublishError as exc:
-        problem = staff_texts(request_language())["flash_not_cancelled"]
-        flash(problem.format(number=number, problem=exc), "error")
+        lang = request_language()
+        problem = staff_texts(lang)["flash_not_cancelled"]
+        flash(problem.format(number=number, problem=problem_text(exc, lang)), "error")
         return redirect(url_for("policy_staff.page"), code=303)
     user = auth.current_user()
     log.info("user %s cancelled upcoming policy version %d", user.id if user else "?", number)
@@ -175,14 +195,14 @@ def add_translation() -> ResponseReturnValue:
         "summary": form.get("summary", "")[: publishing.MAX_SUMMARY + 100],
         "text": form.get("text", "")[: drafts.MAX_FORM_TEXT].replace("\r\n", "\n"),
     }
-    errors: dict[str, str] = {}
+    problems: dict[str, publishing.PublishError] = {}
     number = int(typed["number"]) if typed["number"].isdigit() else 0
     if not number:
-        errors["number"] = "Choose the version this text translates."
+        problems["number"] = publishing.PublishError("no version", "number_missing")
     elif "\x00" in typed["text"] or "\x00" in typed["summary"]:
-        errors["text"] = "The text contains a NUL character (\\x00); remove it."
+        problems["text"] = publishing.PublishError("NUL in the text", "text_nul")
     elif not typed["summary"].strip():
-        errors["summary"] = "Give the summary in this language; readers see it in notices."
+        problems["summary"] = publishing.PublishError("no summary", "translation_summary_missing")
     else:
         try:
             with db.transaction() as tx:
@@ -195,16 +215,9 @@ def add_translation() -> ResponseReturnValue:
                     today=utc_today(),
                 )
         except publishing.PublishError as exc:
-            message = str(exc)
-            if "language" in message or "translation" in message or "already" in message:
-                field = "lang"
-            elif "text" in message or "title" in message:
-                field = "text"
-            else:
-                field = "number"
-            errors[field] = (
-                message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-            )
+            problems[TRANSLATION_FIELDS.get(exc.code, "number")] = exc
+    lang = request_language()
+    errors = {name: problem_sentence(problem, lang) for name, problem in problems.items()}
     if errors:
         records = version_records(db.session())
         draft = drafts.Draft(text=drafts.starting_text(records, utc_today(), "en"))
@@ -216,6 +229,7 @@ def add_translation() -> ResponseReturnValue:
         typed["lang"],
         number,
     )
-    done = staff_texts(request_language())["flash_translated"]
-    flash(done.format(number=number, lang=typed["lang"]), "success")
+    done = staff_texts(lang)["flash_translated"]
+    language = language_name(typed["lang"].strip().lower(), lang)
+    flash(done.format(number=number, language=language), "success")
     return redirect(url_for("policy_staff.page"), code=303)

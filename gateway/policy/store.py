@@ -192,7 +192,7 @@ def add_translation(
     publishing.check_text(title, body)
     summary = publishing.check_summary(summary, required=False)
     if not 0 < number < 2**31:
-        raise publishing.PublishError(f"there is no version {number}")
+        raise publishing.PublishError(f"there is no version {number}", "no_version", number=number)
     version = session.scalar(
         sa.select(PolicyVersion)
         .options(selectinload(PolicyVersion.texts))
@@ -222,18 +222,26 @@ def cancel_upcoming(
         else None
     )
     if version is None:
-        raise publishing.PublishError(f"there is no version {number} to cancel")
+        raise publishing.PublishError(
+            f"there is no version {number} to cancel", "no_version_to_cancel", number=number
+        )
     if version.effective_date <= today:
         raise publishing.PublishError(
             f"version {number} is already in force (since {version.effective_date.isoformat()});"
-            " publish a new version instead"
+            " publish a new version instead",
+            "in_force",
+            number=number,
+            since=version.effective_date,
         )
     later = session.scalar(
         sa.select(sa.func.max(PolicyVersion.number)).where(PolicyVersion.number > number, LIVE)
     )
     if later is not None:
         raise publishing.PublishError(
-            f"version {later} is announced after it; cancel version {later} first"
+            f"version {later} is announced after it; cancel version {later} first",
+            "later_announced",
+            number=number,
+            later=later,
         )
     version.cancelled_at = now
     session.flush()
