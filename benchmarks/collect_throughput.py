@@ -1,8 +1,9 @@
 """/api/v1/collect throughput against a bare Flask handler, measured as real traffic looks.
 
 Both apps run under gunicorn with the project's gunicorn.conf.py, its worker
-class replaced by 2 sync workers (-k sync, as the figures were always taken), on
-loopback ports, and wrk (-t2 -c32) posts what pages send:
+class replaced by 2 sync workers of one thread each (-k sync --threads 1: with
+the configuration's 8 threads gunicorn would silently run its threaded worker
+instead), on loopback ports, and wrk (-t2 -c32) posts what pages send:
 
 - two events per request (a page view and an event with parameters), a page
   URL with UTM parameters and a Cyrillic title, on one of 64 pages;

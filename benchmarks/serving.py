@@ -104,9 +104,9 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 def gunicorn_command(
     app: str, port: int, workers: int, worker_class: str | None = None
 ) -> list[str]:
-    """gunicorn with the project's gunicorn.conf.py on a loopback port, access log off.
+    """gunicorn with the project's gunicorn.conf.py on a loopback port, access log to /dev/null.
 
-    ``worker_class`` (e.g. ``sync``) replaces the configuration's threaded worker.
+    ``worker_class`` (e.g. ``sync``, with one thread) replaces the configuration's threaded worker.
     """
     return [
         str(BIN / "gunicorn"),
@@ -119,6 +119,9 @@ def gunicorn_command(
         "--access-logfile",
         "/dev/null",
         *(["-k", worker_class] if worker_class else []),
+        # gunicorn turns "sync" into its threaded worker when threads > 1, as
+        # gunicorn.conf.py sets: one thread keeps a sync worker sync.
+        *(["--threads", "1"] if worker_class == "sync" else []),
         app,
     ]
 
