@@ -24,6 +24,9 @@ Printed: requests/s of each and the ratio (target >= 0.7), latency p50/p99
 (from wrk), and the server processes' CPU time per request (from /proc), whose
 ratio is what the throughput ratio converges to on an otherwise idle machine.
 
+``--worker configured`` serves both apps with gunicorn.conf.py's own threaded
+worker (2 workers of 8 threads, keep-alive), what a node runs.
+
 Run: .venv/bin/python benchmarks/collect_throughput.py [--database-url postgresql+psycopg://…]
 """
 
@@ -243,6 +246,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18100)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
+        "--worker",
+        choices=("sync", "configured"),
+        default="sync",
+        help="sync workers of one thread (the issue's measure), or gunicorn.conf.py's own "
+        "threaded worker (what a node runs)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL"),
         help="the gateway's database (default: $BENCH_DATABASE_URL, else SQLite in WAL)",
@@ -269,21 +279,29 @@ def main() -> None:
         env = {**instance_env(work, args.database_url), "GATEWAY_TRUSTED_PROXIES": "1"}
         migrate(env)
         database = "PostgreSQL" if args.database_url else "SQLite (WAL)"
+        kind = "sync" if args.worker == "sync" else "gunicorn.conf.py's threaded worker"
         print(
-            f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections}, {database}, "
+            f"gunicorn -w {args.workers} ({kind}), wrk -t2 -c{args.connections}, {database}, "
             f"{args.rounds} interleaved rounds of {args.seconds}s, medians; two events per "
             "request, a new visitor address on every request, half with a consent token"
         )
-        bare = serve("benchmarks.bare_app:app", args.port, env, args.workers, "sync")
-        gateway = serve("wsgi:app", args.port + 1, env, args.workers, "sync")
-        servers = {"bare": (bare, args.port), "gateway": (gateway, args.port + 1)}
-        if args.compare:
-            other = serve(
-                "wsgi:app", args.port + 2, env, args.workers, "sync", cwd=Path(args.compare)
-            )
-            servers["compared"] = (other, args.port + 2)
-        runs: dict[str, list[Run]] = {name: [] for name in servers}
+        worker = "sync" if args.worker == "sync" else None
+        servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
         try:
+            # Started one by one inside the try: a checkout that fails to start
+            # leaves no server of the others behind.
+            servers["bare"] = (
+                serve("benchmarks.bare_app:app", args.port, env, args.workers, worker),
+                args.port,
+            )
+            gateway = serve("wsgi:app", args.port + 1, env, args.workers, worker)
+            servers["gateway"] = (gateway, args.port + 1)
+            if args.compare:
+                other = serve(
+                    "wsgi:app", args.port + 2, env, args.workers, worker, cwd=Path(args.compare)
+                )
+                servers["compared"] = (other, args.port + 2)
+            runs: dict[str, list[Run]] = {name: [] for name in servers}
             tokens = [consent_token(args.port + 1) for _ in range(VISITORS_WITH_CONSENT)]
             bodies = []
             for n in range(2 * VISITORS_WITH_CONSENT):

@@ -135,6 +135,11 @@ def serve(
     cwd: Path = ROOT,
 ) -> subprocess.Popen[bytes]:
     """gunicorn_command() started in ``cwd`` (whose ``gateway`` it imports), once it listens."""
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            # Otherwise wait_for_port() would return at once and the run would
+            # measure whatever server was left there.
+            raise RuntimeError(f"port {port} is already in use")
     proc = subprocess.Popen(
         gunicorn_command(app, port, workers, worker_class),
         cwd=cwd,
