@@ -83,6 +83,7 @@ def test_serve_runs_web_forwarder_and_mail_and_ctrl_c_stops_them(
 
     finally:
         code = serve.stop(signal.SIGINT, timeout=40)
+        cluster.stop_all()  # the fake GA too, which `serve` did not start
     output = serve.output()
     assert code == 0, output
     assert "SIGINT: everything stopped" in output
@@ -106,10 +107,13 @@ def test_serve_stops_the_others_when_one_dies(database_url: str, tmp_path: Path)
     port = free_port()
     cluster.env["PORT"] = str(port)
     serve = cluster._start("serve", [str(BIN / "gateway"), "serve"])
-    wait_until(lambda: "started mail (pid" in serve.output(), 30, "the three processes")
-    pids = dict(re.findall(r"started (\w+) \(pid (\d+)\)", serve.output()))
-    time.sleep(1)
-    os.kill(int(pids["forwarder"]), signal.SIGKILL)
-    serve.popen.wait(40)
+    try:
+        wait_until(lambda: "started mail (pid" in serve.output(), 30, "the three processes")
+        pids = dict(re.findall(r"started (\w+) \(pid (\d+)\)", serve.output()))
+        time.sleep(1)
+        os.kill(int(pids["forwarder"]), signal.SIGKILL)
+        serve.popen.wait(40)
+    finally:
+        cluster.stop_all()
     assert serve.popen.returncode == 1
     assert "forwarder exited with status -9; stopped the others" in serve.output()
