@@ -378,6 +378,44 @@ def test_locked_tables_answer_503_within_the_timeout_and_recover(
     assert client.get("/readyz").get_json() == {"status": "ready"}
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_write_failing_at_its_last_statement_keeps_none_of_the_others(
+    app_factory: AppFactory, database_url: str
+) -> None:
+    """The outbox row and the bucket are written before the stats upsert: when
+    only the stats table is locked, the request is refused and neither of the
+    first two stays."""
+    app = app_factory(DATABASE_TIMEOUT=0.5)
+    client = app.test_client()
+    consent = recorded_token(app, consent_id="last-statement")
+    assert (
+        client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS).status_code
+        == 202
+    )
+    before = table_rows(database_url)
+    engine = make_engine(database_url)
+    conn = engine.connect()
+    conn.execute(sa.text("LOCK TABLE collect_stats IN ACCESS EXCLUSIVE MODE"))
+    try:
+        for payload in (body(consent=consent), body()):
+            response = client.post("/api/v1/collect", json=payload, headers=HEADERS)
+            assert response.status_code == 503, response.data
+            assert response.get_json()["error"]["code"] == "unavailable"
+    finally:
+        conn.rollback()
+        conn.close()
+        engine.dispose()
+    assert table_rows(database_url) == before
+    # The kept connection is usable again: the next beacons are stored whole.
+    assert (
+        client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS).status_code
+        == 202
+    )
+    assert client.post("/api/v1/collect", json=body(), headers=HEADERS).status_code == 202
+    after = table_rows(database_url)
+    assert len(after["outbox_events"]) == len(before["outbox_events"]) + 1
+
+
 def test_sqlite_writers_queued_behind_a_lock_each_wait_at_most_the_timeout(
     app_factory: AppFactory, database_url: str, live_server_factory: Any
 ) -> None:
