@@ -19,6 +19,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from gateway import create_app
 from gateway.db import make_engine
@@ -310,8 +311,11 @@ def test_database_lost_while_ga_answers_the_events_are_still_marked_once(
 # ---------------------------------------------------------------- database locked
 
 
-def _hold_lock(database_url: str) -> Callable[[], None]:
-    """Another session takes the tables /collect writes; returns what releases them."""
+def _hold_lock(
+    database_url: str, tables: str = "outbox_events, aggregate_counts, collect_stats"
+) -> Callable[[], None]:
+    """Another session takes the tables /collect writes (on PostgreSQL: ``tables``,
+    on SQLite the whole file); returns what releases them."""
     if database_url.startswith("sqlite"):
         connection = sqlite3.connect(sa.make_url(database_url).database or "", timeout=1)
         connection.isolation_level = None
@@ -324,11 +328,7 @@ def _hold_lock(database_url: str) -> Callable[[], None]:
         return release_sqlite
     engine = make_engine(database_url)
     conn = engine.connect()
-    conn.execute(
-        sa.text(
-            "LOCK TABLE outbox_events, aggregate_counts, collect_stats IN ACCESS EXCLUSIVE MODE"
-        )
-    )
+    conn.execute(sa.text(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE"))
 
     def release_postgres() -> None:
         conn.rollback()
@@ -338,16 +338,28 @@ def _hold_lock(database_url: str) -> Callable[[], None]:
     return release_postgres
 
 
-def test_locked_tables_answer_503_within_the_timeout_and_recover(
-    app_factory: AppFactory, database_url: str
-) -> None:
+def _client_after_one_beacon(app_factory: AppFactory, consent_id: str) -> tuple[FlaskClient, str]:
+    """A gateway with a 0.5 s database timeout that has stored one event-mode
+    beacon; its client and the consent token."""
     app = app_factory(DATABASE_TIMEOUT=0.5)
     client = app.test_client()
-    consent = recorded_token(app, consent_id="locked")
+    consent = recorded_token(app, consent_id=consent_id)
     assert (
         client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS).status_code
         == 202
     )
+    return client, consent
+
+
+def _assert_both_modes_stored(client: FlaskClient, consent: str) -> None:
+    for payload in (body(consent=consent), body()):
+        assert client.post("/api/v1/collect", json=payload, headers=HEADERS).status_code == 202
+
+
+def test_locked_tables_answer_503_within_the_timeout_and_recover(
+    app_factory: AppFactory, database_url: str
+) -> None:
+    client, consent = _client_after_one_beacon(app_factory, "locked")
     before = table_rows(database_url)
     release = _hold_lock(database_url)
     try:
@@ -370,11 +382,7 @@ def test_locked_tables_answer_503_within_the_timeout_and_recover(
     finally:
         release()
     assert table_rows(database_url) == before
-    assert (
-        client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS).status_code
-        == 202
-    )
-    assert client.post("/api/v1/collect", json=body(), headers=HEADERS).status_code == 202
+    _assert_both_modes_stored(client, consent)
     assert client.get("/readyz").get_json() == {"status": "ready"}
 
 
@@ -385,33 +393,19 @@ def test_a_write_failing_at_its_last_statement_keeps_none_of_the_others(
     """The outbox row and the bucket are written before the stats upsert: when
     only the stats table is locked, the request is refused and neither of the
     first two stays."""
-    app = app_factory(DATABASE_TIMEOUT=0.5)
-    client = app.test_client()
-    consent = recorded_token(app, consent_id="last-statement")
-    assert (
-        client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS).status_code
-        == 202
-    )
+    client, consent = _client_after_one_beacon(app_factory, "last-statement")
     before = table_rows(database_url)
-    engine = make_engine(database_url)
-    conn = engine.connect()
-    conn.execute(sa.text("LOCK TABLE collect_stats IN ACCESS EXCLUSIVE MODE"))
+    release = _hold_lock(database_url, "collect_stats")
     try:
         for payload in (body(consent=consent), body()):
             response = client.post("/api/v1/collect", json=payload, headers=HEADERS)
             assert response.status_code == 503, response.data
             assert response.get_json()["error"]["code"] == "unavailable"
     finally:
-        conn.rollback()
-        conn.close()
-        engine.dispose()
+        release()
     assert table_rows(database_url) == before
     # The kept connection is usable again: the next beacons are stored whole.
-    assert (
-        client.post("/api/v1/collect", json=body(consent=consent), headers=HEADERS).status_code
-        == 202
-    )
-    assert client.post("/api/v1/collect", json=body(), headers=HEADERS).status_code == 202
+    _assert_both_modes_stored(client, consent)
     after = table_rows(database_url)
     assert len(after["outbox_events"]) == len(before["outbox_events"]) + 1
 
