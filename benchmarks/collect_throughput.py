@@ -279,13 +279,17 @@ def main() -> None:
         env = {**instance_env(work, args.database_url), "GATEWAY_TRUSTED_PROXIES": "1"}
         migrate(env)
         database = "PostgreSQL" if args.database_url else "SQLite (WAL)"
-        kind = "sync" if args.worker == "sync" else "gunicorn.conf.py's threaded worker"
+        # gunicorn's worker class for serve() (None: the configuration's own) and its label.
+        worker, kind = (
+            ("sync", "sync")
+            if args.worker == "sync"
+            else (None, "gunicorn.conf.py's threaded worker")
+        )
         print(
             f"gunicorn -w {args.workers} ({kind}), wrk -t2 -c{args.connections}, {database}, "
             f"{args.rounds} interleaved rounds of {args.seconds}s, medians; two events per "
             "request, a new visitor address on every request, half with a consent token"
         )
-        worker = "sync" if args.worker == "sync" else None
         servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
         try:
             # Started one by one inside the try: a checkout that fails to start

@@ -91,12 +91,17 @@ def migrate(env: dict[str, str]) -> None:
     )
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on the loopback ``port``."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_for_port(port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if listening(port):
+            return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listening on {port}")
 
@@ -135,11 +140,10 @@ def serve(
     cwd: Path = ROOT,
 ) -> subprocess.Popen[bytes]:
     """gunicorn_command() started in ``cwd`` (whose ``gateway`` it imports), once it listens."""
-    with socket.socket() as sock:
-        if sock.connect_ex(("127.0.0.1", port)) == 0:
-            # Otherwise wait_for_port() would return at once and the run would
-            # measure whatever server was left there.
-            raise RuntimeError(f"port {port} is already in use")
+    if listening(port):
+        # Otherwise wait_for_port() would return at once and the run would
+        # measure whatever server was left there.
+        raise RuntimeError(f"port {port} is already in use")
     proc = subprocess.Popen(
         gunicorn_command(app, port, workers, worker_class),
         cwd=cwd,
