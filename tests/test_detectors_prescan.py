@@ -153,7 +153,7 @@ def test_spelled_at_in_any_case_is_an_email(text: str) -> None:
 @given(st.text(alphabet="abAZ_09", max_size=40))
 @settings(max_examples=500, deadline=None)
 def test_plain_words_hold_nothing(text: str) -> None:
-    if anon._PLAIN.fullmatch(text):
+    if anon._is_plain(text):
         assert det.redact(text) == text
         assert det.normalize(text) == text
 

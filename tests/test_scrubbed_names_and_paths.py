@@ -44,8 +44,18 @@ HOSTILE_PATHS = [
     ),
     ("/reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl", ["eyJhbGciOiJIUzI1NiJ9"]),
     ("/ticket/550e8400-e29b-41d4-a716-446655440000", ["550e8400"]),
+    # Logins made of a name: plain slugs to every other rule.
+    ("/profile/ivanpetrov85", ["ivanpetrov", "petrov"]),
+    ("/u/ivan_petrov", ["ivan_petrov", "petrov"]),
+    ("/blog/olga-1990/posts", ["olga", "1990"]),
 ]
-HOSTILE_EVENT_NAMES = ["ivan_petrov_mail_ru", "call_89161234567", "user_ivanpetrov85_login"]
+HOSTILE_EVENT_NAMES = [
+    "ivan_petrov_mail_ru",
+    "call_89161234567",
+    "user_ivanpetrov85_login",
+    "ivan_petrov",
+    "olga1990_click",
+]
 
 
 def _forwarded_aggregate(path: str, name: str = "page_view") -> list[dict[str, object]]:

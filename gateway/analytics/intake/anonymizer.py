@@ -91,10 +91,15 @@ MAX_PLAIN_SLUG = 15
 
 
 def _is_plain(text: str) -> bool:
-    """True when no rule can match ``text`` and it needs no normalizing."""
-    if _PLAIN.fullmatch(text):
-        return True
-    return 0 < len(text) <= MAX_PLAIN_SLUG and _PLAIN_SLUG.fullmatch(text) is not None
+    """True when no rule can match ``text`` and it needs no normalizing.
+
+    A plain word or slug can still be a login made of a name ("ivan_petrov",
+    "olga1990"): the login rule's own shape test says which.
+    """
+    plain = _PLAIN.fullmatch(text) is not None or (
+        0 < len(text) <= MAX_PLAIN_SLUG and _PLAIN_SLUG.fullmatch(text) is not None
+    )
+    return plain and not detectors.login_shape(text)
 
 
 def _normalized_window(text: str, keep: int) -> tuple[str, bool]:
@@ -201,7 +206,7 @@ def _clean_host(
 
 def is_sensitive_segment(segment: str) -> bool:
     """A path segment that could carry an identifier (checked after decoding)."""
-    if not segment or _PLAIN_WORD.fullmatch(segment):
+    if not segment or (_PLAIN_WORD.fullmatch(segment) and not detectors.login_shape(segment)):
         return False
     decoded = unquote(segment) if "%" in segment else segment
     return bool(_LONG_DIGITS_IN_SEGMENT.search(decoded)) or contains_identifier(decoded)
@@ -308,6 +313,7 @@ def warm_up() -> None:
     """Load what the rules read from disk (once per process)."""
     _public_suffixes()
     detectors.morph()
+    detectors.given_names()
 
 
 def registrable_domain(host: str) -> str | None:
@@ -639,7 +645,8 @@ def _event_name_identifies(name: str) -> bool:
     # "ivan_petrov_mail_ru": a mail domain spelled with underscores.
     if any(f".{domain}" in dotted for domain in _MAIL_DOMAINS):
         return True
-    return scrub_text(words, len(words)) != words
+    # Read as one word too: "ivan_petrov" is a login, "ivan petrov" two words.
+    return scrub_text(words, len(words)) != words or scrub_text(name, len(name)) != name
 
 
 _MAIL_DOMAINS = ("mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru", "list.ru", "ya.ru")

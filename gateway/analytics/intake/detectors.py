@@ -10,7 +10,8 @@ Where a field-standard library knows an identifier, it decides:
 
 - ``phonenumbers``: Russian and international phone numbers;
 - ``python-stdnum``: payment cards (Luhn), INN, OGRN/OGRNIP, IBAN, IMEI;
-- ``pymorphy3`` (Russian dictionaries): personal names, surnames, patronymics.
+- ``pymorphy3`` (Russian dictionaries): personal names, surnames, patronymics,
+  and the surnames in logins made of a name ("ivanpetrov85", "olga_1990").
 
 Identifiers no library knows have small checksummed or shaped detectors of
 their own here: SNILS, ICCID, IMSI, 20-digit bank and personal accounts,
@@ -28,7 +29,7 @@ import unicodedata
 from collections.abc import Callable, Sequence, Set
 from datetime import date
 from functools import cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 import phonenumbers
@@ -266,6 +267,14 @@ class _Lookups:
             found = self.tags[word] = _OVER_BUDGET if over else _person_tags(word)
         return found
 
+    def latin_tags_of(self, word: str) -> set[str] | frozenset[str]:
+        """``tags_of`` for a word in Latin letters, read back in Cyrillic."""
+        found = self.tags.get(word)
+        if found is None:
+            over = len(self.tags) >= MAX_NAME_LOOKUPS
+            found = self.tags[word] = _OVER_BUDGET if over else _latin_tags(word)
+        return found
+
     def is_known(self, word: str) -> bool:
         found = self.known.get(word)
         if found is None:
@@ -343,10 +352,11 @@ def redact_names(text: str) -> str:
 # Cyrillic letter by letter and asked of the same dictionary.
 _LATIN_WORD = r"[A-Z][a-z]{1,30}"
 _LATIN_RUN = re.compile(rf"(?<![\w-]){_LATIN_WORD}(?: {_LATIN_WORD}){{1,2}}(?![\w-])")
-_LATIN_ENDING = re.compile(
-    r"(?:ov|ova|ev|eva|in|ina|yn|yna|sky|skiy|skii|skaya|tsky|tskaya|enko|uk|yuk|vich|vna|"
-    r"ich|ichna)$"
+SURNAME_ENDINGS = (
+    *("ov", "ova", "ev", "eva", "in", "ina", "yn", "yna", "sky", "skiy", "skii", "skaya"),
+    *("tsky", "tskaya", "enko", "uk", "yuk", "vich", "vna", "ich", "ichna"),
 )
+_LATIN_ENDING = re.compile(f"(?:{'|'.join(SURNAME_ENDINGS)})$")
 _TRANSLIT = (
     ("shch", "щ"),
     ("sch", "щ"),
@@ -383,18 +393,271 @@ def _latin_tags(word: str) -> set[str]:
     )
 
 
-def _latin_names(match: re.Match[str]) -> str:
+def _latin_names(lookups: _Lookups, match: re.Match[str]) -> str:
     words = match.group().split(" ")
     if not any(_LATIN_ENDING.search(w) for w in words):
         return match.group()
-    tags = [_latin_tags(w) for w in words]
+    tags = [lookups.latin_tags_of(w) for w in words]
     if all(tags) and any(t & {"Surn", "Patr"} for t in tags):
         return "[name]"
     return match.group()
 
 
 def redact_latin_names(text: str) -> str:
-    return _LATIN_RUN.sub(_latin_names, text)
+    # Each word asked once per text, within the same budget as Cyrillic names:
+    # "Ivan Petrov " repeated over a title cost 50 ms asked word by word.
+    return _LATIN_RUN.sub(partial(_latin_names, _Lookups()), text)
+
+
+# --- logins made of a name ("ivanpetrov85", "olga_1990") ---------------------
+
+# How each Cyrillic letter is written in Latin letters: passports (ICAO),
+# GOST and the usual informal spellings, so "Юлия" is "yulia", "iuliia" and
+# "julia", "Алексей" "aleksey", "alexei" and "aleksej".
+_LATIN_SPELLINGS: dict[str, tuple[str, ...]] = {
+    **{c: (latin,) for c, latin in zip("абвгдзиклмнопрстуфэ", "abvgdziklmnoprstufe", strict=True)},
+    "е": ("e",),
+    "ё": ("e", "yo"),
+    "ж": ("zh",),
+    "й": ("y", "i", "j"),
+    "х": ("kh", "h"),
+    "ц": ("ts", "c"),
+    "ч": ("ch",),
+    "ш": ("sh",),
+    "щ": ("shch", "sch"),
+    "ъ": ("",),
+    "ы": ("y",),
+    "ь": ("",),
+    "ю": ("yu", "iu", "ju"),
+    "я": ("ya", "ia", "ja"),
+}
+# Letter pairs spelled as one.
+_PAIR_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "кс": ("ks", "x"),
+    "ий": ("iy", "ii", "y", "i", "ij"),
+    "ия": ("iya", "ia", "iia", "ija"),
+    "ья": ("ya", "ia", "ja"),
+    "йя": ("yya", "ya", "iya", "ia"),
+}
+MIN_NAME_LETTERS = 4
+# Shorter surname-shaped words are as often English ones ("main", "coin").
+MIN_LONG_SURNAME = 6
+# A text asks the dictionary about at most this many words for its logins; a word
+# past the budget that has a surname's shape counts as a surname (redacted unasked).
+MAX_LOGIN_LOOKUPS = 8
+
+
+def latin_spellings(name: str) -> set[str]:
+    """The Latin spellings of a Cyrillic name, lowercase ("Юлия" -> yulia, iuliia, julia…)."""
+    spellings = [""]
+    word = name.lower()
+    index = 0
+    while index < len(word):
+        pair = word[index : index + 2]
+        if pair in _PAIR_SPELLINGS:
+            options, index = _PAIR_SPELLINGS[pair], index + 2
+        else:
+            letter = word[index]
+            options = _LATIN_SPELLINGS.get(letter, (letter,))
+            if index == 0 and letter == "е":
+                options = ("e", "ye")  # "Елена": elena, yelena
+            index += 1
+        spellings = [done + option for done in spellings for option in options]
+    return {s for s in spellings if len(s) >= MIN_NAME_LETTERS and s.isascii()}
+
+
+class GivenNames(NamedTuple):
+    spellings: frozenset[str]
+    # Their first and last MIN_NAME_LETTERS letters: most words start and end
+    # with no name, and two lookups say so.
+    heads: frozenset[str]
+    tails: frozenset[str]
+
+
+@cache
+def given_names() -> GivenNames:
+    """Latin spellings of the given names in ``gateway/data/given_names_ru.txt``."""
+    from importlib import resources
+
+    text = resources.files("gateway").joinpath("data/given_names_ru.txt").read_text("utf-8")
+    names: set[str] = set()
+    for line in text.splitlines():
+        name = line.split("#", 1)[0].strip()
+        if name:
+            names |= latin_spellings(name)
+    return GivenNames(
+        frozenset(names),
+        frozenset(n[:MIN_NAME_LETTERS] for n in names),
+        frozenset(n[-MIN_NAME_LETTERS:] for n in names),
+    )
+
+
+# A run of login characters; the rule reads it without its leading and
+# trailing dots, dashes and underscores. No look-behind (which slows the
+# search): each search starts where the last match ended, so a match starts
+# its run, unless the run is over 200 characters (a token already).
+_LOGIN_RUN = re.compile(r"[A-Za-z0-9_.-]{4,200}")
+_LOGIN_PART = re.compile(r"[a-z]+|[0-9]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _login_parts(run: str) -> tuple[list[str], bool]:
+    """The letter runs of ``run`` (lowercase) and whether it holds a digit."""
+    words: list[str] = []
+    digits = False
+    # Split at the separators with str methods; only a part that mixes letters
+    # and digits ("olga1990") needs the pattern.
+    for part in run.lower().replace("-", "_").replace(".", "_").split("_"):
+        if part.isalpha():
+            words.append(part)
+        elif part.isdigit():
+            digits = True
+        elif part:
+            for piece in _LOGIN_PART.findall(part):
+                if piece[0].isdigit():
+                    digits = True
+                else:
+                    words.append(piece)
+    return words, digits
+
+
+def _surname_shaped(word: str) -> bool:
+    return len(word) >= MIN_NAME_LETTERS and word.endswith(SURNAME_ENDINGS)
+
+
+def _long_surname_shaped(word: str) -> bool:
+    return len(word) >= MIN_LONG_SURNAME and _surname_shaped(word)
+
+
+def _glued(word: str, names: GivenNames) -> list[str]:
+    """What is left of ``word`` beside a given name at its start or end, when surname-shaped."""
+    rests: list[str] = []
+    if word[:MIN_NAME_LETTERS] not in names.heads and word[-MIN_NAME_LETTERS:] not in names.tails:
+        return rests
+    lengths = range(MIN_NAME_LETTERS, len(word) - MIN_NAME_LETTERS + 1)
+    if word[:MIN_NAME_LETTERS] in names.heads:
+        rests += [
+            word[k:] for k in lengths if word[:k] in names.spellings and _surname_shaped(word[k:])
+        ]
+    if word[-MIN_NAME_LETTERS:] in names.tails:
+        rests += [
+            word[:-k]
+            for k in lengths
+            if word[-k:] in names.spellings and _surname_shaped(word[:-k])
+        ]
+    return rests
+
+
+def login_shape(run: str) -> bool:
+    """Whether ``run`` could be a login made of a name; no dictionary is asked.
+
+    A given name with digits or another word beside it ("olga_1990",
+    "ivan.petrov"), a given name glued to a surname-shaped word
+    ("ivanpetrov"), or a surname-shaped word with digits ("petrova85").
+    """
+    names = given_names()
+    if run.isalpha():
+        # One word of letters (most words and path segments): only a name
+        # glued to a surname can make it a login.
+        return _login_shape_word(run.lower(), names)
+    words, digits = _login_parts(run)
+    if len(words) == 1 and not digits:
+        return _login_shape_word(words[0], names)
+    # Only words of four letters and more can be a name or a surname; what
+    # else the run holds (digits, a short word) need only be there.
+    for word in words:
+        if len(word) < MIN_NAME_LETTERS:
+            continue
+        if word in names.spellings or (digits and word.endswith(SURNAME_ENDINGS)):
+            return True
+        if len(word) >= 2 * MIN_NAME_LETTERS and _glued(word, names):
+            return True
+    return False
+
+
+def _login_shape_word(word: str, names: GivenNames) -> bool:
+    return len(word) >= 2 * MIN_NAME_LETTERS and word.isascii() and bool(_glued(word, names))
+
+
+class _LoginLookups:
+    """The dictionary's answers for one text's words, within MAX_LOGIN_LOOKUPS."""
+
+    def __init__(self) -> None:
+        self.asked: dict[str, frozenset[str]] = {}
+
+    def is_surname(self, word: str, place_too: bool = True) -> bool:
+        """A surname or patronymic; with ``place_too`` False, not also a place
+        ("rostov2026" is a city, "natasha.rostova" a person)."""
+        found = self.asked.get(word)
+        if found is None:
+            if len(self.asked) >= MAX_LOGIN_LOOKUPS:
+                return _surname_shaped(word)
+            found = self.asked[word] = _latin_grammemes(word)
+        return bool(found & {"Surn", "Patr"}) and (place_too or "Geox" not in found)
+
+
+def _latin_grammemes(word: str) -> frozenset[str]:
+    """Every grammeme of every parse of a transliterated word, written back in Cyrillic;
+    none for a word the dictionary does not hold (its guesses make "online" a surname)."""
+    cyrillic = to_cyrillic(word)
+    if not morph().word_is_known(cyrillic.lower()):
+        return frozenset()
+    grammemes: set[str] = set()
+    for parse in morph().parse(cyrillic):
+        grammemes |= parse.tag.grammemes
+    return frozenset(grammemes)
+
+
+def looks_like_login(run: str, lookups: _LoginLookups | None = None) -> bool:
+    """A login or handle made of a person's name, as the dictionary confirms it."""
+    if not login_shape(run):
+        return False
+    lookups = lookups or _LoginLookups()
+    letters, digits = _login_parts(run)
+    names = given_names()
+    for index, word in enumerate(letters):
+        if word in names.spellings:
+            if digits:
+                return True
+            # Beside a given name, a long surname-shaped word is a surname even
+            # when the dictionary never saw it ("ivan_khabibullin").
+            if any(
+                _long_surname_shaped(w) or lookups.is_surname(w)
+                for i, w in enumerate(letters)
+                if i != index
+            ):
+                return True
+        elif digits and _surname_shaped(word) and lookups.is_surname(word, place_too=False):
+            return True
+        if len(word) >= 2 * MIN_NAME_LETTERS and any(
+            lookups.is_surname(rest) for rest in _glued(word, names)
+        ):
+            return True
+    return False
+
+
+def _login(lookups: _LoginLookups, match: re.Match[str]) -> str:
+    run = match.group()
+    core = run.strip("._-")
+    if not looks_like_login(core, lookups):
+        return run
+    start = run.index(core)
+    return run[:start] + "[login]" + run[start + len(core) :]
+
+
+def _login_hint(text: str) -> bool:
+    """Some run of ``text`` has a login's shape (what ``redact_logins`` can match)."""
+    if _LATIN_LETTER.search(text) is None:
+        return False
+    for run in _LOGIN_RUN.findall(text):
+        if login_shape(run.strip("._-")):
+            return True
+    return False
+
+
+def redact_logins(text: str) -> str:
+    """Logins and handles made of a name and digits or a surname -> ``[login]``."""
+    return _LOGIN_RUN.sub(partial(_login, _LoginLookups()), text)
 
 
 # --- numbers ------------------------------------------------------------------
@@ -574,6 +837,7 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
     (_address_hint, redact_address),
     (lambda t: not t.isascii(), redact_names),
     (lambda t: _LATIN_PAIR.search(t) and _LATIN_RUN.search(t), redact_latin_names),
+    (_login_hint, redact_logins),
     (_number_hint, redact_numbers),
 )
 
@@ -595,7 +859,10 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
 #   of two capitalised words, as names are written, and initials before or
 #   after a surname;
 # - an address marker (in any case) with a capital or a digit after it:
-#   ``_address_hint``.
+#   ``_address_hint``;
+# - a given name in Latin letters beside digits or another word, or glued to
+#   a surname-shaped word, or a surname-shaped word beside digits: logins
+#   (``login_shape``).
 _DASH_HINT = re.compile(r"[0-9A-Fa-f]{8}-|(?i:[a-z2-7]{4}-[a-z2-7]{4}-)")
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
 # A capital after a space (and a lowercase letter before it), or after a dot.
@@ -634,7 +901,9 @@ def may_hold_identifier(text: str) -> bool:
     capital_inside = rest.lower() != rest
     if capital_inside and _name_hint(text):
         return True
-    return (capital_inside or digits > 0) and not text.isascii() and _address_hint(text)
+    if (capital_inside or digits > 0) and not text.isascii() and _address_hint(text):
+        return True
+    return _login_hint(text)
 
 
 def _name_hint(text: str) -> bool:
