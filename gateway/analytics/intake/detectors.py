@@ -84,6 +84,16 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+@cache
+def _given_names_in_file() -> tuple[str, ...]:
+    """The Cyrillic given names of ``gateway/data/given_names_ru.txt``."""
+    from importlib import resources
+
+    text = resources.files("gateway").joinpath("data/given_names_ru.txt").read_text("utf-8")
+    names = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(name for name in names if name)
+
+
 # --- shaped identifiers -------------------------------------------------------
 
 MAX_RUN = 200  # characters without a space: longer is never a word
@@ -348,6 +358,89 @@ def redact_names(text: str) -> str:
     return _INITIALS_RUN.sub(partial(_initials, lookups), text) if "." in text else text
 
 
+# Names in lower case or capitals ("ольга смирнова", "СМИРНОВА ОЛЬГА"), as
+# search terms are typed: a given name from the list beside a surname or a
+# patronymic in the nominative. Text holding no listed name (nearly all) pays
+# one set test; the dictionary is asked only about a listed name's neighbours.
+_CYRILLIC_WORD = re.compile(r"[а-яёА-ЯЁ]+(?:-[а-яёА-ЯЁ]+)*")
+CYRILLIC_SURNAME_ENDINGS = (
+    *("ов", "ова", "ев", "ева", "ёв", "ёва", "ин", "ина", "ын", "ына", "ский", "ская"),
+    *("цкий", "цкая", "ской", "енко", "ук", "юк", "ич", "вна", "чна"),
+)
+
+
+@cache
+def given_names_cyrillic() -> frozenset[str]:
+    """The names of ``gateway/data/given_names_ru.txt``, lowercase, with "е" for "ё" too."""
+    names = {name.lower() for name in _given_names_in_file()}
+    return frozenset(names | {name.replace("ё", "е") for name in names})
+
+
+def _case_free_name_hint(text: str) -> bool:
+    if text.isascii():
+        return False
+    return not given_names_cyrillic().isdisjoint(_CYRILLIC_WORD.findall(text.lower()))
+
+
+def _nominative_surname(word: str) -> bool:
+    """A surname or patronymic in the nominative: known to the dictionary, or
+    guessed by it for a word with a surname's ending ("хабибуллина")."""
+    analyzer = morph()
+    if not analyzer.word_is_known(word) and not word.endswith(CYRILLIC_SURNAME_ENDINGS):
+        return False
+    return any(
+        "nomn" in parse.tag.grammemes and parse.tag.grammemes & {"Surn", "Patr"}
+        for parse in analyzer.parse(word)
+    )
+
+
+def redact_case_free_names(text: str) -> str:
+    """A listed given name with the surnames and patronymics beside it -> ``[name]``."""
+    names = given_names_cyrillic()
+    words = [(m.start(), m.end(), m.group().lower()) for m in _CYRILLIC_WORD.finditer(text)]
+    asked: dict[str, bool] = {}
+
+    def surname(index: int) -> bool:
+        word = words[index][2]
+        if word in names:
+            return False
+        found = asked.get(word)
+        if found is None:
+            if len(asked) >= MAX_NAME_LOOKUPS:
+                return word.endswith(CYRILLIC_SURNAME_ENDINGS)
+            # A double surname ("смирнова-ким") is one when either half is.
+            found = asked[word] = any(_nominative_surname(part) for part in word.split("-")[:3])
+        return found
+
+    def joined(left: int, right: int) -> bool:
+        return text[words[left][1] : words[right][0]] == " "
+
+    out: list[str] = []
+    done = 0  # characters of text already written out
+    floor = 0  # words before this one are written out
+    index = 0
+    while index < len(words):
+        if words[index][2] not in names:
+            index += 1
+            continue
+        first = last = index
+        # At most two words on either side: a surname and a patronymic.
+        while first > floor and first > index - 2 and joined(first - 1, first):
+            if not surname(first - 1):
+                break
+            first -= 1
+        while last + 1 < len(words) and last < index + 2 and joined(last, last + 1):
+            if not surname(last + 1):
+                break
+            last += 1
+        if first < last:
+            out += [text[done : words[first][0]], "[name]"]
+            done = words[last][1]
+            floor = last + 1
+        index = last + 1
+    return "".join(out) + text[done:] if out else text
+
+
 # Transliterated names ("Ivan Petrov", "Sergey Ivanovich"): written back in
 # Cyrillic letter by letter and asked of the same dictionary.
 _LATIN_WORD = r"[A-Z][a-z]{1,30}"
@@ -477,14 +570,9 @@ class GivenNames(NamedTuple):
 @cache
 def given_names() -> GivenNames:
     """Latin spellings of the given names in ``gateway/data/given_names_ru.txt``."""
-    from importlib import resources
-
-    text = resources.files("gateway").joinpath("data/given_names_ru.txt").read_text("utf-8")
     names: set[str] = set()
-    for line in text.splitlines():
-        name = line.split("#", 1)[0].strip()
-        if name:
-            names |= latin_spellings(name)
+    for name in _given_names_in_file():
+        names |= latin_spellings(name)
     return GivenNames(
         frozenset(names),
         frozenset(n[:MIN_NAME_LETTERS] for n in names),
@@ -649,10 +737,7 @@ def _login_hint(text: str) -> bool:
     """Some run of ``text`` has a login's shape (what ``redact_logins`` can match)."""
     if _LATIN_LETTER.search(text) is None:
         return False
-    for run in _LOGIN_RUN.findall(text):
-        if login_shape(run.strip("._-")):
-            return True
-    return False
+    return any(login_shape(run.strip("._-")) for run in _LOGIN_RUN.findall(text))
 
 
 def redact_logins(text: str) -> str:
@@ -836,6 +921,7 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
     (_PASSPORT_HINT.search, redact_passport),
     (_address_hint, redact_address),
     (lambda t: not t.isascii(), redact_names),
+    (_case_free_name_hint, redact_case_free_names),
     (lambda t: _LATIN_PAIR.search(t) and _LATIN_RUN.search(t), redact_latin_names),
     (_login_hint, redact_logins),
     (_number_hint, redact_numbers),
@@ -860,6 +946,8 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
 #   after a surname;
 # - an address marker (in any case) with a capital or a digit after it:
 #   ``_address_hint``;
+# - a listed given name in Cyrillic in any case: names typed in lower case
+#   or capitals (``_case_free_name_hint``);
 # - a given name in Latin letters beside digits or another word, or glued to
 #   a surname-shaped word, or a surname-shaped word beside digits: logins
 #   (``login_shape``).
@@ -903,7 +991,7 @@ def may_hold_identifier(text: str) -> bool:
         return True
     if (capital_inside or digits > 0) and not text.isascii() and _address_hint(text):
         return True
-    return _login_hint(text)
+    return _case_free_name_hint(text) or _login_hint(text)
 
 
 def _name_hint(text: str) -> bool:

@@ -1,0 +1,108 @@
+"""Russian names typed in lower case or capitals ("ольга смирнова", "СМИРНОВА ОЛЬГА").
+
+Search terms are typed that way; the capitalised-run rule never sees them, so
+each case below would reach Google without this rule. A listed given name
+(gateway/data/given_names_ru.txt) with a surname or patronymic in the
+nominative beside it, as pymorphy3 reads them, is a person.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from gateway.analytics.intake import anonymizer as anon
+from gateway.analytics.intake import detectors as det
+from gateway.analytics.intake.pipeline import Context, Hit, Identity, process
+from gateway.sites import Site
+from gateway.useragent import DeviceFacts
+
+ORIGIN = "https://hottelecom.example"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "expected"),
+    [
+        ("смирнова ольга игоревна", "смирнова", "[name]"),
+        ("ольга смирнова", "смирнова", "[name]"),
+        ("иван петров", "петров", "[name]"),
+        ("поиск: иван петров, тариф", "петров", "поиск: [name], тариф"),
+        ("СМИРНОВА ОЛЬГА", "СМИРНОВА", "[name]"),
+        ("ольга ким", "ким", "[name]"),  # a surname without a typical ending
+        ("ольга хабибуллина", "хабибуллина", "[name]"),  # a surname the dictionary never saw
+        ("ольга игоревна", "игоревна", "[name]"),  # a name and a patronymic
+        ("ольга смирнова-ким", "ким", "[name]"),  # a double surname
+        ("иван иванов и ольга петрова", "петрова", "[name] и [name]"),
+        ("надежда петрова звонила", "петрова", "[name] звонила"),
+        ("семен петров", "петров", "[name]"),  # "е" written for "ё"
+    ],
+)
+def test_a_name_in_any_case_is_redacted(text: str, secret: str, expected: str) -> None:
+    cleaned = anon.scrub_text(text)
+    assert cleaned == expected
+    assert secret not in cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "роутер не работает",
+        "вера в будущее",  # a given name that is a word, nothing beside it
+        "любовь и голуби",
+        "роман толстого",  # a surname, but not in the nominative: "a novel by"
+        "тариф для ольги",
+        "слава богу",
+        "марина сити",
+        "ольга",  # a first name alone names nobody
+        "сим-карта ольга",
+    ],
+)
+def test_words_that_are_names_stay(text: str) -> None:
+    assert anon.scrub_text(text) == text
+
+
+def test_text_without_a_listed_name_pays_one_set_test() -> None:
+    assert not det._case_free_name_hint("роутер не работает, помогите настроить")
+    assert det._case_free_name_hint("роутер ольги? нет: ольга")
+
+
+def test_dictionary_lookups_are_bounded_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    real = det._nominative_surname
+
+    def counting(word: str) -> bool:
+        asked.append(word)
+        return real(word)
+
+    monkeypatch.setattr(det, "_nominative_surname", counting)
+    words = [f"ольга {chr(0x430 + i % 30)}{chr(0x430 + i // 30)}ова" for i in range(120)]
+    cleaned = det.redact_case_free_names(", ".join(words))
+    assert len(asked) <= det.MAX_NAME_LOOKUPS
+    # Past the budget a surname-shaped neighbour counts as a surname unasked.
+    assert cleaned.count("[name]") >= 120 - det.MAX_NAME_LOOKUPS
+
+
+def test_a_lowercase_name_never_reaches_an_outbox_row() -> None:
+    ctx = Context(
+        site=Site("hottelecom", "HotTelecom", (ORIGIN,), ("ru",)),
+        device=DeviceFacts("Chrome", "131", "Windows", "desktop"),
+        location=None,
+        now=datetime(2026, 11, 25, 12, 0),
+        key=b"k" * 32,
+        window_seconds=3600,
+    )
+    hit = Hit(
+        "view_search_results",
+        {"search_term": "смирнова ольга игоревна", "link_text": "иван петров"},
+        ORIGIN + "/search",
+        None,
+        "поиск: ольга ким",
+        identity=Identity("consent", "abcd-efgh-ijkl-mnop"),
+    )
+    rows = process([hit], ctx).outbox_rows
+    event = json.loads(rows[-1]["event_json"])
+    assert event["params"]["search_term"] == "[name]"
+    assert event["params"]["link_text"] == "[name]"
+    assert event["params"]["page_title"] == "поиск: [name]"
