@@ -40,6 +40,37 @@ def test_decoding_is_bounded() -> None:
     assert len(det.decode_layers(deep)) > 10  # four rounds, not fifty
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ivan％40mail.ru",  # a fullwidth percent sign: NFKC makes the escape
+        "ivan%EF%BC%8540mail.ru",  # the same, percent-encoded
+        "ivan&#xFF05;40mail.ru",  # the same, as an entity
+        "ivan％２５40mail.ru",  # fullwidth digits too, and one more layer
+        "ivan%\u200b40mail.ru",  # an invisible character inside the escape
+        "ivan%2525252540mail.ru",  # five layers: past one round of decoding
+    ],
+)
+def test_an_escape_made_by_folding_or_dropping_is_decoded_too(raw: str) -> None:
+    assert det.normalize(raw) == "ivan@mail.ru"
+    cleaned = anon.scrub_text(f"пишите {raw} скорее")
+    assert cleaned == "пишите [email] скорее"
+
+
+def test_what_still_decodes_after_every_round_is_opaque() -> None:
+    deep = "ivan%" + "25" * 15 + "40mail.ru"
+    assert det.normalize(f"пишите {deep} скорее") == "пишите [token] скорее"
+    # Percent signs and ampersands people write stay.
+    assert det.normalize("скидка 50% на всё & даже больше") == "скидка 50% на всё & даже больше"
+
+
+def test_normalize_is_stable() -> None:
+    # A second pass changes nothing: the rules after it saw everything there is.
+    for raw in ["%0¹", "ivan％40mail.ru", "e\u200b\u0301", "a%25%34%30b", "&amp;#64;"]:
+        once = det.normalize(raw)
+        assert det.normalize(once) == once, raw
+
+
 # --- each detector, with what would leak without it --------------------------------
 
 
@@ -331,3 +362,10 @@ def test_spaces_are_collapsed_as_the_whitespace_pattern_does(text: str) -> None:
 def test_latin_name_pre_check_covers_the_name_run(text: str) -> None:
     if det._LATIN_RUN.search(text):
         assert det._LATIN_PAIR.search(text)
+
+
+@given(st.text(alphabet="%2540４０％&#;amp x\u200b\u0301e@", max_size=40))
+@settings(max_examples=1500, deadline=None)
+def test_normalize_is_stable_for_any_mix_of_encodings(raw: str) -> None:
+    once = det.normalize(raw)
+    assert det.normalize(once) == once

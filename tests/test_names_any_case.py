@@ -1,4 +1,4 @@
-"""Russian names typed in lower case or capitals ("ольга смирнова", "СМИРНОВА ОЛЬГА").
+"""Names typed in lower case or capitals ("ольга смирнова", "СМИРНОВА ОЛЬГА", "ivan petrov").
 
 Search terms are typed that way; the capitalised-run rule never sees them, so
 each case below would reach Google without this rule. A listed given name
@@ -37,6 +37,12 @@ ORIGIN = "https://hottelecom.example"
         ("иван иванов и ольга петрова", "петрова", "[name] и [name]"),
         ("надежда петрова звонила", "петрова", "[name] звонила"),
         ("семен петров", "петров", "[name]"),  # "е" written for "ё"
+        # In Latin letters, as transliterated names are typed.
+        ("ivan petrov", "petrov", "[name]"),
+        ("search: olga kim", "kim", "search: [name]"),
+        ("IVAN PETROV", "PETROV", "[name]"),
+        ("sergey ivanovich", "ivanovich", "[name]"),
+        ("ivan khabibullin", "khabibullin", "[name]"),
     ],
 )
 def test_a_name_in_any_case_is_redacted(text: str, secret: str, expected: str) -> None:
@@ -57,6 +63,10 @@ def test_a_name_in_any_case_is_redacted(text: str, secret: str, expected: str) -
         "марина сити",
         "ольга",  # a first name alone names nobody
         "сим-карта ольга",
+        "roman empire",
+        "mark twain",
+        "ivan the terrible",
+        "tariffs for olga",
     ],
 )
 def test_words_that_are_names_stay(text: str) -> None:
@@ -65,7 +75,9 @@ def test_words_that_are_names_stay(text: str) -> None:
 
 def test_text_without_a_listed_name_pays_one_set_test() -> None:
     assert not det._case_free_name_hint("роутер не работает, помогите настроить")
+    assert not det._case_free_name_hint("Home internet 500 Mbit/s")
     assert det._case_free_name_hint("роутер ольги? нет: ольга")
+    assert det._case_free_name_hint("router of olga")
 
 
 def test_dictionary_lookups_are_bounded_per_text(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,8 +70,14 @@ def decode_layers(text: str) -> str:
     return text
 
 
-def normalize(text: str) -> str:
-    """What detectors read: decoded, NFKC, no invisible characters, single spaces."""
+# Each round decodes, folds (NFKC) and drops invisible characters; folding and
+# dropping can make a new escape ("％40", "%\u200b40" are "%40"), so rounds go
+# on until the text is stable, at most this many.
+MAX_NORMALIZE_ROUNDS = 3
+
+
+def _unwrap(text: str) -> str:
+    """One round: decoded, NFKC, no invisible characters."""
     text = decode_layers(text)
     if not text.isascii():
         if not unicodedata.is_normalized("NFKC", text):
@@ -80,6 +86,35 @@ def normalize(text: str) -> str:
             text = text.translate(_INVISIBLE)
     elif _ASCII_CONTROL.search(text):
         text = text.translate(_INVISIBLE)
+    return text
+
+
+def _may_unwrap(text: str) -> bool:
+    """False when another round would leave ``text`` (a round's output) as it is."""
+    if "%" in text or "&" in text:
+        return True
+    # Dropping an invisible character can leave a letter and a combining mark side by side.
+    return not text.isascii() and not unicodedata.is_normalized("NFKC", text)
+
+
+def _opaque_encoded_words(text: str) -> str:
+    """Words that still unwrap after every round: no browser encodes that deep."""
+    words = text.split()
+    return " ".join(
+        "[token]" if _may_unwrap(word) and _unwrap(word) != word else word for word in words
+    )
+
+
+def normalize(text: str) -> str:
+    """What detectors read: decoded, NFKC, no invisible characters, single spaces."""
+    for _round in range(MAX_NORMALIZE_ROUNDS):
+        clean = _unwrap(text)
+        stable = clean == text or not _may_unwrap(clean)
+        text = clean
+        if stable:
+            break
+    else:
+        text = _opaque_encoded_words(text)
     # str.split() and the pattern \s agree on what is a space (Unicode White_Space).
     return " ".join(text.split())
 
@@ -358,11 +393,12 @@ def redact_names(text: str) -> str:
     return _INITIALS_RUN.sub(partial(_initials, lookups), text) if "." in text else text
 
 
-# Names in lower case or capitals ("ольга смирнова", "СМИРНОВА ОЛЬГА"), as
-# search terms are typed: a given name from the list beside a surname or a
-# patronymic in the nominative. Text holding no listed name (nearly all) pays
-# one set test; the dictionary is asked only about a listed name's neighbours.
-_CYRILLIC_WORD = re.compile(r"[а-яёА-ЯЁ]+(?:-[а-яёА-ЯЁ]+)*")
+# Names in lower case or capitals ("ольга смирнова", "СМИРНОВА ОЛЬГА", "ivan
+# petrov"), as search terms are typed: a given name from the list (in Cyrillic
+# or a Latin spelling) beside a surname or a patronymic in the nominative.
+# Text holding no listed name (nearly all) pays one set test; the dictionary
+# is asked only about a listed name's neighbours.
+_CASE_FREE_WORD = re.compile(r"[а-яёА-ЯЁ]+(?:-[а-яёА-ЯЁ]+)*|[A-Za-z]+(?:-[A-Za-z]+)*")
 CYRILLIC_SURNAME_ENDINGS = (
     *("ов", "ова", "ев", "ева", "ёв", "ёва", "ин", "ина", "ын", "ына", "ский", "ская"),
     *("цкий", "цкая", "ской", "енко", "ук", "юк", "ич", "вна", "чна"),
@@ -376,10 +412,14 @@ def given_names_cyrillic() -> frozenset[str]:
     return frozenset(names | {name.replace("ё", "е") for name in names})
 
 
+@cache
+def case_free_names() -> frozenset[str]:
+    """The listed given names, lowercase, in Cyrillic and in their Latin spellings."""
+    return given_names_cyrillic() | given_names().spellings
+
+
 def _case_free_name_hint(text: str) -> bool:
-    if text.isascii():
-        return False
-    return not given_names_cyrillic().isdisjoint(_CYRILLIC_WORD.findall(text.lower()))
+    return not case_free_names().isdisjoint(_CASE_FREE_WORD.findall(text.lower()))
 
 
 def _nominative_surname(word: str) -> bool:
@@ -394,26 +434,49 @@ def _nominative_surname(word: str) -> bool:
     )
 
 
+def _latin_nominative_surname(word: str) -> bool:
+    """``_nominative_surname`` of a word in Latin letters ("petrov", "smirnova")."""
+    cyrillic = to_cyrillic(word).lower()
+    return _nominative_surname(cyrillic) or (
+        len(word) >= 6 and word.endswith(SURNAME_ENDINGS) and not morph().word_is_known(cyrillic)
+    )
+
+
+def _glued_to_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start else " "
+    after = text[end : end + 1] or " "
+    return before.isalnum() or before in "_-" or after.isalnum() or after in "_-"
+
+
 def redact_case_free_names(text: str) -> str:
     """A listed given name with the surnames and patronymics beside it -> ``[name]``."""
-    names = given_names_cyrillic()
-    words = [(m.start(), m.end(), m.group().lower()) for m in _CYRILLIC_WORD.finditer(text)]
+    names = case_free_names()
+    # Whole words only: "aidar0" is a login's business, not a name's.
+    words = [
+        (m.start(), m.end(), m.group().lower())
+        for m in _CASE_FREE_WORD.finditer(text)
+        if not _glued_to_word(text, m.start(), m.end())
+    ]
     asked: dict[str, bool] = {}
 
     def surname(index: int) -> bool:
         word = words[index][2]
         if word in names:
             return False
+        latin = word.isascii()
         found = asked.get(word)
         if found is None:
             if len(asked) >= MAX_NAME_LOOKUPS:
-                return word.endswith(CYRILLIC_SURNAME_ENDINGS)
+                return word.endswith(SURNAME_ENDINGS if latin else CYRILLIC_SURNAME_ENDINGS)
             # A double surname ("смирнова-ким") is one when either half is.
-            found = asked[word] = any(_nominative_surname(part) for part in word.split("-")[:3])
+            check = _latin_nominative_surname if latin else _nominative_surname
+            found = asked[word] = any(check(part) for part in word.split("-")[:3])
         return found
 
     def joined(left: int, right: int) -> bool:
-        return text[words[left][1] : words[right][0]] == " "
+        # One space apart, and in one script: "ааев aidar" is no name.
+        same_script = words[left][2].isascii() == words[right][2].isascii()
+        return same_script and text[words[left][1] : words[right][0]] == " "
 
     out: list[str] = []
     done = 0  # characters of text already written out
