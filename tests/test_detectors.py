@@ -84,6 +84,14 @@ def test_normalize_is_stable() -> None:
         ("ivan.petrov [at] mail [dot] ru", "[email]", "petrov"),
         ("ivan.petrov (собака) mail (точка) ru", "[email]", "petrov"),
         ("ivan dot petrov at mail dot ru", "[email]", "petrov"),
+        ("ivan.petrov @ mail.ru", "[email]", "petrov"),  # spaces around "@"
+        ("ivan.petrov@ mail . ru", "[email]", "petrov"),
+        ("ivan.petrov[@]mail.ru", "[email]", "petrov"),
+        ("ivan.petrov(@)mail[.]ru", "[email]", "petrov"),
+        ("ivan.petrov@mail。ru", "[email]", "petrov"),  # ideographic full stop, NFKC keeps it
+        ("пишите в телеграм @durov_pavel", "[login]", "durov"),  # a handle
+        ("профиль vk.com/id123456", "vk.com", "123456"),  # a URL without a scheme
+        ("профиль сайт.рф/люди/olga", "сайт.рф", "olga"),
         ("звоните 8 916 123–45–67", "[phone]", "123"),
         ("звоните 8\u2011916\u2011123\u201145\u201167", "[phone]", "916"),
         ("тел. 123-45-67", "[phone]", "45-67"),
@@ -113,6 +121,9 @@ def test_normalize_is_stable() -> None:
         ("пр-т Мира, д. 12, кв. 3", "[address]", "Мира"),
         ("Москва, ул. Ленина, д. 5, корп. 2", "[address]", "Ленина"),
         ("улица Большая Якиманка дом 22", "[address]", "Якиманка"),
+        ("ул Ленина 5", "[address]", "Ленина"),  # "ул" without its dot
+        ("ул. Ленина 5-12", "[address]", "5-12"),  # the house right after the street
+        ("ул. ленина д 5 кв 7", "[address]", "5"),  # "д" and "кв" without dots
         ("см. https://vk.com/id123456", "https://vk.com", "id123456"),
         ("from 2001:db8::1", "[ip]", "db8"),
     ],
@@ -135,6 +146,9 @@ def test_detector_redacts(text: str, marker: str, secret: str) -> None:
         "Personal Account login",
         "Google Analytics Admin",
         "New York Marathon",
+        "цена 5 @ 10 руб",  # an "@" between numbers is no address
+        "встреча в 10. Потом",
+        "скорость 1.5/2 Гбит/с, 3.99/месяц",  # a slash after a number is no URL
     ],
 )
 def test_ordinary_text_is_kept(text: str) -> None:

@@ -134,9 +134,11 @@ def _given_names_in_file() -> tuple[str, ...]:
 MAX_RUN = 200  # characters without a space: longer is never a word
 _LONG_RUN = re.compile(rf"(?<!\S)\S{{{MAX_RUN + 1},}}")
 _JWT = re.compile(r"(?<![\w-])eyJ[\w-]{2,200}\.[\w-]{2,200}\.?[\w-]{0,200}")
-_AT = r"(?:@| ?[\[({<] ?(?i:at|собака) ?[\])}>] ?| (?i:at|собака) )"
-_SPELLED_DOT = r"(?: ?[\[({<] ?(?i:dot|точка) ?[\])}>] ?| (?i:dot|точка) )"
-_DOT = rf"(?:\.|{_SPELLED_DOT})"
+# "@" with spaces around it, in brackets, or spelled out; a dot likewise, or
+# the ideographic full stop (which NFKC leaves as it is).
+_AT = r"(?: ?@ ?| ?[\[({<] ?(?:@|(?i:at|собака)) ?[\])}>] ?| (?i:at|собака) )"
+_SPELLED_DOT = r"(?: ?[\[({<] ?(?:\.|(?i:dot|точка)) ?[\])}>] ?| (?i:dot|точка) )"
+_DOT = rf"(?: ?[.。] ?|{_SPELLED_DOT})"
 # Each part starts only where a run of its characters starts, and every
 # repetition is bounded: a run of "@." or "a@a@" costs its length, no more.
 _EMAIL = re.compile(
@@ -200,6 +202,27 @@ def redact_urls(text: str) -> str:
     return _URL_IN_TEXT.sub(r"\1", text) if "://" in text else text
 
 
+# Without a scheme too ("vk.com/id123456", "t.me/some_handle"): a host name
+# ending in a top-level domain of letters, then a path; the host stays.
+_BARE_URL_IN_TEXT = re.compile(
+    r"(?<![\w@./-])((?:[A-Za-z0-9а-яёА-ЯЁ-]{1,63}\.){1,6}(?:[A-Za-z]{2,24}|рф|РФ))/\S{0,200}"
+)
+_BARE_URL_HINT = re.compile(r"\.(?:[A-Za-z]{2,24}|рф|РФ)/")
+
+
+def redact_bare_urls(text: str) -> str:
+    return _BARE_URL_IN_TEXT.sub(r"\1", text)
+
+
+# Handles of social networks and messengers ("@durov", "@olga.smirnova"):
+# an "@" that starts a word (an e-mail's "@" follows its local part).
+_HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z0-9_][A-Za-z0-9_.]{2,31}")
+
+
+def redact_handles(text: str) -> str:
+    return _HANDLE.sub("[login]", text) if "@" in text else text
+
+
 def _ipv6(match: re.Match[str]) -> str:
     try:
         ipaddress.IPv6Address(match.group())
@@ -235,15 +258,17 @@ _PASSPORT = re.compile(
     r"(?!\d)"
 )
 _STREET = (
-    r"(?:улица|ул\.|проспект|просп\.|пр-т|пр\.|переулок|пер\.|шоссе|ш\.|бульвар|б-р|бул\.|"
+    r"(?:улица|ул\.|ул|проспект|просп\.|пр-т|пр\.|переулок|пер\.|шоссе|ш\.|бульвар|б-р|бул\.|"
     r"набережная|наб\.|площадь|пл\.|проезд|пр-д|микрорайон|мкр\.?|тупик|туп\.|аллея)"
 )
 _HOUSE = (
-    r"(?:дом|д\.|квартира|кв\.?|корпус|корп\.?|к\.|строение|стр\.|литера|лит\.|офис|оф\.|"
+    r"(?:дом|д\.|д|квартира|кв\.?|корпус|корп\.?|к\.|строение|стр\.|литера|лит\.|офис|оф\.|"
     r"подъезд|под\.|этаж|эт\.)"
 )
 _ADDRESS_PART = re.compile(
     rf"(?<![\w-])(?:(?i:{_STREET}) ?[А-ЯЁA-Z0-9][\w-]{{0,30}}(?: [А-ЯЁ][\w-]{{0,30}}){{0,2}}"
+    # The house number right after the street's name ("ул. Ленина 5-12").
+    rf"(?:,? \d{{1,5}}(?:[/-]\d{{1,4}})?[а-яА-Я]?(?![\w-]))?"
     rf"|(?i:{_HOUSE}) ?№? ?\d{{1,5}}(?:[/-]?\d{{1,4}})?[а-яА-Я]?(?![\w-]))"
 )
 _ADDRESS_RUN = re.compile(r"\[address\](?:,? \[address\]|,\[address\])+")
@@ -976,6 +1001,8 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
     (lambda t: "://" in t, redact_urls),
     (lambda t: "eyJ" in t, redact_jwt),
     (_at_hint, redact_email),
+    (lambda t: "@" in t, redact_handles),
+    (lambda t: "/" in t and _BARE_URL_HINT.search(t), redact_bare_urls),
     (lambda t: len(t) >= 32, redact_uuid),
     (lambda t: len(t) >= 19 and "-" in t, redact_consent_id),
     (lambda t: ":" in t, redact_ipv6),
@@ -999,7 +1026,8 @@ RULES: tuple[tuple[Hint, Callable[[str], str]], ...] = (
 # hints above say which rules run. Each test is a necessary condition of the
 # rules it stands for:
 #
-# - ``://`` URLs; ``eyJ`` JWTs; ``@``, the words ``at`` and ``собака`` e-mails;
+# - ``://`` URLs, and a top-level domain before a slash: URLs without a
+#   scheme; ``eyJ`` JWTs; ``@``, the words ``at`` and ``собака``: e-mails and handles;
 # - seven digits anywhere (or a dotted quad): every number rule, and the
 #   passport's ten digits; two capitals and two digits: IBAN;
 # - 16 token characters: tokens and undashed UUIDs; eight hex digits and a
@@ -1029,6 +1057,8 @@ def may_hold_identifier(text: str) -> bool:
     for: a regular-expression scan costs more than all of those together.
     """
     if len(text) > MAX_RUN or "://" in text or "@" in text or "eyJ" in text:
+        return True
+    if "/" in text and _BARE_URL_HINT.search(text):
         return True
     digits = len(_DIGIT.findall(text)) if _DIGIT.search(text) is not None else 0
     if digits >= MIN_IDENTIFYING_DIGITS or (digits >= 4 and _IPV4.search(text)):
