@@ -731,11 +731,13 @@ def login_shape(run: str) -> bool:
     "ivan.petrov"), a given name glued to a surname-shaped word
     ("ivanpetrov"), or a surname-shaped word with digits ("petrova85").
     """
-    names = given_names()
     if run.isalpha():
         # One word of letters (most words and path segments): only a name
         # glued to a surname can make it a login.
-        return _login_shape_word(run.lower(), names)
+        return len(run) >= 2 * MIN_NAME_LETTERS and _login_shape_word(run.lower(), given_names())
+    if len(run) <= MIN_NAME_LETTERS or run.isdigit():
+        return False  # a name and something beside it: five characters at least
+    names = given_names()
     words, digits = _login_parts(run)
     if len(words) == 1 and not digits:
         return _login_shape_word(words[0], names)
