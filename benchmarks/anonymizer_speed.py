@@ -166,7 +166,7 @@ def main() -> None:
 
 # The last two: runs of capitalised Cyrillic words, each asked of the name dictionary.
 SHAPES = ["eyJa", "1-", "00000000-", "a%40", "@.", "1", "1.", "9" * 7 + ".", "a" * 63 + "@"]
-SHAPES += ["Ольга Ким ", "А. Ким ", "Ivan Petrov ", "ivanpetrov85 "]
+SHAPES += ["Ольга Ким ", "А. Ким ", "ольга смирнова ", "Ivan Petrov ", "ivanpetrov85 "]
 SIZES = [1024, 4096, 16384, 63 * 1024]  # the body, envelope included, stays under 64 KiB
 
 

@@ -305,6 +305,16 @@ def morph() -> Any:
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
+def _known_person_tags(word: str) -> set[str] | frozenset[str]:
+    """``_person_tags`` of a word the dictionary holds; a word it does not hold
+    is a surname by its ending ("Хабибуллина"), nothing otherwise, unparsed: the
+    dictionary's guesses cost about a millisecond each."""
+    lowered = word.lower()
+    if morph().word_is_known(lowered):
+        return _person_tags(word)
+    return _OVER_BUDGET if lowered.endswith(CYRILLIC_SURNAME_ENDINGS) else frozenset()
+
+
 def _person_tags(word: str) -> set[str]:
     tags: set[str] = set()
     for parse in morph().parse(word):
@@ -334,7 +344,7 @@ class _Lookups:
         found = self.tags.get(word)
         if found is None:
             over = len(self.tags) >= MAX_NAME_LOOKUPS
-            found = self.tags[word] = _OVER_BUDGET if over else _person_tags(word)
+            found = self.tags[word] = _OVER_BUDGET if over else _known_person_tags(word)
         return found
 
     def latin_tags_of(self, word: str) -> set[str] | frozenset[str]:
@@ -448,11 +458,12 @@ def _case_free_name_hint(text: str) -> bool:
 
 
 def _nominative_surname(word: str) -> bool:
-    """A surname or patronymic in the nominative: known to the dictionary, or
-    guessed by it for a word with a surname's ending ("хабибуллина")."""
+    """A surname or patronymic in the nominative as the dictionary knows it, or a
+    word it does not know with a surname's ending ("хабибуллина"). Unknown words
+    are never parsed: the dictionary's guesses cost about a millisecond each."""
     analyzer = morph()
-    if not analyzer.word_is_known(word) and not word.endswith(CYRILLIC_SURNAME_ENDINGS):
-        return False
+    if not analyzer.word_is_known(word):
+        return word.endswith(CYRILLIC_SURNAME_ENDINGS)
     return any(
         "nomn" in parse.tag.grammemes and parse.tag.grammemes & {"Surn", "Patr"}
         for parse in analyzer.parse(word)
@@ -462,9 +473,9 @@ def _nominative_surname(word: str) -> bool:
 def _latin_nominative_surname(word: str) -> bool:
     """``_nominative_surname`` of a word in Latin letters ("petrov", "smirnova")."""
     cyrillic = to_cyrillic(word).lower()
-    return _nominative_surname(cyrillic) or (
-        len(word) >= 6 and word.endswith(SURNAME_ENDINGS) and not morph().word_is_known(cyrillic)
-    )
+    if morph().word_is_known(cyrillic):
+        return _nominative_surname(cyrillic)
+    return len(word) >= MIN_LONG_SURNAME and word.endswith(SURNAME_ENDINGS)
 
 
 def _glued_to_word(text: str, start: int, end: int) -> bool:
