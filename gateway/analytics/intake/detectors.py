@@ -577,12 +577,19 @@ def to_cyrillic(word: str) -> str:
     return lowered.translate(_LETTERS).capitalize()
 
 
-def _latin_tags(word: str) -> set[str]:
+def _latin_tags(word: str) -> set[str] | frozenset[str]:
     cyrillic = to_cyrillic(word)
     # A soft sign has no Latin letter: "Olga" is "Ольга".
-    return _person_tags(cyrillic) or (
-        _person_tags(cyrillic.replace("л", "ль", 1)) if "л" in cyrillic else set()
-    )
+    known = False
+    for spelling in dict.fromkeys((cyrillic, cyrillic.replace("л", "ль", 1))):
+        if morph().word_is_known(spelling.lower()):
+            known = True
+            if tags := _person_tags(spelling):
+                return tags
+    if known:
+        return frozenset()
+    # Unknown in either spelling: a surname by its ending, unparsed (as _known_person_tags).
+    return _OVER_BUDGET if _LATIN_ENDING.search(word.lower()) else frozenset()
 
 
 def _latin_names(lookups: _Lookups, match: re.Match[str]) -> str:
