@@ -394,3 +394,9 @@ def test_raw_urls_are_not_left_in_the_standard_librarys_url_cache() -> None:
     assert anon.anonymize_url(raw, ALLOW) is not None
     assert anon.anonymize_referrer("https://mail.example/?u=ivan.petrov@mail.ru") is not None
     assert urlsplit.cache_info().currsize == 0  # type: ignore[attr-defined]
+
+
+def test_an_overlong_path_segment_is_redacted_unread() -> None:
+    words = "-".join(["news"] * 60)  # 299 characters of nothing identifying
+    assert anon.anonymize_path(f"/a/{words}/b") == "/a/:redacted/b"
+    assert anon.anonymize_path(f"/a/{words[:200]}/b") == f"/a/{words[:200]}/b"

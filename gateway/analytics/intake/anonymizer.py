@@ -43,6 +43,7 @@ MAX_TITLE_LENGTH = 300
 MAX_VALUE_LENGTH = 100
 MAX_PARAMS = 25
 MAX_HOST_LENGTH = 253  # DNS: a longer name is no host
+MAX_SEGMENT_LENGTH = 256  # a longer path segment is redacted unread
 # Digit runs this long are never counts or prices worth keeping: they are
 # phone numbers, card numbers, order or customer numbers.
 MIN_IDENTIFYING_DIGITS = 7
@@ -209,6 +210,8 @@ def is_sensitive_segment(segment: str) -> bool:
     if not segment or (_PLAIN_WORD.fullmatch(segment) and not detectors.login_shape(segment)):
         return False
     decoded = unquote(segment) if "%" in segment else segment
+    if len(decoded) > MAX_SEGMENT_LENGTH:
+        return True  # no page is named that long; reading it all would cost the most
     return bool(_LONG_DIGITS_IN_SEGMENT.search(decoded)) or contains_identifier(decoded)
 
 

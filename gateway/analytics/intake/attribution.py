@@ -130,7 +130,9 @@ def _query_values(query: str, names: frozenset[str]) -> dict[str, str]:
             continue
         name = anon._unquote_plus(name)
         if name in names and name not in found:
-            clean = " ".join(anon.scrub_text(anon._unquote_plus(value)).split())
+            # Scrubbed within the window of what is kept, not the 2 KiB of a free text.
+            raw = anon._unquote_plus(value)
+            clean = " ".join(anon.scrub_text(raw, anon.MAX_VALUE_LENGTH).split())
             if clean:
                 found[name] = clean[: anon.MAX_VALUE_LENGTH]
     return found
