@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from gateway.analytics.intake import anonymizer as anon
 from gateway.analytics.intake import detectors as det
 from gateway.analytics.intake import measurement
+from tests.intake_support import record_calls
 
 SITE_ORIGINS = ("https://hottelecom.example",)
 
@@ -308,14 +309,7 @@ def test_each_word_of_a_text_is_asked_of_the_dictionary_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Repeated names cost one lookup each, however long the run of them.
-    asked: list[str] = []
-    real = det._person_tags
-
-    def counting(word: str) -> set[str]:
-        asked.append(word)
-        return real(word)
-
-    monkeypatch.setattr(det, "_person_tags", counting)
+    asked = record_calls(monkeypatch, det, "_person_tags")
     assert set(det.redact_names("Ольга Ким " * 50).split()) == {"[name]"}
     assert sorted(asked) == ["Ким", "Ольга"]
 

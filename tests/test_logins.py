@@ -9,8 +9,6 @@ Latin spellings; surnames are asked of pymorphy3's dictionary.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from importlib import resources
 
 import pytest
 from hypothesis import given, settings
@@ -18,29 +16,14 @@ from hypothesis import strategies as st
 
 from gateway.analytics.intake import anonymizer as anon
 from gateway.analytics.intake import detectors as det
-from gateway.analytics.intake.pipeline import Context, Hit, Identity, process
-from gateway.sites import Site
-from gateway.useragent import DeviceFacts
+from gateway.analytics.intake.pipeline import Hit, Identity, process
+from tests.intake_support import ORIGIN, pipeline_context, record_calls
 
-ORIGIN = "https://hottelecom.example"
-SITE = Site("hottelecom", "HotTelecom", (ORIGIN,), ("ru",), query_allowlist=("utm_content",))
-CTX = Context(
-    site=SITE,
-    device=DeviceFacts("Chrome", "131", "Windows", "desktop"),
-    location=None,
-    now=datetime(2026, 11, 25, 12, 0),
-    key=b"k" * 32,
-    window_seconds=3600,
-)
-
-
-def _names_in_file() -> list[str]:
-    text = resources.files("gateway").joinpath("data/given_names_ru.txt").read_text("utf-8")
-    return [n for n in (line.split("#", 1)[0].strip() for line in text.splitlines()) if n]
+CTX = pipeline_context(query_allowlist=("utm_content",))
 
 
 def test_every_listed_name_is_a_given_name_in_the_dictionary() -> None:
-    names = _names_in_file()
+    names = det._given_names_in_file()
     assert len(names) > 150
     not_names = [n for n in names if "Name" not in det._person_tags(n)]
     assert not_names == []
@@ -166,14 +149,7 @@ def test_no_login_reaches_an_outbox_row() -> None:
 
 
 def test_dictionary_lookups_are_bounded_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[str] = []
-    real = det._latin_grammemes
-
-    def counting(word: str) -> frozenset[str]:
-        asked.append(word)
-        return real(word)
-
-    monkeypatch.setattr(det, "_latin_grammemes", counting)
+    asked = record_calls(monkeypatch, det, "_latin_grammemes")
     # 200 distinct made-up surnames with digits: once the budget is spent, the
     # rest count as surnames by their shape and are redacted unasked.
     text = " ".join(f"{chr(98 + i % 20)}{chr(98 + i // 20)}rov{i}" for i in range(200))
@@ -198,14 +174,7 @@ def test_any_listed_name_with_digits_is_a_login(
 
 
 def test_latin_names_ask_the_dictionary_once_per_word(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[str] = []
-    real = det._latin_tags
-
-    def counting(word: str) -> set[str]:
-        asked.append(word)
-        return real(word)
-
-    monkeypatch.setattr(det, "_latin_tags", counting)
+    asked = record_calls(monkeypatch, det, "_latin_tags")
     # "Ivan Petrov " over a whole title cost 50 ms when each run asked again.
     cleaned = det.redact_latin_names("Ivan Petrov " * 150)
     assert set(cleaned.split()) == {"[name]"}

@@ -9,17 +9,13 @@ nominative beside it, as pymorphy3 reads them, is a person.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 
 from gateway.analytics.intake import anonymizer as anon
 from gateway.analytics.intake import detectors as det
-from gateway.analytics.intake.pipeline import Context, Hit, Identity, process
-from gateway.sites import Site
-from gateway.useragent import DeviceFacts
-
-ORIGIN = "https://hottelecom.example"
+from gateway.analytics.intake.pipeline import Hit, Identity, process
+from tests.intake_support import ORIGIN, pipeline_context, record_calls
 
 
 @pytest.mark.parametrize(
@@ -81,14 +77,7 @@ def test_text_without_a_listed_name_pays_one_set_test() -> None:
 
 
 def test_dictionary_lookups_are_bounded_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[str] = []
-    real = det._nominative_surname
-
-    def counting(word: str) -> bool:
-        asked.append(word)
-        return real(word)
-
-    monkeypatch.setattr(det, "_nominative_surname", counting)
+    asked = record_calls(monkeypatch, det, "_nominative_surname")
     words = [f"ольга {chr(0x430 + i % 30)}{chr(0x430 + i // 30)}ова" for i in range(120)]
     cleaned = det.redact_case_free_names(", ".join(words))
     assert len(asked) <= det.MAX_NAME_LOOKUPS
@@ -97,14 +86,7 @@ def test_dictionary_lookups_are_bounded_per_text(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_lowercase_name_never_reaches_an_outbox_row() -> None:
-    ctx = Context(
-        site=Site("hottelecom", "HotTelecom", (ORIGIN,), ("ru",)),
-        device=DeviceFacts("Chrome", "131", "Windows", "desktop"),
-        location=None,
-        now=datetime(2026, 11, 25, 12, 0),
-        key=b"k" * 32,
-        window_seconds=3600,
-    )
+    ctx = pipeline_context()
     hit = Hit(
         "view_search_results",
         {"search_term": "смирнова ольга игоревна", "link_text": "иван петров"},
