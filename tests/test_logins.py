@@ -122,10 +122,16 @@ def test_a_login_is_no_plain_word() -> None:
             assert not anon._is_plain(login), login
 
 
-def test_an_event_name_that_is_a_login_is_refused() -> None:
+def test_an_event_or_parameter_name_that_is_a_login_is_refused() -> None:
     assert anon.clean_event_name("ivan_petrov") is None
     assert anon.clean_event_name("olga1990") is None
     assert anon.clean_event_name("select_tariff") == "select_tariff"
+    assert anon.clean_param_name("ivan_petrov") is None
+    assert anon.clean_param_name("olga_smirnova") is None
+    assert anon.clean_param_name("promotion_name") == "promotion_name"
+    cleaned = anon.clean_params({"ivan_petrov": 1, "tariff": "home-500"})
+    assert cleaned.params == {"tariff": "home-500"}
+    assert cleaned.dropped == 1
 
 
 def test_no_login_reaches_an_outbox_row() -> None:

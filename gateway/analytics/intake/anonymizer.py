@@ -639,8 +639,8 @@ GA_EVENT_NAMES = frozenset(
 )
 
 
-def _event_name_identifies(name: str) -> bool:
-    """An event name is text too: read as words, it must say nothing of a person."""
+def _name_identifies(name: str) -> bool:
+    """An event or parameter name is text too: read as words, it must say nothing of a person."""
     if is_identity_param(name):
         return True
     words = name.replace("_", " ")
@@ -665,7 +665,7 @@ def clean_event_name(name: object) -> str | None:
         return None
     if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
         return None
-    if name not in GA_EVENT_NAMES and _event_name_identifies(name):
+    if name not in GA_EVENT_NAMES and _name_identifies(name):
         return None
     return _remember(_accepted_event_names, name)
 
@@ -680,6 +680,8 @@ def clean_param_name(name: object) -> str | None:
     if name in RESERVED_PARAMS or is_identity_param(name):
         return None
     if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
+        return None
+    if _name_identifies(name):  # "ivan_petrov", "olga_smirnova_mail_ru" as a key
         return None
     return _remember(_accepted_param_names, name)
 
