@@ -72,6 +72,10 @@ LOGINS = [
     ("natasha.rostova", "rostova"),  # a place's name too, but beside a given name
     ("olga_kim", "kim"),  # a surname without a typical ending
     ("ivan_khabibullin", "khabibullin"),  # a surname the dictionary never saw
+    ("ipetrov85", "petrov"),  # an initial glued to a surname, and digits
+    ("i.petrov", "petrov"),  # an initial beside a surname
+    ("s_popov", "popov"),
+    ("o.ivanova-1", "ivanova"),  # a place's name too ("Иваново"), but beside an initial
 ]
 
 
@@ -100,6 +104,8 @@ def test_a_login_made_of_a_name_is_redacted(login: str, piece: str) -> None:
         "ivanovo",
         "anna_main",  # a short English word with a surname's ending
         "olga_online",
+        "a.internet",
+        "x.main",
         "ivan",  # a first name alone names nobody
         "roman",
         "Mark",

@@ -747,7 +747,8 @@ def login_shape(run: str) -> bool:
 
     A given name with digits or another word beside it ("olga_1990",
     "ivan.petrov"), a given name glued to a surname-shaped word
-    ("ivanpetrov"), or a surname-shaped word with digits ("petrova85").
+    ("ivanpetrov"), or a surname-shaped word with digits or an initial
+    ("petrova85", "i.petrov").
     """
     if run.isalpha():
         # One word of letters (most words and path segments): only a name
@@ -759,12 +760,13 @@ def login_shape(run: str) -> bool:
     words, digits = _login_parts(run)
     if len(words) == 1 and not digits:
         return _login_shape_word(words[0], names)
+    initial = len(words) > 1 and any(len(w) == 1 for w in words)
     # Only words of four letters and more can be a name or a surname; what
-    # else the run holds (digits, a short word) need only be there.
+    # else the run holds (digits, a short word, an initial) need only be there.
     for word in words:
         if len(word) < MIN_NAME_LETTERS:
             continue
-        if word in names.spellings or (digits and word.endswith(SURNAME_ENDINGS)):
+        if word in names.spellings or ((digits or initial) and word.endswith(SURNAME_ENDINGS)):
             return True
         if len(word) >= 2 * MIN_NAME_LETTERS and _glued(word, names):
             return True
@@ -823,13 +825,25 @@ def looks_like_login(run: str, lookups: _LoginLookups | None = None) -> bool:
                 if i != index
             ):
                 return True
-        elif digits and _surname_shaped(word) and lookups.is_surname(word, place_too=False):
+        elif _surname_shaped(word) and any(len(w) == 1 for w in letters):
+            # An initial beside a surname ("i.petrov", "o.ivanova-1"): a person,
+            # though the surname is a place's name too.
+            if lookups.is_surname(word):
+                return True
+        elif digits and _surname_shaped(word) and _surname_or_initialled(word, lookups):
             return True
         if len(word) >= 2 * MIN_NAME_LETTERS and any(
             lookups.is_surname(rest) for rest in _glued(word, names)
         ):
             return True
     return False
+
+
+def _surname_or_initialled(word: str, lookups: _LoginLookups) -> bool:
+    """A surname, or an initial glued to one ("ipetrov"); not a place either way."""
+    if lookups.is_surname(word, place_too=False):
+        return True
+    return len(word) > MIN_NAME_LETTERS + 1 and lookups.is_surname(word[1:], place_too=False)
 
 
 def _login(lookups: _LoginLookups, match: re.Match[str]) -> str:
