@@ -677,11 +677,12 @@ def clean_param_name(name: object) -> str | None:
         return name
     if not _NAME.match(name):
         return None
-    if name in RESERVED_PARAMS or is_identity_param(name):
+    if name in RESERVED_PARAMS:
         return None
     if _DIGIT_RUN.search(name) or (_looks_like_token(name) and len(name) >= 16):
         return None
-    if _name_identifies(name):  # "ivan_petrov", "olga_smirnova_mail_ru" as a key
+    # Identity words, and identifiers read in the name ("ivan_petrov" as a key).
+    if _name_identifies(name):
         return None
     return _remember(_accepted_param_names, name)
 

@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Callable, Sequence, Set
 from datetime import date
 from functools import cache, partial
+from importlib import resources
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -122,8 +123,6 @@ def normalize(text: str) -> str:
 @cache
 def _given_names_in_file() -> tuple[str, ...]:
     """The Cyrillic given names of ``gateway/data/given_names_ru.txt``."""
-    from importlib import resources
-
     text = resources.files("gateway").joinpath("data/given_names_ru.txt").read_text("utf-8")
     names = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return tuple(name for name in names if name)
@@ -341,18 +340,19 @@ class _Lookups:
         self.known: dict[str, bool] = {}
 
     def tags_of(self, word: str) -> set[str] | frozenset[str]:
-        found = self.tags.get(word)
-        if found is None:
-            over = len(self.tags) >= MAX_NAME_LOOKUPS
-            found = self.tags[word] = _OVER_BUDGET if over else _known_person_tags(word)
-        return found
+        return self._tags(word, _known_person_tags)
 
     def latin_tags_of(self, word: str) -> set[str] | frozenset[str]:
         """``tags_of`` for a word in Latin letters, read back in Cyrillic."""
+        return self._tags(word, _latin_tags)
+
+    def _tags(
+        self, word: str, lookup: Callable[[str], set[str] | frozenset[str]]
+    ) -> set[str] | frozenset[str]:
         found = self.tags.get(word)
         if found is None:
             over = len(self.tags) >= MAX_NAME_LOOKUPS
-            found = self.tags[word] = _OVER_BUDGET if over else _latin_tags(word)
+            found = self.tags[word] = _OVER_BUDGET if over else lookup(word)
         return found
 
     def is_known(self, word: str) -> bool:
@@ -726,8 +726,6 @@ def _long_surname_shaped(word: str) -> bool:
 def _glued(word: str, names: GivenNames) -> list[str]:
     """What is left of ``word`` beside a given name at its start or end, when surname-shaped."""
     rests: list[str] = []
-    if word[:MIN_NAME_LETTERS] not in names.heads and word[-MIN_NAME_LETTERS:] not in names.tails:
-        return rests
     lengths = range(MIN_NAME_LETTERS, len(word) - MIN_NAME_LETTERS + 1)
     if word[:MIN_NAME_LETTERS] in names.heads:
         rests += [
