@@ -70,7 +70,58 @@ def close_readers() -> None:
         _location_methods.clear()
 
 
-def _public_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# (first, last) address numbers of a range.
+_Ranges = tuple[tuple[int, int], ...]
+
+
+def _ranges(networks: object) -> _Ranges:
+    return tuple(
+        (int(net.network_address), int(net.broadcast_address))
+        for net in networks  # type: ignore[attr-defined]
+    )
+
+
+@lru_cache(maxsize=2)
+def _special_ranges(version: int) -> tuple[_Ranges, _Ranges, _Ranges]:
+    """(private, exceptions to the private ones, shared address space) of
+    ``ipaddress`` itself for IPv4 or IPv6: the networks its ``is_global`` reads."""
+    kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    constants: Any = getattr(kind, "_constants")  # noqa: B009  # no public name for them
+    shared = getattr(constants, "_public_network", None) if version == 4 else None
+    return (
+        _ranges(constants._private_networks),
+        _ranges(getattr(constants, "_private_networks_exceptions", ())),
+        _ranges([shared] if shared is not None else []),
+    )
+
+
+def _within(number: int, ranges: _Ranges) -> bool:
+    return any(first <= number <= last for first, last in ranges)
+
+
+def is_global(ip: Address) -> bool:
+    """``ip.is_global``, without its per-address cache.
+
+    The standard library's ``is_global`` and ``is_private`` are wrapped in
+    ``lru_cache``: every worker would hold the last 128 visitors' addresses.
+    Same networks, same answer (tests/test_geo.py compares the two).
+    """
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        # ::ffff:a.b.c.d is global unless a.b.c.d is private (the standard library's rule).
+        return not _private(ip.ipv4_mapped)
+    if _private(ip):
+        return False
+    return not _within(int(ip), _special_ranges(ip.version)[2])
+
+
+def _private(ip: Address) -> bool:
+    private, exceptions, _shared = _special_ranges(ip.version)
+    number = int(ip)
+    return _within(number, private) and not _within(number, exceptions)
+
+
+def _public_ip(address: str) -> Address | None:
     """The address when it is a global one, else None (any text is safe to pass)."""
     # The socket module's parser, then ipaddress from the packed form: a third
     # of the cost of ipaddress parsing the text, on every beacon.
@@ -79,7 +130,7 @@ def _public_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
     except (OSError, ValueError):
         return None
     ip = ipaddress.ip_address(packed)
-    return ip if ip.is_global else None
+    return ip if is_global(ip) else None
 
 
 def _lookup(database: str, address: str, method: str) -> Any:
