@@ -345,3 +345,71 @@ def test_a_text_capitalised_only_at_its_start_skips_names_and_addresses(text: st
 def test_a_capital_or_a_digit_inside_still_runs_them(text: str, marker: str) -> None:
     assert det.may_hold_identifier(text)
     assert marker in anon.scrub_text(text)
+
+
+_CYRILLIC_WORDS = st.sampled_from(
+    [
+        "роутер",
+        "не",
+        "работает",
+        "Помощь",
+        "ольга",
+        "Ольга",
+        "смирнова",
+        "игоревна",
+        "собака",
+        "собаками",
+        "ул",
+        "д",
+        "кв",
+        "пр",
+        "паспорт",
+        "серия",
+        "ёжик",
+        "Ёлка",
+        "а",
+        "я",
+        "ИВАН",
+        "иван",
+        "петров",
+        "сергеевич",
+        "наталья",
+        "мира",
+        "ленина",
+        "корп",
+        "стр",
+        "точка",
+    ]
+)
+
+
+@given(st.lists(_CYRILLIC_WORDS, min_size=1, max_size=8), st.sampled_from([" ", "  ", "-", ""]))
+@settings(max_examples=2000, deadline=None)
+def test_plain_cyrillic_words_hold_nothing_any_rule_matches(words: list[str], sep: str) -> None:
+    text = sep.join(words)
+    if anon._is_plain(text):
+        assert det.normalize(text) == text
+        for _hint, rule in det.RULES:
+            assert rule(text) == text, (rule.__name__, text)
+        assert anon.scrub_text(text) == text
+
+
+@pytest.mark.parametrize("text", ["роутер не работает", "Помощь", "тарифы для дома"])
+def test_lowercase_cyrillic_words_take_the_plain_path(text: str) -> None:
+    assert anon._is_plain(text)
+    assert anon.scrub_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        ("ольга смирнова", "[name]"),  # a listed given name: the name rule runs
+        ("смирнова ольга игоревна", "[name]"),
+        ("пишите иван собака почта точка ру", None),  # "собака": the e-mail rule runs
+        ("Смирнова Ольга", "[name]"),  # a capital inside: not the plain shape
+    ],
+)
+def test_past_the_plain_cyrillic_shape_the_rules_run(text: str, marker: str | None) -> None:
+    assert not anon._is_plain(text)
+    if marker:
+        assert marker in anon.scrub_text(text)

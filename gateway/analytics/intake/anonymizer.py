@@ -91,6 +91,23 @@ _PLAIN_SLUG = re.compile(r"[a-z_-]*(?:[0-9][a-z_-]*){0,6}")
 MAX_PLAIN_SLUG = 15
 
 
+# Lowercase Cyrillic words, single spaces, the first letter maybe a capital
+# ("роутер не работает", "Помощь"): already normalized, and with no digit, no
+# Latin letter, no sign and no capital after the first letter, the only rules
+# left that can match are a listed given name (names typed in lower case) and
+# a spelled-out "собака" (an e-mail's "@"); the pre-scan would test just those.
+_PLAIN_CYRILLIC = re.compile(r"[А-ЯЁа-яё][а-яё]{0,29}(?: [а-яё]{1,30}){0,15}")
+
+
+def _is_plain_cyrillic(text: str) -> bool:
+    if len(text) > MAX_VALUE_LENGTH or _PLAIN_CYRILLIC.fullmatch(text) is None:
+        return False
+    lowered = text.lower()
+    return "собака" not in lowered and detectors.given_names_cyrillic().isdisjoint(
+        lowered.split(" ")
+    )
+
+
 def _is_plain(text: str) -> bool:
     """True when no rule can match ``text`` and it needs no normalizing.
 
@@ -100,7 +117,9 @@ def _is_plain(text: str) -> bool:
     plain = _PLAIN.fullmatch(text) is not None or (
         0 < len(text) <= MAX_PLAIN_SLUG and _PLAIN_SLUG.fullmatch(text) is not None
     )
-    return plain and not detectors.login_shape(text)
+    if not plain:
+        return not text.isascii() and _is_plain_cyrillic(text)
+    return not detectors.login_shape(text)
 
 
 def _normalized_window(text: str, keep: int) -> tuple[str, bool]:
